@@ -1,0 +1,227 @@
+/*
+ * main.c - the ipclab command line: subcommands, messages and exit codes.
+ * Everything else lives in the core library; only this file prints errors
+ * and decides the exit status (0 ok, 1 a run failed, 2 bad usage, 77
+ * nothing could run here).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "demo.h"
+#include "options.h"
+#include "point.h"
+#include "record.h"
+#include "stats.h"
+#include "sweep.h"
+#include "sysinfo.h"
+#include "transport.h"
+
+static int usage_error(const char *cmd, const char *why)
+{
+	fprintf(stderr, "ipclab: %s: %s\n", cmd, why);
+	return 2;
+}
+
+static void make_run_id(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	char stamp[24];
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, len, "%.15s-%ld", stamp, (long)getpid());
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	int verbose = argc > 1 && (strcmp(argv[1], "-v") == 0 ||
+				   strcmp(argv[1], "--verbose") == 0);
+	if (argc > 1 && !verbose) {
+		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+			printf("usage: ipclab list [-v]\nEvery transport with its "
+			       "capabilities and its largest BUF_SIZE on this "
+			       "machine; -v adds how it synchronises and the "
+			       "limits that bound it.\n");
+			return 0;
+		}
+		return usage_error("list", "unknown option (use -v or --help)");
+	}
+	ipc_transport_list(stdout, verbose);
+	return 0;
+}
+
+struct run_sink {
+	FILE *out;
+	enum record_format fmt;
+	int quiet;
+};
+
+static void run_emit(const struct record *rec, void *arg)
+{
+	struct run_sink *s = arg;
+	record_write(s->out, s->fmt, rec);
+	if (s->fmt != FORMAT_TABLE && !s->quiet && strcmp(rec->status, "ok"))
+		fprintf(stderr, "ipclab: run: %s: %s\n", rec->transport, rec->reason);
+}
+
+/* Quality warnings: each names what would help. */
+static void warn_quality(const struct summary *s, const struct record *recs,
+			 size_t n)
+{
+	double v[n ? n : 1];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!recs[i].warmup && strcmp(recs[i].status, "ok") == 0)
+			v[k++] = recs[i].bytes_per_s;
+	if (s->reps >= 3 && stats_rel_spread(&s->bps) > 0.05)
+		fprintf(stderr, "ipclab: warning: %s: the repetitions spread by "
+			"%.0f%% (MAD/median); try --reps 10, a longer --min-time, "
+			"or --pin split|same\n", s->first.transport,
+			100 * stats_rel_spread(&s->bps));
+	if (k >= 3 && stats_first_is_outlier(v, k))
+		fprintf(stderr, "ipclab: warning: %s: the first timed repetition "
+			"is an outlier; try --warmup 2\n", s->first.transport);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct bench_opts o;
+	char why[768];
+	int rc = options_parse(OPTS_RUN, argc, argv, &o, why, sizeof(why));
+	if (rc == 1)
+		return 0;
+	if (rc == 3) {
+		fprintf(stderr, "ipclab: run: %s\n", why);
+		ipc_transport_list(stderr, 0);
+		return 2;
+	}
+	if (rc)
+		return usage_error("run", why);
+
+	struct point p = {
+		.t = o.transports[0],
+		.buf_size = o.buf_sizes[0],
+		.mode = o.modes[0],
+		.access = o.accesses[0],
+		.populate = o.populates[0],
+		.hugepages = o.hugepages[0],
+		.pin = o.pins[0],
+	};
+	if (point_check(&p, &o, why, sizeof(why)) < 0)
+		return usage_error("run", why);
+	if (!(p.t->caps & IPC_CAP_REGION) &&
+	    (p.populate || p.hugepages != REGION_HP_OFF))
+		fprintf(stderr, "ipclab: run: note: %s has no shared region; "
+			"--populate and --hugepages do not apply (recorded as "
+			"n/a)\n", p.t->name);
+
+	FILE *out = stdout;
+	if (o.output) {
+		out = fopen(o.output, "w");
+		if (!out) {
+			snprintf(why, sizeof(why), "--output %s: %s", o.output,
+				 strerror(errno));
+			return usage_error("run", why);
+		}
+	}
+	char run_id[48];
+	make_run_id(run_id, sizeof(run_id));
+	struct run_sink sink = {out, o.format, o.quiet};
+	size_t cap = 64 + o.warmup + o.reps, n = 0;
+	struct record *recs = calloc(cap, sizeof(*recs));
+	if (!recs) {
+		if (out != stdout)
+			fclose(out);
+		fprintf(stderr, "ipclab: run: out of memory\n");
+		return 1;
+	}
+	record_write_header(out, o.format);
+	rc = point_run(&p, &o, run_id, recs, cap, &n, run_emit, &sink);
+
+	struct summary s;
+	summary_from_records(&s, recs, n);
+	FILE *sf = o.format == FORMAT_TABLE && out == stdout ? stdout : stderr;
+	if (!o.quiet || sf == stdout) {
+		fprintf(sf, "\nsummary (median of %llu timed repetitions):\n",
+			(unsigned long long)s.reps);
+		summary_write_header(sf, FORMAT_TABLE);
+		summary_write(sf, FORMAT_TABLE, &s);
+	}
+	if (!o.quiet)
+		warn_quality(&s, recs, n);
+	free(recs);
+	if (out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "ipclab: run: writing %s: %s\n", o.output,
+			strerror(errno));
+		return 1;
+	}
+	if (rc < 0)
+		return 130;
+	if (rc)
+		fprintf(stderr, "ipclab: run: %s: %s\n", s.first.transport,
+			s.reason[0] ? s.reason : "a repetition failed");
+	return rc ? 1 : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ipclab COMMAND [options]\n"
+		"A benchmarking and teaching lab for Linux inter-process "
+		"communication.\n\n"
+		"commands:\n"
+		"  list [-v]        transports, capabilities, limits on this machine\n"
+		"  run              one configuration: ipclab run -t pshm-sem -b 10\n"
+		"  sweep            every combination into results/<run-id>/\n"
+		"  sysinfo [--json] huge pages, THP and IPC limits of this machine\n"
+		"  demo NAME        classroom demos (ipclab demo --list)\n"
+		"  version          version and build\n"
+		"  help             this text; COMMAND --help for a command's options\n\n"
+		"Exit status: 0 ok, 1 a run failed, 2 bad usage, 77 nothing could "
+		"run here.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "list") == 0)
+		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "sweep") == 0)
+		return sweep_main(argc - 1, argv + 1, argc, argv);
+	if (strcmp(cmd, "sysinfo") == 0) {
+		if (argc > 2 && strcmp(argv[2], "--json") == 0)
+			sysinfo_write_json(stdout, NULL, argc, argv, NULL, NULL, NULL);
+		else if (argc > 2)
+			return usage_error("sysinfo", "unknown option (use --json)");
+		else
+			sysinfo_write_text(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "demo") == 0)
+		return demo_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("ipclab %s (%s, %s, %s)\n", IPCLAB_VERSION, IPCLAB_GIT_REV,
+		       IPCLAB_COMPILER, IPCLAB_BUILD_TYPE);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "ipclab: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,61 @@
+/*
+ * options.h - the options of `ipclab run` and `ipclab sweep`, parsed and
+ * validated in one place.  One table drives getopt_long and the --help text.
+ */
+#ifndef IPCLAB_OPTIONS_H
+#define IPCLAB_OPTIONS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "record.h"
+#include "run.h"
+
+#define OPT_MAX_LIST 64
+
+struct bench_opts {
+	const struct ipc_transport *transports[OPT_MAX_LIST];
+	size_t ntransports;
+	uint64_t buf_sizes[OPT_MAX_LIST];
+	size_t nbuf_sizes;
+	enum run_mode modes[2];
+	size_t nmodes;
+	enum run_access accesses[2];
+	size_t naccesses;
+	int populates[2];
+	size_t npopulates;
+	enum region_hugepages hugepages[4];
+	size_t nhugepages;
+	struct run_config pins[8]; /* only pin, cpu_writer, cpu_reader used */
+	size_t npins;
+
+	uint64_t total;       /* 0: chosen by --min-time */
+	uint64_t messages;    /* ping-pong round trips; 0: by --min-time */
+	double min_time;      /* seconds per timed repetition */
+	unsigned reps, warmup;
+	int verify;           /* timed repetitions check the data too */
+	enum record_format format;
+	const char *output;   /* -o: file (run) or folder (sweep) */
+	uint64_t kbuf_size;   /* --pipe-size / --sock-buf */
+	unsigned nblocks;     /* --blocks */
+	double timeout_s;
+	uint64_t seed;
+	int fail_fast;
+	int floor;            /* measure the memcpy floor */
+	uint64_t shuffle_seed; /* sweep: order of points; 0 = interleaved */
+	int quiet;
+};
+
+enum opts_kind { OPTS_RUN, OPTS_SWEEP };
+
+/*
+ * Parse argv (argv[0] is the subcommand).  Returns 0, 1 when --help was
+ * printed, or 2 with why set to one line naming the option, the value and
+ * what is allowed.
+ */
+int options_parse(enum opts_kind kind, int argc, char **argv,
+		  struct bench_opts *o, char *why, size_t whylen);
+
+void options_usage(enum opts_kind kind, FILE *f);
+
+#endif

@@ -1,0 +1,278 @@
+/* point.c - check and run one configuration (see point.h). */
+#include "point.h"
+#include "floor.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int point_config(const struct point *p, const struct bench_opts *o,
+		 struct run_config *c, char *why, size_t whylen)
+{
+	memset(c, 0, sizeof(*c));
+	c->t = p->t;
+	c->params.buf_size = (size_t)p->buf_size;
+	c->params.nblocks = o->nblocks;
+	c->params.kbuf_size = (size_t)o->kbuf_size;
+	c->params.region.populate = p->populate;
+	c->params.region.hugepages = p->hugepages;
+	c->params.channels = p->mode == MODE_PINGPONG ? 2 : 1;
+	c->mode = p->mode;
+	c->access = p->access;
+	c->verify = o->verify;
+	c->pin = p->pin.pin;
+	c->cpu_writer = p->pin.cpu_writer;
+	c->cpu_reader = p->pin.cpu_reader;
+	c->timeout_s = o->timeout_s;
+	c->seed = o->seed;
+	return run_resolve_pin(c, why, whylen);
+}
+
+int point_check(const struct point *p, const struct bench_opts *o, char *why,
+		size_t whylen)
+{
+	const struct ipc_transport *t = p->t;
+	struct run_config c;
+	char limit[400];
+	if (t->unavailable) {
+		snprintf(why, whylen, "%s is not available in this build: %s",
+			 t->name, t->unavailable);
+		return -EINVAL;
+	}
+	if (point_config(p, o, &c, why, whylen) < 0)
+		return -EINVAL;
+	size_t max = ipc_transport_max_block(t, &c.params, limit, sizeof(limit));
+	if (p->buf_size > max) {
+		snprintf(why, whylen, "--buf-size %llu: above the largest block "
+			 "%s can carry here (%zu bytes)%s%s",
+			 (unsigned long long)p->buf_size, t->name, max,
+			 limit[0] ? ": " : "", limit);
+		return -EINVAL;
+	}
+	if (t->validate && t->validate(&c.params, why, whylen) < 0)
+		return -EINVAL;
+	if (p->access == ACCESS_INPLACE && !(t->caps & IPC_CAP_ZEROCOPY)) {
+		snprintf(why, whylen, "--access inplace: %s has no shared blocks "
+			 "to use in place (the kernel copies the data); use a "
+			 "shared-memory transport or --access copy", t->name);
+		return -EINVAL;
+	}
+	if (p->access == ACCESS_INPLACE && p->mode == MODE_PINGPONG) {
+		snprintf(why, whylen, "--access inplace: ping-pong runs in copy "
+			 "mode only");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void point_record(const struct point *p, const char *run_id,
+		  struct record *rec)
+{
+	record_init(rec);
+	int region = (p->t->caps & IPC_CAP_REGION) != 0;
+	snprintf(rec->run_id, sizeof(rec->run_id), "%s", run_id);
+	snprintf(rec->transport, sizeof(rec->transport), "%s", p->t->name);
+	snprintf(rec->mode, sizeof(rec->mode), "%s",
+		 p->mode == MODE_PINGPONG ? "pingpong" : "stream");
+	snprintf(rec->access, sizeof(rec->access), "%s",
+		 p->access == ACCESS_INPLACE ? "inplace" : "copy");
+	rec->buf_size = p->buf_size;
+	snprintf(rec->populate, sizeof(rec->populate), "%s",
+		 region ? (p->populate ? "on" : "off") : "n/a");
+	snprintf(rec->hugepages, sizeof(rec->hugepages), "%s",
+		 region ? region_hugepages_name(p->hugepages) : "n/a");
+	char buf[24];
+	snprintf(rec->pin, sizeof(rec->pin), "%s",
+		 run_pin_name(&p->pin, buf, sizeof(buf)));
+}
+
+static void fill(struct record *rec, const struct run_config *c,
+		 const struct run_result *r)
+{
+	rec->total_bytes = r->total_bytes;
+	rec->blocks = r->blocks;
+	rec->verified = r->verified;
+	if (c->t->caps & IPC_CAP_REGION) {
+		rec->page_size = r->info.region.page_size;
+		snprintf(rec->region_mechanism, sizeof(rec->region_mechanism),
+			 "%s", r->info.region.mechanism);
+		if (r->info.region.hugepages_fallback)
+			snprintf(rec->reason, sizeof(rec->reason),
+				 "huge pages fell back to 4 KiB: %s",
+				 r->info.region.note);
+	}
+	if (r->info.kbuf_size)
+		rec->kbuf_size = r->info.kbuf_size;
+	if (r->info.nblocks)
+		rec->nblocks = r->info.nblocks;
+	/* A side that moved during the timed region is not one CPU. */
+	rec->writer_cpu = r->writer.cpu_start == r->writer.cpu_end
+		? r->writer.cpu_start : -1;
+	rec->reader_cpu = r->reader.cpu_start == r->reader.cpu_end
+		? r->reader.cpu_start : -1;
+	rec->wall_ns = r->wall_ns;
+	if (r->wall_ns)
+		rec->bytes_per_s = (double)r->total_bytes * 1e9 / (double)r->wall_ns;
+	rec->writer_user_ns = r->writer.user_ns;
+	rec->writer_sys_ns = r->writer.sys_ns;
+	rec->reader_user_ns = r->reader.user_ns;
+	rec->reader_sys_ns = r->reader.sys_ns;
+	rec->writer_vcsw = r->writer.vcsw;
+	rec->writer_ivcsw = r->writer.ivcsw;
+	rec->reader_vcsw = r->reader.vcsw;
+	rec->reader_ivcsw = r->reader.ivcsw;
+	rec->writer_minflt = r->writer.minflt;
+	rec->writer_majflt = r->writer.majflt;
+	rec->reader_minflt = r->reader.minflt;
+	rec->reader_majflt = r->reader.majflt;
+	if (c->mode == MODE_PINGPONG && hist_count(&r->rtt)) {
+		rec->rtt_min_ns = hist_min(&r->rtt);
+		rec->rtt_p50_ns = hist_percentile(&r->rtt, 50);
+		rec->rtt_p90_ns = hist_percentile(&r->rtt, 90);
+		rec->rtt_p99_ns = hist_percentile(&r->rtt, 99);
+		rec->rtt_p999_ns = hist_percentile(&r->rtt, 99.9);
+		rec->rtt_max_ns = hist_max(&r->rtt);
+		rec->one_way_p50_ns = (double)rec->rtt_p50_ns / 2;
+	}
+}
+
+/* The cost of one clock reading pair, the smallest of many. */
+static uint64_t clock_overhead_ns(void)
+{
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < 2000; i++) {
+		uint64_t a = run_now_ns(), b = run_now_ns();
+		if (b - a < best)
+			best = b - a;
+	}
+	return best;
+}
+
+struct emitter {
+	struct record *recs;
+	size_t cap, *n;
+	record_fn emit;
+	void *arg;
+};
+
+static void out(struct emitter *em, const struct record *rec)
+{
+	if (em->recs && *em->n < em->cap)
+		em->recs[(*em->n)++] = *rec;
+	if (em->emit)
+		em->emit(rec, em->arg);
+}
+
+/* One repetition; 0 ok, 1 failed (the record says why). */
+static int once(const struct point *p, struct run_config *c,
+		const char *run_id, uint64_t rep, int warmup, double floor_bps,
+		uint64_t clock_ns, struct emitter *em, struct run_result *r)
+{
+	struct record rec;
+	point_record(p, run_id, &rec);
+	rec.rep = rep;
+	rec.warmup = warmup;
+	int rc = run_once(c, r);
+	if (rc < 0 || !r->ok) {
+		snprintf(rec.status, sizeof(rec.status), "error");
+		snprintf(rec.reason, sizeof(rec.reason), "%s", r->reason);
+		out(em, &rec);
+		return 1;
+	}
+	fill(&rec, c, r);
+	if (c->mode == MODE_PINGPONG)
+		rec.clock_overhead_ns = clock_ns;
+	if (floor_bps > 0 && c->mode == MODE_STREAM) {
+		rec.floor_bytes_per_s = floor_bps;
+		rec.floor_ratio = rec.bytes_per_s / floor_bps;
+	}
+	out(em, &rec);
+	return 0;
+}
+
+/* Scale n so that a run of `elapsed` ns would last `target` ns. */
+static uint64_t scale(uint64_t n, uint64_t elapsed, double target, uint64_t max)
+{
+	double f = elapsed ? target / (double)elapsed : 100;
+	double v = ceil((double)n * f);
+	return v > (double)max ? max : v < 1 ? 1 : (uint64_t)v;
+}
+
+int point_run(const struct point *p, const struct bench_opts *o,
+	      const char *run_id, struct record *recs, size_t cap, size_t *n,
+	      record_fn emit, void *arg)
+{
+	struct emitter em = {recs, cap, n, emit, arg};
+	struct run_config c;
+	char why[512];
+	size_t zero = 0;
+	if (!n)
+		em.n = &zero;
+	struct run_result *r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	if (point_config(p, o, &c, why, sizeof(why)) < 0) {
+		struct record rec;
+		point_record(p, run_id, &rec);
+		snprintf(rec.status, sizeof(rec.status), "error");
+		snprintf(rec.reason, sizeof(rec.reason), "%s", why);
+		out(&em, &rec);
+		free(r);
+		return 1;
+	}
+	const uint64_t bs = p->buf_size;
+	const double target = o->min_time * 1e9;
+	const int pp = p->mode == MODE_PINGPONG;
+	const uint64_t max_total = 1ull << 40, max_msgs = 1ull << 32;
+	int fixed = pp ? o->messages != 0 : o->total != 0;
+	uint64_t amount = pp ? (o->messages ? o->messages : 64)
+			     : (o->total ? o->total : bs * 16);
+	int failed = 0;
+	uint64_t rep = 0;
+
+	/* Calibration: warm-ups that grow until one lasts a tenth of the
+	 * target, then one jump to the target; every one is verified. */
+	int verify = c.verify;
+	c.verify = 1;
+	while (!fixed && !run_stop) {
+		if (pp)
+			c.messages = amount;
+		else
+			c.total_bytes = amount;
+		if (once(p, &c, run_id, rep++, 1, 0, 0, &em, r)) {
+			failed = 1;
+			break;
+		}
+		if (r->wall_ns >= target / 10 || amount >= (pp ? max_msgs : max_total)) {
+			amount = scale(amount, r->wall_ns, target,
+				       pp ? max_msgs : max_total);
+			break;
+		}
+		amount = scale(amount, r->wall_ns, target / 5,
+			       pp ? max_msgs : max_total);
+		if (amount < (pp ? 64 : bs * 16))
+			amount = pp ? 64 : bs * 16;
+	}
+	if (pp)
+		c.messages = amount;
+	else
+		c.total_bytes = amount;
+
+	double floor_bps = 0;
+	uint64_t clock_ns = clock_overhead_ns();
+	if (!failed && o->floor && !pp)
+		floor_bps = floor_bytes_per_s((size_t)bs, p->access,
+					      o->min_time / 4);
+
+	for (unsigned i = 0; i < o->warmup && !failed && !run_stop; i++)
+		failed = once(p, &c, run_id, rep++, 1, floor_bps, clock_ns, &em, r);
+	c.verify = verify;
+	for (unsigned i = 0; i < o->reps && !failed && !run_stop; i++)
+		failed = once(p, &c, run_id, rep++, 0, floor_bps, clock_ns, &em, r);
+	free(r);
+	if (run_stop)
+		return -EINTR;
+	return failed;
+}

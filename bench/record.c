@@ -1,0 +1,391 @@
+/*
+ * record.c - the column tables and the three writers (see record.h).
+ * One table per row kind drives the CSV header, the CSV rows and the JSON
+ * objects, so they cannot drift apart.
+ */
+#include "record.h"
+#include "units.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+enum col_type { COL_SCHEMA, COL_STR, COL_U64, COL_I64, COL_INT, COL_DBL };
+
+struct column {
+	const char *name;
+	enum col_type type;
+	size_t off;
+};
+
+#define R(name, type) {#name, type, offsetof(struct record, name)}
+static const struct column record_cols[] = {
+	{"schema_version", COL_SCHEMA, 0},
+	R(run_id, COL_STR), R(transport, COL_STR), R(mode, COL_STR),
+	R(access, COL_STR), R(buf_size, COL_U64), R(total_bytes, COL_U64),
+	R(blocks, COL_U64), R(populate, COL_STR), R(hugepages, COL_STR),
+	R(page_size, COL_U64), R(region_mechanism, COL_STR),
+	R(kbuf_size, COL_U64), R(nblocks, COL_U64), R(pin, COL_STR),
+	R(writer_cpu, COL_I64), R(reader_cpu, COL_I64), R(rep, COL_U64),
+	R(warmup, COL_INT), R(verified, COL_INT), R(wall_ns, COL_U64),
+	R(bytes_per_s, COL_DBL), R(rtt_min_ns, COL_U64),
+	R(rtt_p50_ns, COL_U64), R(rtt_p90_ns, COL_U64), R(rtt_p99_ns, COL_U64),
+	R(rtt_p999_ns, COL_U64), R(rtt_max_ns, COL_U64),
+	R(one_way_p50_ns, COL_DBL), R(clock_overhead_ns, COL_U64),
+	R(writer_user_ns, COL_U64), R(writer_sys_ns, COL_U64),
+	R(reader_user_ns, COL_U64), R(reader_sys_ns, COL_U64),
+	R(writer_vcsw, COL_U64), R(writer_ivcsw, COL_U64),
+	R(reader_vcsw, COL_U64), R(reader_ivcsw, COL_U64),
+	R(writer_minflt, COL_U64), R(writer_majflt, COL_U64),
+	R(reader_minflt, COL_U64), R(reader_majflt, COL_U64),
+	R(floor_bytes_per_s, COL_DBL), R(floor_ratio, COL_DBL),
+	R(status, COL_STR), R(reason, COL_STR),
+};
+#undef R
+
+#define F(name) offsetof(struct summary, first.name)
+#define S(name, type) {#name, type, offsetof(struct summary, name)}
+static const struct column summary_cols[] = {
+	{"schema_version", COL_SCHEMA, 0},
+	{"run_id", COL_STR, F(run_id)},
+	{"transport", COL_STR, F(transport)},
+	{"mode", COL_STR, F(mode)},
+	{"access", COL_STR, F(access)},
+	{"buf_size", COL_U64, F(buf_size)},
+	{"total_bytes", COL_U64, F(total_bytes)},
+	{"blocks", COL_U64, F(blocks)},
+	{"populate", COL_STR, F(populate)},
+	{"hugepages", COL_STR, F(hugepages)},
+	{"page_size", COL_U64, F(page_size)},
+	{"region_mechanism", COL_STR, F(region_mechanism)},
+	{"kbuf_size", COL_U64, F(kbuf_size)},
+	{"nblocks", COL_U64, F(nblocks)},
+	{"pin", COL_STR, F(pin)},
+	S(reps, COL_U64),
+	{"bytes_per_s_median", COL_DBL, offsetof(struct summary, bps.median)},
+	{"bytes_per_s_min", COL_DBL, offsetof(struct summary, bps.min)},
+	{"bytes_per_s_max", COL_DBL, offsetof(struct summary, bps.max)},
+	{"bytes_per_s_mad", COL_DBL, offsetof(struct summary, bps.mad)},
+	{"bytes_per_s_ci_lo", COL_DBL, offsetof(struct summary, bps.ci_lo)},
+	{"bytes_per_s_ci_hi", COL_DBL, offsetof(struct summary, bps.ci_hi)},
+	{"wall_ns_median", COL_DBL, offsetof(struct summary, wall.median)},
+	{"wall_ns_min", COL_DBL, offsetof(struct summary, wall.min)},
+	{"wall_ns_max", COL_DBL, offsetof(struct summary, wall.max)},
+	S(ns_per_block, COL_DBL),
+	S(writer_vcsw_per_block, COL_DBL), S(writer_ivcsw_per_block, COL_DBL),
+	S(reader_vcsw_per_block, COL_DBL), S(reader_ivcsw_per_block, COL_DBL),
+	S(writer_user_ns, COL_DBL), S(writer_sys_ns, COL_DBL),
+	S(reader_user_ns, COL_DBL), S(reader_sys_ns, COL_DBL),
+	S(writer_minflt, COL_DBL), S(reader_minflt, COL_DBL),
+	S(rtt_p50_ns, COL_DBL), S(rtt_p99_ns, COL_DBL), S(one_way_p50_ns, COL_DBL),
+	S(floor_bytes_per_s, COL_DBL), S(floor_ratio, COL_DBL),
+	S(status, COL_STR), S(reason, COL_STR),
+};
+#undef F
+#undef S
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+void record_init(struct record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	for (size_t i = 0; i < NCOLS(record_cols); i++) {
+		char *p = (char *)rec + record_cols[i].off;
+		if (record_cols[i].type == COL_U64)
+			*(uint64_t *)(void *)p = REC_NONE;
+		else if (record_cols[i].type == COL_DBL)
+			*(double *)(void *)p = NAN;
+		else if (record_cols[i].type == COL_I64)
+			*(int64_t *)(void *)p = -1;
+	}
+	snprintf(rec->status, sizeof(rec->status), "ok");
+}
+
+/* Write one cell; returns 0 when the cell is empty. */
+static int cell(char *buf, size_t len, const struct column *c, const void *row)
+{
+	const char *p = (const char *)row + c->off;
+	buf[0] = '\0';
+	switch (c->type) {
+	case COL_SCHEMA:
+		snprintf(buf, len, "%d", RECORD_SCHEMA_VERSION);
+		return 1;
+	case COL_STR:
+		snprintf(buf, len, "%s", p);
+		return 1;
+	case COL_U64: {
+		uint64_t v = *(const uint64_t *)(const void *)p;
+		if (v == REC_NONE)
+			return 0;
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+		return 1;
+	}
+	case COL_I64: {
+		int64_t v = *(const int64_t *)(const void *)p;
+		if (v < 0)
+			return 0;
+		snprintf(buf, len, "%lld", (long long)v);
+		return 1;
+	}
+	case COL_INT:
+		snprintf(buf, len, "%d", *(const int *)(const void *)p);
+		return 1;
+	case COL_DBL: {
+		double v = *(const double *)(const void *)p;
+		if (!isfinite(v))
+			return 0;
+		if (v == floor(v) && fabs(v) < 1e15)
+			snprintf(buf, len, "%.0f", v);
+		else
+			snprintf(buf, len, "%.6g", v);
+		return 1;
+	}
+	}
+	return 0;
+}
+
+static void csv_string(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void write_header(FILE *f, const struct column *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "," : "", cols[i].name);
+	fputc('\n', f);
+}
+
+static void write_row(FILE *f, enum record_format fmt,
+		      const struct column *cols, size_t n, const void *row)
+{
+	char buf[600];
+	if (fmt == FORMAT_JSON)
+		fputc('{', f);
+	for (size_t i = 0; i < n; i++) {
+		int has = cell(buf, sizeof(buf), &cols[i], row);
+		if (fmt == FORMAT_CSV) {
+			if (i)
+				fputc(',', f);
+			if (cols[i].type == COL_STR)
+				csv_string(f, buf);
+			else
+				fputs(buf, f);
+			continue;
+		}
+		fprintf(f, "%s\"%s\":", i ? "," : "", cols[i].name);
+		if (!has)
+			fputs("null", f);
+		else if (cols[i].type == COL_STR)
+			json_string(f, buf);
+		else
+			fputs(buf, f);
+	}
+	fputs(fmt == FORMAT_JSON ? "}\n" : "\n", f);
+}
+
+static void fmt_u64(char *buf, size_t len, uint64_t v)
+{
+	if (v == REC_NONE)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+void record_write_header(FILE *f, enum record_format fmt)
+{
+	if (fmt == FORMAT_CSV)
+		write_header(f, record_cols, NCOLS(record_cols));
+	else if (fmt == FORMAT_TABLE)
+		fprintf(f, "%-12s %8s %4s %-6s %10s %12s %11s %11s %9s %9s "
+			"%-9s %s\n", "transport", "buf_size", "rep", "kind",
+			"wall", "throughput", "handoffs", "rtt p50", "w vcsw",
+			"r vcsw", "cpus w/r", "status");
+}
+
+void record_write(FILE *f, enum record_format fmt, const struct record *rec)
+{
+	if (fmt != FORMAT_TABLE) {
+		write_row(f, fmt, record_cols, NCOLS(record_cols), rec);
+		fflush(f);
+		return;
+	}
+	char size[24], wall[24], rate[24], rtt[24], wv[24], rv[24], blocks[24];
+	char cpus[24];
+	units_format_size(rec->buf_size, size, sizeof(size));
+	units_format_ns(rec->wall_ns == REC_NONE ? NAN : (double)rec->wall_ns,
+			wall, sizeof(wall));
+	units_format_rate(rec->bytes_per_s, rate, sizeof(rate));
+	units_format_ns(rec->rtt_p50_ns == REC_NONE ? NAN
+			: (double)rec->rtt_p50_ns, rtt, sizeof(rtt));
+	fmt_u64(wv, sizeof(wv), rec->writer_vcsw);
+	fmt_u64(rv, sizeof(rv), rec->reader_vcsw);
+	fmt_u64(blocks, sizeof(blocks), rec->blocks);
+	if (rec->writer_cpu >= 0 || rec->reader_cpu >= 0)
+		snprintf(cpus, sizeof(cpus), "%lld/%lld",
+			 (long long)rec->writer_cpu, (long long)rec->reader_cpu);
+	else
+		snprintf(cpus, sizeof(cpus), "-");
+	fprintf(f, "%-12s %8s %4llu %-6s %10s %12s %11s %11s %9s %9s %-9s %s%s%s\n",
+		rec->transport, size, (unsigned long long)rec->rep,
+		rec->warmup ? "warmup" : "timed", wall, rate, blocks, rtt, wv,
+		rv, cpus, rec->status, rec->reason[0] ? ": " : "", rec->reason);
+	fflush(f);
+}
+
+void summary_write_header(FILE *f, enum record_format fmt)
+{
+	if (fmt == FORMAT_CSV)
+		write_header(f, summary_cols, NCOLS(summary_cols));
+	else if (fmt == FORMAT_TABLE)
+		fprintf(f, "%-12s %8s %4s %12s %25s %10s %13s %13s %s\n",
+			"transport", "buf_size", "reps", "median",
+			"[min .. max]", "per block", "vcsw/blk w", "vcsw/blk r",
+			"status");
+}
+
+static void fmt_dbl(char *buf, size_t len, double v)
+{
+	if (isfinite(v))
+		snprintf(buf, len, "%.3g", v);
+	else
+		snprintf(buf, len, "-");
+}
+
+void summary_write(FILE *f, enum record_format fmt, const struct summary *s)
+{
+	if (fmt != FORMAT_TABLE) {
+		write_row(f, fmt, summary_cols, NCOLS(summary_cols), s);
+		fflush(f);
+		return;
+	}
+	char size[24], med[24], lo[24], hi[24], range[56], per[24], wv[24],
+		rv[24];
+	units_format_size(s->first.buf_size, size, sizeof(size));
+	int pp = strcmp(s->first.mode, "pingpong") == 0;
+	if (pp) { /* latency is the figure of merit for ping-pong */
+		units_format_ns(s->one_way_p50_ns, med, sizeof(med));
+		snprintf(range, sizeof(range), "one-way p50");
+	} else {
+		units_format_rate(s->bps.median, med, sizeof(med));
+		units_format_rate(s->bps.min, lo, sizeof(lo));
+		units_format_rate(s->bps.max, hi, sizeof(hi));
+		snprintf(range, sizeof(range), "[%s .. %s]", lo, hi);
+	}
+	units_format_ns(s->ns_per_block, per, sizeof(per));
+	fmt_dbl(wv, sizeof(wv), s->writer_vcsw_per_block);
+	fmt_dbl(rv, sizeof(rv), s->reader_vcsw_per_block);
+	fprintf(f, "%-12s %8s %4llu %12s %25s %10s %13s %13s %s%s%s\n",
+		s->first.transport, size, (unsigned long long)s->reps, med,
+		range, per, wv, rv, s->status, s->reason[0] ? ": " : "",
+		s->reason);
+	fflush(f);
+}
+
+static double median_of(const struct record *recs, size_t n, size_t off,
+			int is_u64)
+{
+	double v[n ? n : 1];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = (const char *)&recs[i] + off;
+		double x;
+		if (is_u64) {
+			uint64_t u = *(const uint64_t *)(const void *)p;
+			if (u == REC_NONE)
+				continue;
+			x = (double)u;
+		} else {
+			x = *(const double *)(const void *)p;
+			if (!isfinite(x))
+				continue;
+		}
+		v[k++] = x;
+	}
+	return k ? stats_median(v, k) : NAN;
+}
+
+void summary_from_records(struct summary *s, const struct record *recs,
+			  size_t n)
+{
+	memset(s, 0, sizeof(*s));
+	struct record ok[n ? n : 1];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!recs[i].warmup && strcmp(recs[i].status, "ok") == 0)
+			ok[k++] = recs[i];
+	s->reps = k;
+	double nan = NAN;
+	s->bps = s->wall = (struct stats_summary){0, nan, nan, nan, nan, nan, nan};
+	s->ns_per_block = s->writer_vcsw_per_block = s->reader_vcsw_per_block =
+		s->writer_ivcsw_per_block = s->reader_ivcsw_per_block = nan;
+	s->writer_user_ns = s->writer_sys_ns = s->reader_user_ns =
+		s->reader_sys_ns = s->writer_minflt = s->reader_minflt = nan;
+	s->rtt_p50_ns = s->rtt_p99_ns = s->one_way_p50_ns = nan;
+	s->floor_bytes_per_s = s->floor_ratio = nan;
+	if (k == 0) {
+		if (n) {
+			s->first = recs[n - 1];
+			snprintf(s->status, sizeof(s->status), "%s", recs[n - 1].status);
+			snprintf(s->reason, sizeof(s->reason), "%s", recs[n - 1].reason);
+		}
+		return;
+	}
+	s->first = ok[0];
+	snprintf(s->status, sizeof(s->status), "ok");
+	double bps[k], wall[k];
+	for (size_t i = 0; i < k; i++) {
+		bps[i] = ok[i].bytes_per_s;
+		wall[i] = (double)ok[i].wall_ns;
+	}
+	stats_summarize(bps, k, &s->bps);
+	stats_summarize(wall, k, &s->wall);
+	double blocks = (double)ok[0].blocks;
+#define MED(field) median_of(ok, k, offsetof(struct record, field), 1)
+	if (blocks > 0) {
+		s->ns_per_block = s->wall.median / blocks;
+		s->writer_vcsw_per_block = MED(writer_vcsw) / blocks;
+		s->writer_ivcsw_per_block = MED(writer_ivcsw) / blocks;
+		s->reader_vcsw_per_block = MED(reader_vcsw) / blocks;
+		s->reader_ivcsw_per_block = MED(reader_ivcsw) / blocks;
+	}
+	s->writer_user_ns = MED(writer_user_ns);
+	s->writer_sys_ns = MED(writer_sys_ns);
+	s->reader_user_ns = MED(reader_user_ns);
+	s->reader_sys_ns = MED(reader_sys_ns);
+	s->writer_minflt = MED(writer_minflt);
+	s->reader_minflt = MED(reader_minflt);
+	s->rtt_p50_ns = MED(rtt_p50_ns);
+	s->rtt_p99_ns = MED(rtt_p99_ns);
+#undef MED
+	s->one_way_p50_ns = s->rtt_p50_ns / 2;
+	s->floor_bytes_per_s = median_of(ok, k, offsetof(struct record,
+					 floor_bytes_per_s), 0);
+	if (isfinite(s->floor_bytes_per_s) && s->floor_bytes_per_s > 0)
+		s->floor_ratio = s->bps.median / s->floor_bytes_per_s;
+}

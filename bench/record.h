@@ -1,0 +1,85 @@
+/*
+ * record.h - one row per repetition and one summary row per configuration,
+ * and the writers that print them: a human table, CSV and JSON lines.
+ *
+ * The column tables in record.c are the contract with the scripts and the
+ * notebooks (results/README.md documents every column): columns are read by
+ * name; adding one is free, renaming or changing the meaning of one bumps
+ * RECORD_SCHEMA_VERSION.  Files hold base units (ns, bytes, bytes/s); only
+ * the human table scales them.
+ */
+#ifndef IPCLAB_RECORD_H
+#define IPCLAB_RECORD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stats.h"
+
+#define RECORD_SCHEMA_VERSION 1
+
+/* Empty cells: U64 fields hold REC_NONE, double fields hold NAN. */
+#define REC_NONE UINT64_MAX
+
+struct record {
+	char run_id[48];
+	char transport[32];
+	char mode[12];   /* stream, pingpong */
+	char access[12]; /* copy, inplace */
+	uint64_t buf_size, total_bytes, blocks;
+	char populate[8];   /* on, off, n/a */
+	char hugepages[8];  /* off, on, try, thp, n/a */
+	uint64_t page_size;
+	char region_mechanism[16];
+	uint64_t kbuf_size, nblocks;
+	char pin[24];
+	int64_t writer_cpu, reader_cpu; /* -1: not observed / moved */
+	uint64_t rep;
+	int warmup, verified;
+	uint64_t wall_ns;
+	double bytes_per_s;
+	uint64_t rtt_min_ns, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_p999_ns,
+		rtt_max_ns;
+	double one_way_p50_ns;
+	uint64_t clock_overhead_ns;
+	uint64_t writer_user_ns, writer_sys_ns, reader_user_ns, reader_sys_ns;
+	uint64_t writer_vcsw, writer_ivcsw, reader_vcsw, reader_ivcsw;
+	uint64_t writer_minflt, writer_majflt, reader_minflt, reader_majflt;
+	double floor_bytes_per_s, floor_ratio;
+	char status[8]; /* ok, skipped, error */
+	char reason[512];
+};
+
+/* A record with every measurement empty and the given identity. */
+void record_init(struct record *rec);
+
+/* One summary row: a configuration over its timed repetitions. */
+struct summary {
+	struct record first; /* identity columns (transport, buf_size, ...) */
+	uint64_t reps;
+	struct stats_summary bps; /* bytes_per_s over the repetitions */
+	struct stats_summary wall;
+	double ns_per_block;      /* median wall_ns / blocks */
+	double writer_vcsw_per_block, writer_ivcsw_per_block;
+	double reader_vcsw_per_block, reader_ivcsw_per_block;
+	double writer_user_ns, writer_sys_ns, reader_user_ns, reader_sys_ns;
+	double writer_minflt, reader_minflt;
+	double rtt_p50_ns, rtt_p99_ns, one_way_p50_ns;
+	double floor_bytes_per_s, floor_ratio;
+	char status[8];
+	char reason[512];
+};
+
+/* Summarise n timed (non-warm-up, ok) records of one configuration.  With
+ * none ok, the summary carries the status and reason of the last record. */
+void summary_from_records(struct summary *s, const struct record *recs,
+			  size_t n);
+
+enum record_format { FORMAT_TABLE = 0, FORMAT_CSV, FORMAT_JSON };
+
+void record_write_header(FILE *f, enum record_format fmt);
+void record_write(FILE *f, enum record_format fmt, const struct record *rec);
+void summary_write_header(FILE *f, enum record_format fmt);
+void summary_write(FILE *f, enum record_format fmt, const struct summary *s);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * run.h - one measured run: create the channel, fork writer and reader,
+ * meet at a start barrier, time the stream, collect both sides' rusage,
+ * reap with a deadline, destroy every kernel object whatever happened.
+ */
+#ifndef IPCLAB_RUN_H
+#define IPCLAB_RUN_H
+
+#include <stdint.h>
+
+#include "histogram.h"
+#include "transport.h"
+
+enum run_access { ACCESS_COPY = 0, ACCESS_INPLACE };
+enum run_mode { MODE_STREAM = 0, MODE_PINGPONG };
+enum run_pin { PIN_NONE = 0, PIN_SAME, PIN_SPLIT, PIN_CPUS };
+
+struct run_config {
+	const struct ipc_transport *t;
+	struct ipc_params params;
+	enum run_mode mode;
+	enum run_access access;
+	uint64_t total_bytes;  /* stream: bytes to move */
+	uint64_t messages;     /* ping-pong: round trips */
+	int verify;            /* the reader checks every byte */
+	enum run_pin pin;
+	int cpu_writer, cpu_reader; /* resolved CPUs when pin != PIN_NONE */
+	double timeout_s;      /* the parent kills both children after this */
+	uint64_t seed;
+};
+
+/* What one process did in the timed region (getrusage deltas). */
+struct run_side {
+	uint64_t user_ns, sys_ns;
+	uint64_t vcsw, ivcsw;
+	uint64_t minflt, majflt;
+	int cpu_start, cpu_end; /* sched_getcpu at start and end */
+};
+
+struct run_result {
+	int ok;               /* 1: the run completed and the data arrived */
+	char reason[512];     /* why not */
+	uint64_t wall_ns;     /* writer's first acquire to reader's last block */
+	uint64_t total_bytes; /* bytes the reader received */
+	uint64_t blocks;      /* handoffs the writer made (messages in pingpong) */
+	int verified;         /* every byte was checked */
+	struct run_side writer, reader;
+	struct ipc_info info; /* what the channel obtained */
+	struct hist rtt;      /* ping-pong round trips, ns */
+};
+
+/* Run once.  Returns 0 when the run was made (r->ok says how it went), or
+ * -errno when it could not start (r->reason says why). */
+int run_once(const struct run_config *c, struct run_result *r);
+
+/* Resolve --pin into CPUs from this process's allowed set; 0 or -EINVAL
+ * with a reason. */
+int run_resolve_pin(struct run_config *c, char *why, size_t whylen);
+
+const char *run_pin_name(const struct run_config *c, char *buf, size_t len);
+
+uint64_t run_now_ns(void);
+
+/*
+ * Set by a SIGINT/SIGTERM handler (to the signal number): a run in progress
+ * kills its children at once and reports "interrupted"; callers stop
+ * between repetitions.
+ */
+#include <signal.h>
+extern volatile sig_atomic_t run_stop;
+
+#endif

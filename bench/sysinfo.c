@@ -1,0 +1,241 @@
+/* sysinfo.c - the machine and run context (see sysinfo.h). */
+#include "sysinfo.h"
+#include "options.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* First line of a file, trimmed; "" when unreadable. */
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* "always [madvise] never" -> "madvise". */
+static void bracketed(const char *path, char *buf, size_t len)
+{
+	char line[256];
+	read_line(path, line, sizeof(line));
+	char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+	if (a && b) {
+		*b = '\0';
+		snprintf(buf, len, "%s", a + 1);
+	} else {
+		snprintf(buf, len, "%s", line[0] ? line : "n/a");
+	}
+}
+
+static void field(const char *path, const char *key, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+	size_t kl = strlen(key);
+	buf[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, kl) == 0) {
+			char *v = line + kl;
+			v += strspn(v, " \t:");
+			v[strcspn(v, "\n")] = '\0';
+			snprintf(buf, len, "%s", v);
+			break;
+		}
+	fclose(f);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* A number as JSON, or null when the file is missing. */
+static void json_num_file(FILE *f, const char *path)
+{
+	char v[128];
+	read_line(path, v, sizeof(v));
+	char *end;
+	(void)strtoull(v, &end, 10);
+	if (v[0] && *end == '\0')
+		fputs(v, f);
+	else
+		fputs("null", f);
+}
+
+static const struct {
+	const char *key, *path;
+} limits[] = {
+	{"mq_msg_max", "/proc/sys/fs/mqueue/msg_max"},
+	{"mq_msgsize_max", "/proc/sys/fs/mqueue/msgsize_max"},
+	{"mq_queues_max", "/proc/sys/fs/mqueue/queues_max"},
+	{"msgmax", "/proc/sys/kernel/msgmax"},
+	{"msgmnb", "/proc/sys/kernel/msgmnb"},
+	{"msgmni", "/proc/sys/kernel/msgmni"},
+	{"shmmax", "/proc/sys/kernel/shmmax"},
+	{"shmall", "/proc/sys/kernel/shmall"},
+	{"shmmni", "/proc/sys/kernel/shmmni"},
+	{"pipe_max_size", "/proc/sys/fs/pipe-max-size"},
+	{"wmem_max", "/proc/sys/net/core/wmem_max"},
+	{"rmem_max", "/proc/sys/net/core/rmem_max"},
+	{"nr_hugepages", "/proc/sys/vm/nr_hugepages"},
+};
+
+void sysinfo_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
+}
+
+void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
+			const char *start, const char *end,
+			const struct bench_opts *o)
+{
+	struct utsname u;
+	char cpu[256], v[256], host[256];
+	uname(&u);
+	snprintf(host, sizeof(host), "%s", u.nodename);
+	field("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
+	fprintf(f, "{\n  \"schema_version\": %d,\n  \"run_id\": ",
+		RECORD_SCHEMA_VERSION);
+	json_str(f, run_id ? run_id : "");
+	fputs(",\n  \"command_line\": ", f);
+	char cmd[4096] = "";
+	size_t n = 0;
+	for (int i = 0; i < argc && n < sizeof(cmd) - 1; i++)
+		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "%s%s",
+				      i ? " " : "", argv[i]);
+	json_str(f, cmd);
+	fputs(",\n  \"start_time\": ", f);
+	json_str(f, start ? start : "");
+	fputs(",\n  \"end_time\": ", f);
+	if (end)
+		json_str(f, end);
+	else
+		fputs("null", f);
+	fputs(",\n  \"host\": ", f);
+	json_str(f, host);
+	fputs(",\n  \"kernel\": ", f);
+	snprintf(v, sizeof(v), "%s %s", u.release, u.machine);
+	json_str(f, v);
+	fputs(",\n  \"cpu_model\": ", f);
+	json_str(f, cpu[0] ? cpu : "unknown");
+	fprintf(f, ",\n  \"cpus_online\": %ld", sysconf(_SC_NPROCESSORS_ONLN));
+	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", v,
+		  sizeof(v));
+	fputs(",\n  \"cpu_governor\": ", f);
+	json_str(f, v[0] ? v : "n/a");
+	fputs(",\n  \"ipclab_version\": ", f);
+	json_str(f, IPCLAB_VERSION);
+	fputs(",\n  \"git_rev\": ", f);
+	json_str(f, IPCLAB_GIT_REV);
+	fputs(",\n  \"compiler\": ", f);
+	json_str(f, IPCLAB_COMPILER);
+	fputs(",\n  \"cflags\": ", f);
+	json_str(f, IPCLAB_CFLAGS);
+	fputs(",\n  \"build_type\": ", f);
+	json_str(f, IPCLAB_BUILD_TYPE);
+	fputs(",\n  \"thp\": {\"enabled\": ", f);
+	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", v, sizeof(v));
+	json_str(f, v);
+	fputs(", \"shmem_enabled\": ", f);
+	bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled", v,
+		  sizeof(v));
+	json_str(f, v);
+	fputs("},\n  \"hugepages\": {\"total\": ", f);
+	field("/proc/meminfo", "HugePages_Total", v, sizeof(v));
+	fputs(v[0] ? v : "null", f);
+	fputs(", \"free\": ", f);
+	field("/proc/meminfo", "HugePages_Free", v, sizeof(v));
+	fputs(v[0] ? v : "null", f);
+	fputs(", \"size_kb\": ", f);
+	field("/proc/meminfo", "Hugepagesize", v, sizeof(v));
+	fprintf(f, "%ld", strtol(v, NULL, 10));
+	fputs("},\n  \"limits\": {", f);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		fprintf(f, "%s\"%s\": ", i ? ", " : "", limits[i].key);
+		json_num_file(f, limits[i].path);
+	}
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0)
+		fprintf(f, ", \"rlimit_msgqueue\": %llu",
+			(unsigned long long)rl.rlim_cur);
+	read_line("/proc/sys/kernel/sem", v, sizeof(v));
+	for (char *c = v; *c; c++)
+		if (*c == '\t')
+			*c = ' ';
+	fputs(", \"sem\": ", f);
+	json_str(f, v);
+	fputs("}", f);
+	if (o)
+		fprintf(f, ",\n  \"options\": {\"min_time_s\": %g, \"reps\": %u, "
+			"\"warmup\": %u, \"verify\": %d, \"total\": %llu, "
+			"\"messages\": %llu, \"seed\": %llu, \"shuffle_seed\": %llu, "
+			"\"floor\": %d}",
+			o->min_time, o->reps, o->warmup, o->verify,
+			(unsigned long long)o->total,
+			(unsigned long long)o->messages,
+			(unsigned long long)o->seed,
+			(unsigned long long)o->shuffle_seed, o->floor);
+	fputs("\n}\n", f);
+}
+
+void sysinfo_write_text(FILE *f)
+{
+	char v[256];
+	struct utsname u;
+	uname(&u);
+	field("/proc/cpuinfo", "model name", v, sizeof(v));
+	fprintf(f, "machine     %s, %ld CPUs online, kernel %s\n", v,
+		sysconf(_SC_NPROCESSORS_ONLN), u.release);
+	fprintf(f, "\nhuge pages (for --hugepages on|try; reserve with "
+		"scripts/hugepages.sh reserve N, as root)\n");
+	static const char *const hp[] = {"HugePages_Total", "HugePages_Free",
+					 "HugePages_Rsvd", "Hugepagesize"};
+	for (size_t i = 0; i < 4; i++) {
+		field("/proc/meminfo", hp[i], v, sizeof(v));
+		fprintf(f, "  %-22s %s\n", hp[i], v[0] ? v : "n/a");
+	}
+	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", v, sizeof(v));
+	fprintf(f, "\ntransparent huge pages (for --hugepages thp; set with "
+		"scripts/hugepages.sh thp advise)\n  %-22s %s\n", "enabled", v);
+	bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled", v,
+		  sizeof(v));
+	fprintf(f, "  %-22s %s\n", "shmem_enabled", v);
+	fprintf(f, "\nIPC limits (they bound BUF_SIZE of the queues and "
+		"buffers; see ipclab list -v)\n");
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		read_line(limits[i].path, v, sizeof(v));
+		fprintf(f, "  %-22s %-12s (%s)\n", limits[i].key,
+			v[0] ? v : "n/a", limits[i].path);
+	}
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0)
+		fprintf(f, "  %-22s %-12llu (ulimit -q, bytes)\n",
+			"rlimit_msgqueue", (unsigned long long)rl.rlim_cur);
+	read_line("/proc/sys/kernel/sem", v, sizeof(v));
+	fprintf(f, "  %-22s %s (semmsl semmns semopm semmni)\n", "sem", v);
+}

@@ -1,0 +1,26 @@
+/*
+ * sysinfo.h - the machine a run happened on, for meta.json and for
+ * `ipclab sysinfo`: CPU, kernel, huge pages and THP, the IPC limits that
+ * bound the transports, the build, the command line and the times.
+ */
+#ifndef IPCLAB_SYSINFO_H
+#define IPCLAB_SYSINFO_H
+
+#include <stdio.h>
+
+struct bench_opts;
+
+/* Write a JSON object describing the machine and the run.  argv/argc is
+ * the full command line; start and end are ISO 8601 times (end may be
+ * NULL while the run goes on); o may be NULL. */
+void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
+			const char *start, const char *end,
+			const struct bench_opts *o);
+
+/* Human-readable limits and memory settings (ipclab sysinfo). */
+void sysinfo_write_text(FILE *f);
+
+/* The current local time as "2026-11-22T19:40:00+0000". */
+void sysinfo_now(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * pipe.c - an anonymous pipe: the kernel copies every byte twice (into the
+ * pipe's pages on write, out of them on read) and blocks the writer when the
+ * pipe is full and the reader when it is empty.
+ *
+ * What is shared: one pipe(2), created before fork; the writer keeps the
+ * write end, the reader the read end, the parent closes both once the
+ * children are running, so that the writer's close is the reader's end of
+ * file (end of stream).  The pipe capacity is an option (F_SETPIPE_SZ, up to
+ * /proc/sys/fs/pipe-max-size); the capacity obtained is recorded.
+ *
+ * Copy mode uses send/recv straight from the source and into the destination
+ * buffer: the system call is the copy, nothing is added.
+ *
+ *   ipclab run -t pipe -b 64K --pipe-size 1M
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct ipc_channel {
+	int fd[2];      /* [0] read end, [1] write end */
+	size_t buf_size;
+	size_t capacity; /* obtained, bytes */
+	char *buf;      /* private block of the block API */
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+}
+
+static int pipe_max_block(const struct ipc_params *p, size_t *max, char *why,
+			  size_t whylen)
+{
+	(void)p;
+	(void)why;
+	(void)whylen;
+	*max = SIZE_MAX / 2; /* a byte stream: any write size works */
+	return 0;
+}
+
+static int pipe_validate(const struct ipc_params *p, char *why, size_t whylen)
+{
+	unsigned long limit;
+	if (p->kbuf_size == 0)
+		return 0;
+	if (ipc_read_ulong("/proc/sys/fs/pipe-max-size", &limit) == 0 &&
+	    p->kbuf_size > limit) {
+		snprintf(why, whylen,
+			 "--pipe-size %zu: above fs.pipe-max-size (%lu bytes); "
+			 "use at most %lu, or raise it as root: "
+			 "sysctl fs.pipe-max-size=%zu",
+			 p->kbuf_size, limit, limit, p->kbuf_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void pipe_destroy(struct ipc_channel *ch)
+{
+	if (!ch)
+		return;
+	close_fd(&ch->fd[0]);
+	close_fd(&ch->fd[1]);
+	free(ch->buf);
+	free(ch);
+}
+
+static int pipe_create(const struct ipc_params *p, struct ipc_channel **out,
+		       struct ipc_err *e)
+{
+	int rc;
+	*out = NULL;
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	ch->fd[0] = ch->fd[1] = -1;
+	ch->buf_size = p->buf_size;
+	if (pipe2(ch->fd, O_CLOEXEC) < 0) {
+		rc = ipc_errf(e, errno, "pipe2");
+		goto err_destroy;
+	}
+	if (p->kbuf_size &&
+	    fcntl(ch->fd[1], F_SETPIPE_SZ, (int)p->kbuf_size) < 0) {
+		rc = ipc_errf(e, errno, "fcntl(F_SETPIPE_SZ, %zu)", p->kbuf_size);
+		goto err_destroy;
+	}
+	int cap = fcntl(ch->fd[1], F_GETPIPE_SZ);
+	ch->capacity = cap > 0 ? (size_t)cap : 0;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	pipe_destroy(ch);
+	return rc;
+}
+
+static void pipe_parent_close(struct ipc_channel *ch)
+{
+	close_fd(&ch->fd[0]);
+	close_fd(&ch->fd[1]);
+}
+
+static int pipe_attach(struct ipc_channel *ch, enum ipc_role role,
+		       struct ipc_err *e)
+{
+	/* Keep only this side's end: a dead peer then shows as EOF / EPIPE. */
+	close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
+	ch->buf = malloc(ch->buf_size);
+	if (!ch->buf)
+		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
+	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
+	return 0;
+}
+
+static int pipe_send(struct ipc_channel *ch, const void *buf, size_t len,
+		     struct ipc_err *e)
+{
+	if (len == 0) {
+		close_fd(&ch->fd[1]); /* end of stream: the reader sees EOF */
+		return 0;
+	}
+	int rc = ipc_write_full(ch->fd[1], buf, len);
+	return rc < 0 ? ipc_errf(e, -rc, "write(pipe, %zu)", len) : 0;
+}
+
+static int pipe_recv(struct ipc_channel *ch, void *buf, size_t cap,
+		     size_t *len, struct ipc_err *e)
+{
+	for (;;) {
+		ssize_t n = read(ch->fd[0], buf, cap);
+		if (n >= 0) {
+			*len = (size_t)n;
+			return 0;
+		}
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "read(pipe, %zu)", cap);
+	}
+}
+
+static int pipe_acquire(struct ipc_channel *ch, enum ipc_role role,
+			struct ipc_block *b, struct ipc_err *e)
+{
+	b->data = ch->buf;
+	b->cap = ch->buf_size;
+	b->id = 0;
+	if (role == IPC_WRITER)
+		return 0;
+	/* A whole block: read until BUF_SIZE bytes or end of file. */
+	ssize_t n = ipc_read_full(ch->fd[0], ch->buf, ch->buf_size);
+	if (n < 0)
+		return ipc_errf(e, (int)-n, "read(pipe, %zu)", ch->buf_size);
+	b->len = (size_t)n;
+	return 0;
+}
+
+static int pipe_release(struct ipc_channel *ch, enum ipc_role role,
+			struct ipc_block *b, struct ipc_err *e)
+{
+	if (role == IPC_READER)
+		return 0;
+	return pipe_send(ch, b->data, b->len, e);
+}
+
+static void pipe_info(struct ipc_channel *ch, struct ipc_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kbuf_size = ch->capacity;
+}
+
+static void pipe_detach(struct ipc_channel *ch, enum ipc_role role)
+{
+	close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
+	free(ch->buf);
+	ch->buf = NULL;
+}
+
+const struct ipc_transport ipc_pipe = {
+	.abi = IPC_ABI_VERSION,
+	.name = "pipe",
+	.summary = "anonymous pipe, write()/read() (capacity: --pipe-size)",
+	.sync = "the kernel blocks the writer when the pipe is full, the reader when it is empty",
+	.caps = 0,
+	.max_block = pipe_max_block,
+	.validate = pipe_validate,
+	.create = pipe_create,
+	.parent_close = pipe_parent_close,
+	.attach = pipe_attach,
+	.acquire = pipe_acquire,
+	.release = pipe_release,
+	.send = pipe_send,
+	.recv = pipe_recv,
+	.info = pipe_info,
+	.detach = pipe_detach,
+	.destroy = pipe_destroy,
+};

@@ -1,0 +1,541 @@
+/*
+ * posix_mq.c - a POSIX message queue: the kernel copies each message in on
+ * mq_send and out on mq_receive, keeps message boundaries, blocks the writer
+ * when the queue holds mq_maxmsg messages and the reader when it is empty.
+ *
+ * What is shared: one queue (mq_open, O_CREAT|O_EXCL, 0600) of depth
+ * mq_maxmsg = --blocks (default 10, or msg_max when smaller) and message size
+ * mq_msgsize = BUF_SIZE.  One message is one block; a zero-length message is
+ * end of stream.  Every message has priority 0, so the queue is FIFO.
+ *
+ * Creation and removal: create opens the queue and unlinks its name at once.
+ * In fork mode the children inherit the descriptor, so nobody needs the name
+ * again; once it is unlinked, the kernel frees the queue (and gives back its
+ * bytes of the RLIMIT_MSGQUEUE budget) when the last descriptor closes, even if
+ * every process is killed, and no other program can open it meanwhile.
+ * destroy closes the creator's descriptor.  Named mode can be added later:
+ * a queue has no room for a header, but mq_getattr gives its sizes and fstat
+ * on the descriptor its owner.
+ *
+ * Limits, read at run time, never clamped silently (mq_overview(7)):
+ *   fs.mqueue.msgsize_max   largest mq_msgsize (EINVAL above it);
+ *   fs.mqueue.msg_max       largest mq_maxmsg (EINVAL above it);
+ *     a process with CAP_SYS_RESOURCE may go up to the kernel's hard ceilings
+ *     (HARD_MSGSIZEMAX 16 MiB, HARD_MSGMAX 65536) instead;
+ *   RLIMIT_MSGQUEUE         bytes of all of a user's queues together (EMFILE),
+ *     counted as maxmsg * (msgsize + sizeof(struct msg_msg))
+ *     + min(maxmsg, MQ_PRIO_MAX) * sizeof(struct posix_msg_tree_node);
+ *     both kernel structures are six machine words.
+ *
+ * Copy mode uses send/recv straight from the source and into the
+ * destination buffer: the system call is the copy.  mq_receive insists on a
+ * buffer of at least mq_msgsize bytes, so a recv with a smaller buffer goes
+ * through the private buffer and hands out the rest of the message on the
+ * next call.
+ *
+ *   ipclab run -t posix-mq -b 8K --blocks 10
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define DEFAULT_DEPTH 10ul
+#define HARD_MSGMAX 65536ul                 /* include/linux/ipc_namespace.h */
+#define HARD_MSGSIZEMAX (16ul * 1024 * 1024) /* idem */
+#define KERNEL_MQ_PRIO_MAX 32768ul
+#define KSTRUCT_BYTES (6 * sizeof(long)) /* msg_msg, posix_msg_tree_node */
+#define CAP_SYS_RESOURCE_BIT 24
+
+struct mq_limits {
+	unsigned long msg_max;     /* effective: sysctl, or hard with the cap */
+	unsigned long msgsize_max; /* idem */
+	int privileged;            /* CAP_SYS_RESOURCE: the sysctls do not bind */
+	rlim_t rlim_cur, rlim_max; /* RLIMIT_MSGQUEUE */
+};
+
+struct ipc_channel {
+	mqd_t mq;          /* (mqd_t)-1 when closed */
+	char name[64];     /* while the name exists */
+	size_t buf_size;   /* mq_msgsize */
+	unsigned long depth; /* mq_maxmsg */
+	char *buf;         /* private block (acquire/release, small recv) */
+	size_t pending_off, pending_len; /* rest of a message for recv */
+	int eos;           /* reader: the zero-length message arrived */
+};
+
+static int has_cap_sys_resource(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return 0;
+	char line[256];
+	unsigned long long caps = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return (caps >> CAP_SYS_RESOURCE_BIT) & 1;
+}
+
+static int read_limits(struct mq_limits *l, char *why, size_t whylen)
+{
+	static const char *const files[] = {"/proc/sys/fs/mqueue/msg_max",
+					    "/proc/sys/fs/mqueue/msgsize_max"};
+	unsigned long *vals[] = {&l->msg_max, &l->msgsize_max};
+	for (int i = 0; i < 2; i++) {
+		int rc = ipc_read_ulong(files[i], vals[i]);
+		if (rc < 0) {
+			snprintf(why, whylen,
+				 "cannot read %s: %s (no POSIX message queues "
+				 "in this kernel?)",
+				 files[i], ipc_errno_name(-rc));
+			return rc;
+		}
+	}
+	l->privileged = has_cap_sys_resource();
+	if (l->privileged) {
+		l->msg_max = HARD_MSGMAX;
+		l->msgsize_max = HARD_MSGSIZEMAX;
+	}
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) < 0) {
+		int err = errno;
+		snprintf(why, whylen, "getrlimit(RLIMIT_MSGQUEUE): %s",
+			 ipc_errno_name(err));
+		return -err;
+	}
+	l->rlim_cur = rl.rlim_cur;
+	l->rlim_max = rl.rlim_max;
+	return 0;
+}
+
+static unsigned long depth_of(const struct ipc_params *p,
+			      const struct mq_limits *l)
+{
+	if (p->nblocks)
+		return p->nblocks;
+	return l->msg_max < DEFAULT_DEPTH ? l->msg_max : DEFAULT_DEPTH;
+}
+
+/* The kernel's bookkeeping for a queue of depth d, beside the messages. */
+static unsigned long long overhead_bytes(unsigned long d)
+{
+	unsigned long nodes = d < KERNEL_MQ_PRIO_MAX ? d : KERNEL_MQ_PRIO_MAX;
+	return (unsigned long long)(d + nodes) * KSTRUCT_BYTES;
+}
+
+/* Largest message size RLIMIT_MSGQUEUE admits at depth d; SIZE_MAX if none. */
+static size_t rlimit_bound(const struct mq_limits *l, unsigned long d)
+{
+	if (l->rlim_cur == RLIM_INFINITY || d == 0)
+		return SIZE_MAX;
+	unsigned long long over = overhead_bytes(d);
+	if ((unsigned long long)l->rlim_cur <= over)
+		return 0;
+	return (size_t)(((unsigned long long)l->rlim_cur - over) / d);
+}
+
+static int check_depth(const struct mq_limits *l, unsigned long d, char *why,
+		       size_t whylen)
+{
+	if (d <= l->msg_max)
+		return 0;
+	if (l->privileged)
+		snprintf(why, whylen,
+			 "--blocks %lu: a POSIX mq holds at most %lu messages "
+			 "(HARD_MSGMAX, the kernel's ceiling); use --blocks "
+			 "%lu or less",
+			 d, l->msg_max, l->msg_max);
+	else
+		snprintf(why, whylen,
+			 "--blocks %lu: a POSIX mq holds at most "
+			 "fs.mqueue.msg_max = %lu messages; use --blocks %lu "
+			 "or less, or raise it as root: "
+			 "sysctl fs.mqueue.msg_max=%lu",
+			 d, l->msg_max, l->msg_max,
+			 d < HARD_MSGMAX ? d : HARD_MSGMAX);
+	return -EINVAL;
+}
+
+/* The deepest queue RLIMIT_MSGQUEUE admits for messages of sz bytes. */
+static unsigned long depth_for(const struct mq_limits *l, size_t sz)
+{
+	if (l->rlim_cur == RLIM_INFINITY)
+		return l->msg_max;
+	unsigned long long d = (unsigned long long)l->rlim_cur /
+			       (sz + 2 * KSTRUCT_BYTES);
+	if (d > l->msg_max)
+		d = l->msg_max;
+	while (d > 0 && rlimit_bound(l, (unsigned long)d) < sz)
+		d--;
+	return (unsigned long)d;
+}
+
+/*
+ * The largest BUF_SIZE at depth d, and a sentence on what limits it and the
+ * fix; want is the BUF_SIZE asked for (0: none), to make the fix concrete.
+ */
+static size_t largest(const struct mq_limits *l, unsigned long d, size_t want,
+		      char *why, size_t whylen)
+{
+	size_t by_sysctl = l->msgsize_max;
+	size_t by_rlimit = rlimit_bound(l, d);
+	unsigned long long rlim = (unsigned long long)l->rlim_cur;
+	if (by_sysctl <= by_rlimit && l->privileged) {
+		snprintf(why, whylen,
+			 "a POSIX mq message is at most %zu bytes, the "
+			 "kernel's ceiling (HARD_MSGSIZEMAX)",
+			 by_sysctl);
+		return by_sysctl;
+	}
+	if (by_sysctl <= by_rlimit && (want == 0 || want > by_rlimit)) {
+		int n = snprintf(why, whylen,
+				 "a POSIX mq message is at most "
+				 "fs.mqueue.msgsize_max = %zu bytes; raise it "
+				 "as root: sysctl fs.mqueue.msgsize_max=N",
+				 by_sysctl);
+		if (by_rlimit != SIZE_MAX && n > 0 && (size_t)n < whylen)
+			snprintf(why + n, whylen - (size_t)n,
+				 " (RLIMIT_MSGQUEUE, ulimit -q = %llu bytes, "
+				 "then allows N up to %zu at queue depth %lu)",
+				 rlim, by_rlimit < HARD_MSGSIZEMAX
+					       ? by_rlimit
+					       : HARD_MSGSIZEMAX,
+				 d);
+		return by_sysctl;
+	}
+	if (by_sysctl <= by_rlimit) {
+		snprintf(why, whylen,
+			 "a POSIX mq message is at most fs.mqueue.msgsize_max "
+			 "= %zu bytes; raise it as root: "
+			 "sysctl fs.mqueue.msgsize_max=%zu",
+			 by_sysctl, want);
+		return by_sysctl;
+	}
+	int n = snprintf(why, whylen,
+			 "RLIMIT_MSGQUEUE (ulimit -q) = %llu bytes for all of "
+			 "a user's queues, counted as depth x (BUF_SIZE + %zu), "
+			 "allows BUF_SIZE %zu at most at queue depth %lu; ",
+			 rlim, 2 * KSTRUCT_BYTES, by_rlimit, d);
+	if (n < 0 || (size_t)n >= whylen)
+		return by_rlimit;
+	unsigned long fit = want ? depth_for(l, want) : 0;
+	if (want && fit > 0)
+		snprintf(why + n, whylen - (size_t)n,
+			 "use --blocks %lu or less, or raise ulimit -q "
+			 "(hard limit %llu; above it needs CAP_SYS_RESOURCE)",
+			 fit, (unsigned long long)l->rlim_max);
+	else if (want || d == 1)
+		snprintf(why + n, whylen - (size_t)n,
+			 "%sraise ulimit -q (hard limit %llu; above it needs "
+			 "CAP_SYS_RESOURCE)",
+			 want ? "no queue depth fits it: " : "",
+			 (unsigned long long)l->rlim_max);
+	else
+		snprintf(why + n, whylen - (size_t)n,
+			 "use a smaller --blocks depth (--blocks 1 allows %zu) "
+			 "or raise ulimit -q (hard limit %llu; above it needs "
+			 "CAP_SYS_RESOURCE)",
+			 rlimit_bound(l, 1), (unsigned long long)l->rlim_max);
+	return by_rlimit;
+}
+
+static int posix_mq_max_block(const struct ipc_params *p, size_t *max,
+			      char *why, size_t whylen)
+{
+	struct mq_limits l;
+	*max = 0;
+	int rc = read_limits(&l, why, whylen);
+	if (rc < 0)
+		return rc;
+	/* A depth above msg_max is validate's to report, in its own words. */
+	*max = largest(&l, depth_of(p, &l), 0, why, whylen);
+	return 0;
+}
+
+/* Depth and BUF_SIZE against the limits; shared by validate and create. */
+static int check_params(const struct ipc_params *p, const struct mq_limits *l,
+			char *why, size_t whylen)
+{
+	unsigned long d = depth_of(p, l);
+	int rc = check_depth(l, d, why, whylen);
+	if (rc < 0)
+		return rc;
+	char limit[360];
+	size_t max = largest(l, d, p->buf_size, limit, sizeof(limit));
+	if (p->buf_size > max) {
+		snprintf(why, whylen, "--buf-size %zu: %s", p->buf_size, limit);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int posix_mq_validate(const struct ipc_params *p, char *why,
+			     size_t whylen)
+{
+	struct mq_limits l;
+	int rc = read_limits(&l, why, whylen);
+	return rc < 0 ? rc : check_params(p, &l, why, whylen);
+}
+
+static void posix_mq_destroy(struct ipc_channel *ch)
+{
+	if (!ch)
+		return;
+	if (ch->name[0])
+		(void)mq_unlink(ch->name);
+	ch->name[0] = '\0';
+	if (ch->mq != (mqd_t)-1)
+		(void)mq_close(ch->mq);
+	ch->mq = (mqd_t)-1;
+	free(ch->buf);
+	free(ch);
+}
+
+/* mq_open's errors, in the words of the limit behind them. */
+static int open_error(struct ipc_err *e, int err, const struct ipc_channel *ch,
+		      const struct mq_limits *l)
+{
+	const char *hint = "";
+	char more[200] = "";
+	switch (err) {
+	case EMFILE:
+		snprintf(more, sizeof(more),
+			 " (RLIMIT_MSGQUEUE, %llu bytes, counts all of this "
+			 "user's open queues; or the descriptor limit, "
+			 "ulimit -n)",
+			 (unsigned long long)l->rlim_cur);
+		break;
+	case ENOSPC:
+		hint = " (fs.mqueue.queues_max queues exist already)";
+		break;
+	case ENOSYS:
+		hint = " (no POSIX message queues in this kernel)";
+		break;
+	default:
+		break;
+	}
+	return ipc_errf(e, err, "mq_open(%s, maxmsg %lu, msgsize %zu)%s%s",
+			ch->name, ch->depth, ch->buf_size, hint, more);
+}
+
+static int posix_mq_create(const struct ipc_params *p,
+			   struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	char why[384];
+	struct mq_limits l;
+	*out = NULL;
+	if (p->name)
+		return ipc_errf(e, EOPNOTSUPP,
+				"two-program mode (--name %s), not yet",
+				p->name);
+	rc = read_limits(&l, why, sizeof(why));
+	if (rc == 0)
+		rc = check_params(p, &l, why, sizeof(why));
+	if (rc < 0) {
+		ipc_errf(e, 0, "%s", why);
+		return rc;
+	}
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	ch->mq = (mqd_t)-1;
+	ch->buf_size = p->buf_size;
+	ch->depth = depth_of(p, &l);
+	ipc_unique_name(ch->name, sizeof(ch->name));
+	struct mq_attr attr = {.mq_maxmsg = (long)ch->depth,
+			       .mq_msgsize = (long)ch->buf_size};
+	ch->mq = mq_open(ch->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600,
+			 &attr);
+	if (ch->mq == (mqd_t)-1) {
+		rc = open_error(e, errno, ch, &l);
+		ch->name[0] = '\0'; /* not ours: never unlink it */
+		goto err_destroy;
+	}
+	/* Fork mode: the children inherit the descriptor, the name can go. */
+	if (mq_unlink(ch->name) < 0) {
+		rc = ipc_errf(e, errno, "mq_unlink(%s)", ch->name);
+		goto err_destroy;
+	}
+	ch->name[0] = '\0';
+	if (mq_getattr(ch->mq, &attr) < 0) {
+		rc = ipc_errf(e, errno, "mq_getattr");
+		goto err_destroy;
+	}
+	if ((size_t)attr.mq_msgsize != ch->buf_size ||
+	    (unsigned long)attr.mq_maxmsg != ch->depth) {
+		rc = ipc_errf(e, 0,
+			      "mq_open gave maxmsg %ld, msgsize %ld; asked "
+			      "for %lu, %zu",
+			      attr.mq_maxmsg, attr.mq_msgsize, ch->depth,
+			      ch->buf_size);
+		goto err_destroy;
+	}
+	*out = ch;
+	return 0;
+
+err_destroy:
+	posix_mq_destroy(ch);
+	return rc;
+}
+
+static int posix_mq_attach(struct ipc_channel *ch, enum ipc_role role,
+			   struct ipc_err *e)
+{
+	(void)role;
+	if (!ch->buf)
+		ch->buf = malloc(ch->buf_size);
+	if (!ch->buf)
+		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
+	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
+	ch->pending_len = 0;
+	ch->eos = 0;
+	return 0;
+}
+
+static int send_one(struct ipc_channel *ch, const char *buf, size_t len,
+		    struct ipc_err *e)
+{
+	/* Lab: send end of stream with priority 1 and watch it overtake. */
+	while (mq_send(ch->mq, buf, len, 0) < 0)
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "mq_send(%zu bytes)", len);
+	return 0;
+}
+
+static int posix_mq_send(struct ipc_channel *ch, const void *buf, size_t len,
+			 struct ipc_err *e)
+{
+	const char *p = buf;
+	if (len == 0)
+		return send_one(ch, "", 0, e);
+	/* A message carries at most BUF_SIZE: split anything larger. */
+	while (len > 0) {
+		size_t n = len < ch->buf_size ? len : ch->buf_size;
+		int rc = send_one(ch, p, n, e);
+		if (rc < 0)
+			return rc;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The next message into buf (cap >= mq_msgsize); its length in *len. */
+static int receive_one(struct ipc_channel *ch, char *buf, size_t cap,
+		       size_t *len, struct ipc_err *e)
+{
+	for (;;) {
+		ssize_t n = mq_receive(ch->mq, buf, cap, NULL);
+		if (n >= 0) {
+			*len = (size_t)n;
+			if (n == 0)
+				ch->eos = 1;
+			return 0;
+		}
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "mq_receive(%zu)", cap);
+	}
+}
+
+static int posix_mq_recv(struct ipc_channel *ch, void *buf, size_t cap,
+			 size_t *len, struct ipc_err *e)
+{
+	if (ch->pending_len == 0) {
+		if (ch->eos) {
+			*len = 0;
+			return 0;
+		}
+		if (cap >= ch->buf_size)
+			return receive_one(ch, buf, cap, len, e);
+		/* Too small for mq_receive: through the private buffer. */
+		int rc = receive_one(ch, ch->buf, ch->buf_size,
+				     &ch->pending_len, e);
+		if (rc < 0 || ch->pending_len == 0) {
+			*len = 0;
+			return rc;
+		}
+		ch->pending_off = 0;
+	}
+	size_t n = ch->pending_len < cap ? ch->pending_len : cap;
+	memcpy(buf, ch->buf + ch->pending_off, n);
+	ch->pending_off += n;
+	ch->pending_len -= n;
+	*len = n;
+	return 0;
+}
+
+static int posix_mq_acquire(struct ipc_channel *ch, enum ipc_role role,
+			    struct ipc_block *b, struct ipc_err *e)
+{
+	b->data = ch->buf;
+	b->cap = ch->buf_size;
+	b->id = 0;
+	if (role == IPC_WRITER)
+		return 0;
+	if (ch->pending_len) { /* left over by a short recv */
+		b->data = ch->buf + ch->pending_off;
+		b->len = ch->pending_len;
+		ch->pending_len = 0;
+		return 0;
+	}
+	if (ch->eos) {
+		b->len = 0;
+		return 0;
+	}
+	return receive_one(ch, ch->buf, ch->buf_size, &b->len, e);
+}
+
+static int posix_mq_release(struct ipc_channel *ch, enum ipc_role role,
+			    struct ipc_block *b, struct ipc_err *e)
+{
+	if (role == IPC_READER)
+		return 0;
+	return send_one(ch, b->data, b->len, e);
+}
+
+static void posix_mq_info(struct ipc_channel *ch, struct ipc_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nblocks = (unsigned)ch->depth;
+	out->kbuf_size = ch->depth * ch->buf_size;
+}
+
+static void posix_mq_detach(struct ipc_channel *ch, enum ipc_role role)
+{
+	(void)role;
+	/* Messages already sent stay in the queue: the writer need not wait. */
+	if (ch->mq != (mqd_t)-1)
+		(void)mq_close(ch->mq);
+	ch->mq = (mqd_t)-1;
+	free(ch->buf);
+	ch->buf = NULL;
+	ch->pending_len = 0;
+}
+
+const struct ipc_transport ipc_posix_mq = {
+	.abi = IPC_ABI_VERSION,
+	.name = "posix-mq",
+	.summary = "POSIX message queue, mq_send()/mq_receive() (depth: --blocks)",
+	.sync = "the kernel blocks the writer when the queue is full, the reader when it is empty",
+	.caps = IPC_CAP_MESSAGES,
+	.max_block = posix_mq_max_block,
+	.validate = posix_mq_validate,
+	.create = posix_mq_create,
+	.attach = posix_mq_attach,
+	.acquire = posix_mq_acquire,
+	.release = posix_mq_release,
+	.send = posix_mq_send,
+	.recv = posix_mq_recv,
+	.info = posix_mq_info,
+	.detach = posix_mq_detach,
+	.destroy = posix_mq_destroy,
+};

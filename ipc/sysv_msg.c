@@ -1,0 +1,350 @@
+/*
+ * sysv_msg.c - a System V message queue: the kernel copies each message in
+ * on msgsnd and out on msgrcv, keeps message boundaries, blocks the writer
+ * when the queue holds msgmnb bytes and the reader when it is empty.
+ *
+ * What is shared: one queue (msgget with an ipclab key, IPC_CREAT|IPC_EXCL,
+ * 0600).  One message of type 1 is one block; a zero-length message (allowed
+ * by msgsnd) is end of stream.
+ *
+ * The cost of the API: msgsnd and msgrcv take a struct whose text follows a
+ * long mtype, so the data can never go straight from or into a caller's
+ * buffer.  The block API hands out the text of a private {mtype, mtext}
+ * buffer, so acquire/fill/release costs no extra copy; send and recv (copy
+ * mode) must memcpy through that buffer, one copy per side more than the
+ * pipe or POSIX mq figures.  That copy is the price of this API, not of
+ * ipclab.
+ *
+ * Limits, read at run time, never clamped silently: kernel.msgmax is the
+ * largest message (msgsnd fails with EINVAL above it) and kernel.msgmnb the
+ * bytes a queue may hold; a message larger than msgmnb would wait forever
+ * for room, so BUF_SIZE is bounded by both.
+ *
+ * Creation and removal: create makes the queue; nothing can mark it for
+ * removal early (IPC_RMID removes it at once, and a reader blocked in msgrcv
+ * gets EIDRM), so destroy removes it on every path, including a partial
+ * create.  A child that dies mid-run leaves it to the parent's destroy.
+ * Named mode can be added later: msgctl(IPC_STAT) gives the owner and the
+ * key carries the creator's pid (ipc_sysv_key); the first message could carry
+ * a header with magic, version and BUF_SIZE.
+ *
+ *   ipclab run -t sysv-msg -b 8K
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+
+#define KEY_ATTEMPTS 64u
+#define MSG_TYPE 1
+
+struct message {
+	long mtype;
+	char mtext[];
+};
+
+struct ipc_channel {
+	int msqid;        /* -1 when none (yet, or already removed) */
+	size_t buf_size;
+	size_t qbytes;    /* msg_qbytes of the queue */
+	struct message *msg; /* private {mtype, mtext[buf_size]} */
+	size_t pending_off, pending_len; /* rest of a message for recv */
+	int eos;          /* reader: the zero-length message arrived */
+};
+
+static int read_limits(unsigned long *msgmax, unsigned long *msgmnb, char *why,
+		       size_t whylen)
+{
+	int rc = ipc_read_ulong("/proc/sys/kernel/msgmax", msgmax);
+	const char *file = "/proc/sys/kernel/msgmax";
+	if (rc == 0) {
+		rc = ipc_read_ulong("/proc/sys/kernel/msgmnb", msgmnb);
+		file = "/proc/sys/kernel/msgmnb";
+	}
+	if (rc < 0)
+		snprintf(why, whylen,
+			 "cannot read %s: %s (no System V IPC in this kernel?)",
+			 file, ipc_errno_name(-rc));
+	return rc;
+}
+
+/*
+ * The largest BUF_SIZE, and a sentence naming the limit and the fix; want is
+ * the BUF_SIZE asked for (0: none), to make the fix concrete.  The suggested
+ * msgmnb holds two messages, so the writer can fill one while the reader
+ * drains the other.
+ */
+static size_t largest(unsigned long msgmax, unsigned long msgmnb, size_t want,
+		      char *why, size_t whylen)
+{
+	char fix[128] = "sysctl kernel.msgmax=N";
+	if (want) {
+		int n = snprintf(fix, sizeof(fix), "sysctl");
+		if (want > msgmax)
+			n += snprintf(fix + n, sizeof(fix) - (size_t)n,
+				      " kernel.msgmax=%zu", want);
+		if (2 * want > msgmnb)
+			snprintf(fix + n, sizeof(fix) - (size_t)n,
+				 " kernel.msgmnb=%zu", 2 * want);
+	}
+	if (msgmax <= msgmnb) {
+		snprintf(why, whylen,
+			 "a System V message is at most kernel.msgmax = %lu "
+			 "bytes (a queue holds kernel.msgmnb = %lu); raise "
+			 "them as root: %s%s",
+			 msgmax, msgmnb, fix,
+			 want ? "" : " kernel.msgmnb=2N (N: the BUF_SIZE wanted)");
+		return msgmax;
+	}
+	snprintf(why, whylen,
+		 "a System V queue holds at most kernel.msgmnb = %lu bytes "
+		 "(kernel.msgmax is %lu), so no message can be larger; raise "
+		 "it as root: %s",
+		 msgmnb, msgmax,
+		 want ? fix : "sysctl kernel.msgmnb=2N for messages of N bytes");
+	return msgmnb;
+}
+
+static int sysv_msg_max_block(const struct ipc_params *p, size_t *max,
+			      char *why, size_t whylen)
+{
+	(void)p;
+	unsigned long msgmax, msgmnb;
+	*max = 0;
+	int rc = read_limits(&msgmax, &msgmnb, why, whylen);
+	if (rc < 0)
+		return rc;
+	*max = largest(msgmax, msgmnb, 0, why, whylen);
+	return 0;
+}
+
+static int sysv_msg_validate(const struct ipc_params *p, char *why,
+			     size_t whylen)
+{
+	unsigned long msgmax, msgmnb;
+	char limit[320];
+	int rc = read_limits(&msgmax, &msgmnb, why, whylen);
+	if (rc < 0)
+		return rc;
+	if (p->buf_size >
+	    largest(msgmax, msgmnb, p->buf_size, limit, sizeof(limit))) {
+		snprintf(why, whylen, "--buf-size %zu: %s", p->buf_size, limit);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void sysv_msg_destroy(struct ipc_channel *ch)
+{
+	if (!ch)
+		return;
+	/* Removed on every path: nothing else would ever remove the queue. */
+	if (ch->msqid >= 0)
+		(void)msgctl(ch->msqid, IPC_RMID, NULL);
+	ch->msqid = -1;
+	free(ch->msg);
+	free(ch);
+}
+
+static int sysv_msg_create(const struct ipc_params *p,
+			   struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	char why[384];
+	*out = NULL;
+	if (p->name)
+		return ipc_errf(e, EOPNOTSUPP,
+				"two-program mode (--name %s), not yet",
+				p->name);
+	rc = sysv_msg_validate(p, why, sizeof(why));
+	if (rc < 0) {
+		ipc_errf(e, 0, "%s", why);
+		return rc;
+	}
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	ch->msqid = -1;
+	ch->buf_size = p->buf_size;
+	for (unsigned attempt = 0; attempt < KEY_ATTEMPTS; attempt++) {
+		ch->msqid = msgget(ipc_sysv_key(attempt),
+				   IPC_CREAT | IPC_EXCL | 0600);
+		if (ch->msqid >= 0 || errno != EEXIST)
+			break;
+	}
+	if (ch->msqid < 0) {
+		int err = errno;
+		rc = ipc_errf(e, err, "msgget%s",
+			      err == ENOSPC ? " (kernel.msgmni queues exist "
+					      "already)"
+					    : "");
+		goto err_destroy;
+	}
+	struct msqid_ds ds;
+	if (msgctl(ch->msqid, IPC_STAT, &ds) < 0) {
+		rc = ipc_errf(e, errno, "msgctl(%d, IPC_STAT)", ch->msqid);
+		goto err_destroy;
+	}
+	ch->qbytes = ds.msg_qbytes;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	sysv_msg_destroy(ch);
+	return rc;
+}
+
+static int sysv_msg_attach(struct ipc_channel *ch, enum ipc_role role,
+			   struct ipc_err *e)
+{
+	(void)role;
+	if (!ch->msg)
+		ch->msg = malloc(sizeof(*ch->msg) + ch->buf_size);
+	if (!ch->msg)
+		return ipc_errf(e, ENOMEM, "malloc(%zu)",
+				sizeof(*ch->msg) + ch->buf_size);
+	/* Touch it outside the timed region. */
+	memset(ch->msg, 0, sizeof(*ch->msg) + ch->buf_size);
+	ch->msg->mtype = MSG_TYPE;
+	ch->pending_len = 0;
+	ch->eos = 0;
+	return 0;
+}
+
+/* Send len <= buf_size bytes already in ch->msg->mtext. */
+static int send_msg(struct ipc_channel *ch, size_t len, struct ipc_err *e)
+{
+	ch->msg->mtype = MSG_TYPE;
+	while (msgsnd(ch->msqid, ch->msg, len, 0) < 0)
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "msgsnd(%d, %zu bytes)",
+					ch->msqid, len);
+	return 0;
+}
+
+/* The next message into ch->msg->mtext; its length in *len. */
+static int receive_msg(struct ipc_channel *ch, size_t *len, struct ipc_err *e)
+{
+	for (;;) {
+		ssize_t n = msgrcv(ch->msqid, ch->msg, ch->buf_size, MSG_TYPE, 0);
+		if (n >= 0) {
+			*len = (size_t)n;
+			if (n == 0)
+				ch->eos = 1;
+			return 0;
+		}
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "msgrcv(%d, %zu)", ch->msqid,
+					ch->buf_size);
+	}
+}
+
+static int sysv_msg_send(struct ipc_channel *ch, const void *buf, size_t len,
+			 struct ipc_err *e)
+{
+	const char *p = buf;
+	if (len == 0)
+		return send_msg(ch, 0, e);
+	/* A message carries at most BUF_SIZE: split anything larger. */
+	while (len > 0) {
+		size_t n = len < ch->buf_size ? len : ch->buf_size;
+		memcpy(ch->msg->mtext, p, n); /* the API's own copy */
+		int rc = send_msg(ch, n, e);
+		if (rc < 0)
+			return rc;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int sysv_msg_recv(struct ipc_channel *ch, void *buf, size_t cap,
+			 size_t *len, struct ipc_err *e)
+{
+	if (ch->pending_len == 0) {
+		*len = 0;
+		if (ch->eos)
+			return 0;
+		int rc = receive_msg(ch, &ch->pending_len, e);
+		if (rc < 0 || ch->pending_len == 0)
+			return rc;
+		ch->pending_off = 0;
+	}
+	size_t n = ch->pending_len < cap ? ch->pending_len : cap;
+	memcpy(buf, ch->msg->mtext + ch->pending_off, n); /* the API's copy */
+	ch->pending_off += n;
+	ch->pending_len -= n;
+	*len = n;
+	return 0;
+}
+
+static int sysv_msg_acquire(struct ipc_channel *ch, enum ipc_role role,
+			    struct ipc_block *b, struct ipc_err *e)
+{
+	b->data = ch->msg->mtext;
+	b->cap = ch->buf_size;
+	b->id = 0;
+	if (role == IPC_WRITER)
+		return 0;
+	if (ch->pending_len) { /* left over by a short recv */
+		b->data = ch->msg->mtext + ch->pending_off;
+		b->len = ch->pending_len;
+		ch->pending_len = 0;
+		return 0;
+	}
+	if (ch->eos) {
+		b->len = 0;
+		return 0;
+	}
+	return receive_msg(ch, &b->len, e);
+}
+
+static int sysv_msg_release(struct ipc_channel *ch, enum ipc_role role,
+			    struct ipc_block *b, struct ipc_err *e)
+{
+	if (role == IPC_READER)
+		return 0;
+	/* The block is the text of ch->msg already: nothing to copy. */
+	return send_msg(ch, b->len, e);
+}
+
+static void sysv_msg_info(struct ipc_channel *ch, struct ipc_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kbuf_size = ch->qbytes;
+	/* Full-size messages the queue holds before msgsnd blocks. */
+	out->nblocks = (unsigned)(ch->qbytes / ch->buf_size);
+}
+
+static void sysv_msg_detach(struct ipc_channel *ch, enum ipc_role role)
+{
+	(void)role;
+	/* Messages already sent stay in the queue: the writer need not wait. */
+	free(ch->msg);
+	ch->msg = NULL;
+	ch->pending_len = 0;
+}
+
+const struct ipc_transport ipc_sysv_msg = {
+	.abi = IPC_ABI_VERSION,
+	.name = "sysv-msg",
+	.summary = "System V message queue, msgsnd()/msgrcv() (copies via {mtype, mtext})",
+	.sync = "the kernel blocks the writer when the queue holds msgmnb bytes, the reader when it is empty",
+	.caps = IPC_CAP_MESSAGES,
+	.max_block = sysv_msg_max_block,
+	.validate = sysv_msg_validate,
+	.create = sysv_msg_create,
+	.attach = sysv_msg_attach,
+	.acquire = sysv_msg_acquire,
+	.release = sysv_msg_release,
+	.send = sysv_msg_send,
+	.recv = sysv_msg_recv,
+	.info = sysv_msg_info,
+	.detach = sysv_msg_detach,
+	.destroy = sysv_msg_destroy,
+};

@@ -1,0 +1,272 @@
+/*
+ * sysv_shm.c - System V shared memory guarded by a System V semaphore set of
+ * two: the textbook svshm_xfr design, with the same alternating protocol as
+ * pshm-sem.
+ *
+ * What is shared: one System V segment (shmget/shmat, via the region helper)
+ * holding a header - magic, version, BUF_SIZE, the id of the semaphore set,
+ * the byte count of the current block - and one BUF_SIZE buffer on its own
+ * page; and one semaphore set of two (semget):
+ *   sem 0 "free": the buffer may be filled (initially 1);
+ *   sem 1 "full": the buffer holds a block to consume (initially 0).
+ *
+ * Who waits on what: the writer waits on "free" (semop -1), fills the buffer,
+ * stores the byte count in the header and posts "full" (semop +1); the reader
+ * waits on "full", consumes the buffer and posts "free".  The two strictly
+ * alternate: every block costs two wake-ups.  A byte count of 0 is end of
+ * stream; the writer then waits for one more turn in detach, so it knows the
+ * reader has taken it before anything is torn down.
+ *
+ * Creation and removal.  The segment is marked IPC_RMID by the region helper
+ * right after create has attached it, before fork.  That is safe because the
+ * children inherit the parent's attachment across fork and never shmat again:
+ * a segment marked for removal lives until its last attachment goes away.
+ * It matters because a System V object is not tied to any descriptor: left
+ * unremoved it outlives every process and stays in `ipcs -m` until reboot; once
+ * marked, the kernel frees it when the last process detaches, even when that
+ * process is killed.
+ *
+ * The semaphore set is different: IPC_RMID removes it at once (blocked
+ * semops fail with EIDRM), so it cannot be removed early.  destroy removes it
+ * on every path, including a create that failed halfway; a child that dies
+ * mid-run leaves it for the parent's destroy, which also wakes any peer still
+ * blocked in semop.  SEM_UNDO is not used: a producer/consumer pair does not
+ * give back what it took, so undo would corrupt the counts.
+ *
+ * Named mode can be added later: the header carries magic, version, sizes and
+ * the semaphore id; the creator's pid is in the keys (ipc_sysv_key).  It will
+ * then need the sem_otime handshake of TLPI 47.5 (the set is created and
+ * initialised in two steps); in fork mode the set is initialised before any
+ * other process exists, so the race cannot happen.
+ *
+ *   ipclab run -t sysv-shm -b 10 --total 50M
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#define SYSV_SHM_MAGIC 0x69707376u /* "ipsv" */
+#define SYSV_SHM_VERSION 1u
+#define HEADER_BYTES 4096 /* the buffer starts on its own page */
+#define KEY_ATTEMPTS 64u
+
+enum { SEM_FREE = 0, SEM_FULL = 1 };
+
+/* The caller defines union semun (SUSv3); glibc does not. */
+union semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+struct header {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t buf_size;
+	int32_t semid;
+	uint32_t pad;
+	uint64_t count; /* bytes in the buffer; 0 = end of stream */
+};
+
+struct ipc_channel {
+	struct region region;
+	struct header *hdr;
+	char *buf;
+	size_t buf_size;
+	int semid; /* -1 when none (yet, or already removed) */
+	int eos_sent;  /* writer: end of stream published */
+	int eos_seen;  /* reader: end of stream taken */
+	int eos_acked; /* reader: the writer's last turn given back */
+};
+
+/* One semop on one semaphore, retried when a signal interrupts the wait. */
+static int sem_op(int semid, unsigned short num, short op)
+{
+	struct sembuf sb = {.sem_num = num, .sem_op = op, .sem_flg = 0};
+	while (semop(semid, &sb, 1) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int sysv_shm_max_block(const struct ipc_params *p, size_t *max,
+			      char *why, size_t whylen)
+{
+	(void)p;
+	unsigned long shmmax;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	*max = SIZE_MAX / 2; /* bounded by memory (shmall), checked at create */
+	if (ipc_read_ulong("/proc/sys/kernel/shmmax", &shmmax) == 0 &&
+	    shmmax / page * page > HEADER_BYTES &&
+	    shmmax / page * page - HEADER_BYTES < *max) {
+		/* The segment is the header plus BUF_SIZE, rounded to pages. */
+		*max = shmmax / page * page - HEADER_BYTES;
+		snprintf(why, whylen,
+			 "a System V segment is at most kernel.shmmax (%lu "
+			 "bytes, of which %d for the header); raise it as "
+			 "root: sysctl kernel.shmmax=N",
+			 shmmax, HEADER_BYTES);
+	}
+	return 0;
+}
+
+static void sysv_shm_destroy(struct ipc_channel *ch)
+{
+	if (!ch)
+		return;
+	/* Removed on every path: nothing else would ever remove the set. */
+	if (ch->semid >= 0)
+		(void)semctl(ch->semid, 0, IPC_RMID);
+	ch->semid = -1;
+	region_destroy(&ch->region);
+	free(ch);
+}
+
+static int make_semaphores(struct ipc_channel *ch, struct ipc_err *e)
+{
+	for (unsigned attempt = 0; attempt < KEY_ATTEMPTS; attempt++) {
+		ch->semid = semget(ipc_sysv_key(attempt), 2,
+				   IPC_CREAT | IPC_EXCL | 0600);
+		if (ch->semid >= 0 || errno != EEXIST)
+			break;
+	}
+	if (ch->semid < 0)
+		return ipc_errf(e, errno, "semget(2 semaphores)%s",
+				errno == ENOSPC ? " (kernel.sem: too many sets "
+						  "or semaphores in use)"
+						: "");
+	unsigned short init[2] = {[SEM_FREE] = 1, [SEM_FULL] = 0};
+	union semun arg = {.array = init};
+	if (semctl(ch->semid, 0, SETALL, arg) < 0)
+		return ipc_errf(e, errno, "semctl(%d, SETALL)", ch->semid);
+	return 0;
+}
+
+static int sysv_shm_create(const struct ipc_params *p,
+			   struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	*out = NULL;
+	if (p->name)
+		return ipc_errf(e, EOPNOTSUPP,
+				"two-program mode (--name %s), not yet",
+				p->name);
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	region_init(&ch->region);
+	ch->semid = -1;
+	ch->buf_size = p->buf_size;
+	rc = region_create(&ch->region, REGION_SYSV,
+			   HEADER_BYTES + p->buf_size, &p->region, NULL, e);
+	if (rc < 0)
+		goto err_destroy;
+	rc = make_semaphores(ch, e);
+	if (rc < 0)
+		goto err_destroy;
+	ch->hdr = ch->region.addr;
+	ch->buf = (char *)ch->region.addr + HEADER_BYTES;
+	ch->hdr->magic = SYSV_SHM_MAGIC;
+	ch->hdr->version = SYSV_SHM_VERSION;
+	ch->hdr->buf_size = p->buf_size;
+	ch->hdr->semid = ch->semid;
+	ch->hdr->count = 0;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	sysv_shm_destroy(ch);
+	return rc;
+}
+
+static int sysv_shm_attach(struct ipc_channel *ch, enum ipc_role role,
+			   struct ipc_err *e)
+{
+	(void)role;
+	/* The attachment came with fork; only pre-faulting is left to do. */
+	return region_prepare(&ch->region, e);
+}
+
+static int sysv_shm_acquire(struct ipc_channel *ch, enum ipc_role role,
+			    struct ipc_block *b, struct ipc_err *e)
+{
+	unsigned short num = role == IPC_WRITER ? SEM_FREE : SEM_FULL;
+	b->data = ch->buf;
+	b->cap = ch->buf_size;
+	b->id = 0;
+	if (role == IPC_READER && ch->eos_seen) {
+		b->len = 0; /* the stream stays ended; nobody will post again */
+		return 0;
+	}
+	int rc = sem_op(ch->semid, num, -1);
+	if (rc < 0)
+		return ipc_errf(e, -rc, "semop(%d, %s, -1)", ch->semid,
+				num == SEM_FREE ? "free" : "full");
+	if (role == IPC_READER) {
+		b->len = (size_t)ch->hdr->count;
+		ch->eos_seen = b->len == 0;
+	}
+	return 0;
+}
+
+static int sysv_shm_release(struct ipc_channel *ch, enum ipc_role role,
+			    struct ipc_block *b, struct ipc_err *e)
+{
+	unsigned short num = SEM_FREE;
+	if (role == IPC_WRITER) {
+		ch->hdr->count = b->len;
+		if (b->len == 0)
+			ch->eos_sent = 1;
+		num = SEM_FULL;
+	} else if (ch->eos_seen) {
+		if (ch->eos_acked)
+			return 0; /* the writer's last turn was given already */
+		ch->eos_acked = 1;
+	}
+	/* semop is a full barrier: the count and the data are visible first. */
+	int rc = sem_op(ch->semid, num, +1);
+	if (rc < 0)
+		return ipc_errf(e, -rc, "semop(%d, %s, +1)", ch->semid,
+				num == SEM_FREE ? "free" : "full");
+	return 0;
+}
+
+static void sysv_shm_info(struct ipc_channel *ch, struct ipc_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nblocks = 1;
+	out->region = ch->region.info;
+}
+
+static void sysv_shm_detach(struct ipc_channel *ch, enum ipc_role role)
+{
+	/* One more turn: when it comes, the reader has taken end of stream. */
+	if (role == IPC_WRITER && ch->eos_sent) {
+		(void)sem_op(ch->semid, SEM_FREE, -1);
+		ch->eos_sent = 0;
+	}
+}
+
+const struct ipc_transport ipc_sysv_shm = {
+	.abi = IPC_ABI_VERSION,
+	.name = "sysv-shm",
+	.summary = "System V shm, one buffer, System V semaphore set of two",
+	.sync = "writer waits on sem 0 (free), posts sem 1 (full); reader waits on sem 1, posts sem 0",
+	.caps = IPC_CAP_REGION | IPC_CAP_ZEROCOPY,
+	.max_block = sysv_shm_max_block,
+	.create = sysv_shm_create,
+	.attach = sysv_shm_attach,
+	.acquire = sysv_shm_acquire,
+	.release = sysv_shm_release,
+	.info = sysv_shm_info,
+	.detach = sysv_shm_detach,
+	.destroy = sysv_shm_destroy,
+};

@@ -1,0 +1,119 @@
+/* util.c - helpers shared by the transports (see util.h). */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *ipc_errno_name(int errnum)
+{
+	const char *n = strerrorname_np(errnum);
+	return n ? n : "E?";
+}
+
+int ipc_errf(struct ipc_err *e, int errnum, const char *fmt, ...)
+{
+	if (e) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+		if (errnum && n >= 0 && (size_t)n < sizeof(e->msg))
+			snprintf(e->msg + n, sizeof(e->msg) - (size_t)n,
+				 ": %s (%s)", ipc_errno_name(errnum),
+				 strerror(errnum));
+	}
+	return errnum ? -errnum : -EIO;
+}
+
+static unsigned name_counter;
+
+void ipc_unique_name(char *buf, size_t len)
+{
+	unsigned n = __atomic_fetch_add(&name_counter, 1, __ATOMIC_RELAXED);
+	snprintf(buf, len, "/" IPC_NAME_PREFIX "%ld-%u", (long)getpid(), n);
+}
+
+key_t ipc_sysv_key(unsigned attempt)
+{
+	static unsigned counter;
+	unsigned c = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED) + attempt;
+	unsigned pid = (unsigned)getpid() & 0x3fffffu;
+	return (key_t)((IPC_KEY_MARK << 26) | (pid << 4) | (c & 0xfu));
+}
+
+int ipc_sysv_key_is_ours(key_t key, pid_t *pid)
+{
+	unsigned k = (unsigned)key;
+	if (key == 0 || (k >> 26) != IPC_KEY_MARK)
+		return 0;
+	if (pid)
+		*pid = (pid_t)((k >> 4) & 0x3fffffu);
+	return 1;
+}
+
+int ipc_write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t ipc_read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int ipc_read_ulong(const char *path, unsigned long *out)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+size_t ipc_round_up(size_t n, size_t align)
+{
+	if (align == 0)
+		return n;
+	return (n + align - 1) / align * align;
+}

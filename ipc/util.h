@@ -1,0 +1,52 @@
+/*
+ * util.h - small helpers shared by the transports: error messages in one
+ * shape, unique kernel-object names, whole reads and writes, and the machine
+ * limits read from /proc.
+ */
+#ifndef IPCLAB_UTIL_H
+#define IPCLAB_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* An error message for the caller to print: "call(object): ENAME (text)". */
+struct ipc_err {
+	char msg[384];
+};
+
+/* Fill e with the formatted text, then ": ENAME (strerror)" when errnum != 0.
+ * Returns -errnum (or -EIO when errnum is 0), so `return ipc_errf(...)` works. */
+int ipc_errf(struct ipc_err *e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "EACCES" for EACCES; "E?" when unknown. */
+const char *ipc_errno_name(int errnum);
+
+/* Prefix of every kernel object ipclab makes; `ipclab clean` looks for it. */
+#define IPC_NAME_PREFIX "ipclab-"
+
+/* "/ipclab-<pid>-<n>" (POSIX shm, mq) with a per-process counter. */
+void ipc_unique_name(char *buf, size_t len);
+
+/*
+ * A System V key that marks the object as ipclab's and records the creating
+ * pid: IPC_KEY_MARK in the top 6 bits, the pid in the next 22, a counter in
+ * the low 4.  Pass attempt = 0, 1, ... to retry after EEXIST.
+ */
+#define IPC_KEY_MARK 0x2du
+key_t ipc_sysv_key(unsigned attempt);
+/* 1 when key carries the mark; *pid gets the creator's pid. */
+int ipc_sysv_key_is_ours(key_t key, pid_t *pid);
+
+/* Write all len bytes (loops over short writes, retries EINTR). */
+int ipc_write_full(int fd, const void *buf, size_t len);
+/* Read exactly len bytes; returns bytes read (< len only at end of file). */
+ssize_t ipc_read_full(int fd, void *buf, size_t len);
+
+/* Read one unsigned number from a /proc or /sys file; 0 ok, -errno. */
+int ipc_read_ulong(const char *path, unsigned long *out);
+
+/* Round n up to a multiple of align (a power of two or not). */
+size_t ipc_round_up(size_t n, size_t align);
+
+#endif

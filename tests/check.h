@@ -1,0 +1,87 @@
+/*
+ * check.h - a tiny test harness: CHECK macros and a case table.
+ *
+ *   static void test_x(void) { CHECK(1 + 1 == 2); CHECK_EQ_U(f(), 3); }
+ *   static const struct test_case cases[] = {{"x", test_x}, {NULL, NULL}};
+ *   int main(int argc, char **argv) { return check_main(cases, argc, argv); }
+ *
+ * `./test_foo` runs every case, `./test_foo NAME` runs one.  A failed CHECK
+ * prints file:line and the expression and marks the case failed.
+ */
+#ifndef IPCLAB_CHECK_H
+#define IPCLAB_CHECK_H
+
+#include <stdio.h>
+#include <string.h>
+
+struct test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+static int check_failed;
+
+#define CHECK(expr)                                                          \
+	do {                                                                 \
+		if (!(expr)) {                                               \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,\
+				__LINE__, #expr);                            \
+			check_failed = 1;                                    \
+		}                                                            \
+	} while (0)
+
+#define CHECK_EQ_U(a, b)                                                     \
+	do {                                                                 \
+		unsigned long long a_ = (unsigned long long)(a);             \
+		unsigned long long b_ = (unsigned long long)(b);             \
+		if (a_ != b_) {                                              \
+			fprintf(stderr, "%s:%d: %s == %s failed: %llu != %llu\n",\
+				__FILE__, __LINE__, #a, #b, a_, b_);         \
+			check_failed = 1;                                    \
+		}                                                            \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                      \
+	do {                                                                 \
+		const char *a_ = (a), *b_ = (b);                             \
+		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                     \
+			fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n",\
+				__FILE__, __LINE__, #a, #b, a_ ? a_ : "(null)",\
+				b_ ? b_ : "(null)");                         \
+			check_failed = 1;                                    \
+		}                                                            \
+	} while (0)
+
+#define CHECK_NEAR(a, b, tol)                                                \
+	do {                                                                 \
+		double a_ = (a), b_ = (b), t_ = (tol);                       \
+		if (!(a_ - b_ <= t_ && b_ - a_ <= t_)) {                     \
+			fprintf(stderr, "%s:%d: %s ~ %s failed: %g vs %g (tol %g)\n",\
+				__FILE__, __LINE__, #a, #b, a_, b_, t_);     \
+			check_failed = 1;                                    \
+		}                                                            \
+	} while (0)
+
+static inline int check_main(const struct test_case *cases, int argc,
+			     char **argv)
+{
+	int failed = 0, ran = 0;
+	for (const struct test_case *c = cases; c->name; c++) {
+		if (argc > 1 && strcmp(argv[1], c->name) != 0)
+			continue;
+		check_failed = 0;
+		c->fn();
+		ran++;
+		printf("%s %s\n", check_failed ? "FAIL" : "ok  ", c->name);
+		fflush(stdout);
+		failed += check_failed;
+	}
+	if (ran == 0) {
+		fprintf(stderr, "no test case named %s\n", argc > 1 ? argv[1] : "");
+		return 1;
+	}
+	printf("%d passed, %d failed\n", ran - failed, failed);
+	return failed ? 1 : 0;
+}
+
+#endif
