@@ -132,9 +132,11 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 	if (explicit) {
 		uint64_t w, r;
 		char *comma = strchr(copy, ',');
+		if (comma)
+			*comma = '\0';
 		if (!comma || strchr(comma + 1, ',') ||
 		    units_parse_uint(copy, 0, 4095, &w, why, len) ||
-		    (*comma = '\0', units_parse_uint(comma + 1, 0, 4095, &r, why, len))) {
+		    units_parse_uint(comma + 1, 0, 4095, &r, why, len)) {
 			free(copy);
 			return bad(why, len, "pin", s, "expected none, same, split or "
 				   "two CPU numbers W,R (e.g. 0,1)");

@@ -138,6 +138,28 @@ static void fill(struct record *rec, const struct run_config *c,
 	}
 }
 
+/*
+ * A result that cannot be right is flagged, not reported as a fast run: the
+ * stream needs at least the memory work of the floor, and a reader that
+ * received data over a measurable time used CPU or was switched.
+ */
+static void self_check(struct record *rec, const struct run_config *c)
+{
+	char note[200] = "";
+	if (isfinite(rec->floor_ratio) && rec->floor_ratio > 1.25)
+		snprintf(note, sizeof(note), "suspect: %.2fx faster than the "
+			 "memcpy floor measured beside it; was the data moved?",
+			 rec->floor_ratio);
+	else if (c->mode == MODE_STREAM && rec->wall_ns > 50000000 &&
+		 rec->reader_user_ns + rec->reader_sys_ns == 0 &&
+		 rec->reader_vcsw + rec->reader_ivcsw == 0)
+		snprintf(note, sizeof(note), "suspect: the reader shows no CPU "
+			 "time and no context switch in %.0f ms",
+			 (double)rec->wall_ns / 1e6);
+	if (note[0] && !rec->reason[0])
+		snprintf(rec->reason, sizeof(rec->reason), "%s", note);
+}
+
 /* The cost of one clock reading pair, the smallest of many. */
 static uint64_t clock_overhead_ns(void)
 {
@@ -188,6 +210,7 @@ static int once(const struct point *p, struct run_config *c,
 		rec.floor_bytes_per_s = floor_bps;
 		rec.floor_ratio = rec.bytes_per_s / floor_bps;
 	}
+	self_check(&rec, c);
 	out(em, &rec);
 	return 0;
 }

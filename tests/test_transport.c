@@ -17,6 +17,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,6 +101,27 @@ static int sysv_leaks(const char *file)
 	return found;
 }
 
+/* /dev/mqueue may not be mounted: probe every name this process made. */
+static int mq_leaks(void)
+{
+	char next[64];
+	int found = 0;
+	ipc_unique_name(next, sizeof(next));
+	unsigned n = (unsigned)strtoul(strrchr(next, '-') + 1, NULL, 10);
+	for (unsigned k = 0; k < n; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "/" IPC_NAME_PREFIX "%ld-%u",
+			 (long)getpid(), k);
+		mqd_t q = mq_open(name, O_RDONLY);
+		if (q != (mqd_t)-1) {
+			fprintf(stderr, "leak: message queue %s\n", name);
+			mq_close(q);
+			found = 1;
+		}
+	}
+	return found;
+}
+
 static int leaks(void)
 {
 	char prefix[64];
@@ -109,6 +132,7 @@ static int leaks(void)
 	n |= sysv_leaks("/proc/sysvipc/shm");
 	n |= sysv_leaks("/proc/sysvipc/sem");
 	n |= sysv_leaks("/proc/sysvipc/msg");
+	n |= mq_leaks();
 	return n;
 }
 
@@ -277,11 +301,18 @@ static int stream(size_t bs, size_t len, enum api api, int random_chunks)
 	return ok;
 }
 
-static const size_t buf_sizes[] = {1, 10, 4095, 4096, 65536, 1 << 20};
+/* The sizes of the issue; the last slot is the transport's own largest
+ * block when that is smaller than 1 MiB (a queue's 8 KiB, say). */
+static size_t buf_sizes[] = {1, 10, 4095, 4096, 65536, 1 << 20, 0};
 
 static void run_streams(int random_chunks)
 {
-	for (size_t i = 0; i < sizeof(buf_sizes) / sizeof(buf_sizes[0]); i++) {
+	struct ipc_params p0 = {.buf_size = 1};
+	size_t top = ipc_transport_max_block(T, &p0, NULL, 0);
+	size_t nsizes = sizeof(buf_sizes) / sizeof(buf_sizes[0]) - 1;
+	if (top < (1u << 20) && top != 4095 && top != 4096 && top > 10)
+		buf_sizes[nsizes++] = top;
+	for (size_t i = 0; i < nsizes; i++) {
 		size_t bs = buf_sizes[i];
 		struct ipc_params p = {.buf_size = bs};
 		char why[512];
