@@ -5,6 +5,7 @@
  * nothing could run here).
  */
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,7 @@ static int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	record_write_header(out, o.format);
+	run_catch_signals();
 	rc = point_run(&p, &o, run_id, recs, cap, &n, run_emit, &sink);
 
 	struct summary s;
@@ -162,7 +164,7 @@ static int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	if (rc < 0)
-		return 130;
+		return 128 + (run_stop ? run_stop : SIGINT);
 	if (rc)
 		fprintf(stderr, "ipclab: run: %s: %s\n", s.first.transport,
 			s.reason[0] ? s.reason : "a repetition failed");

@@ -47,6 +47,19 @@ struct shared {
 
 volatile sig_atomic_t run_stop;
 
+static void on_stop_signal(int sig)
+{
+	run_stop = sig;
+}
+
+void run_catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static const char *const role_name[2] = {"writer", "reader"};
 
 uint64_t run_now_ns(void)
@@ -444,8 +457,11 @@ static void child_main(const struct run_config *c, enum ipc_role role,
 	struct ipc_err e = {{0}};
 	const struct ipc_transport *t = c->t;
 	int rc;
-	/* A dead peer must show as EPIPE, not kill us silently. */
+	/* A dead peer must show as EPIPE, not kill us silently; a Ctrl-C
+	 * ends the children at once (the parent cleans up). */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	rc = pin_self(c, role, &e);
 	if (rc == 0)
 		rc = t->attach(fwd, role, &e);

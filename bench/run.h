@@ -69,4 +69,8 @@ uint64_t run_now_ns(void);
 #include <signal.h>
 extern volatile sig_atomic_t run_stop;
 
+/* Catch SIGINT and SIGTERM into run_stop (exit 128 + run_stop after the
+ * objects are removed and the rows written). */
+void run_catch_signals(void);
+
 #endif

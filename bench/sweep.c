@@ -78,11 +78,6 @@ fail:
 	return -1;
 }
 
-static void on_signal(int sig)
-{
-	run_stop = sig;
-}
-
 struct sweep_out {
 	FILE *runs, *summary, *log;
 	int tty, quiet;
@@ -234,10 +229,7 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 	record_write_header(so.runs, FORMAT_CSV);
 	summary_write_header(so.summary, FORMAT_CSV);
 
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	run_catch_signals();
 
 	say(&so, "ipclab: sweep: %zu points into %s/\n", npoints, dir);
 	size_t errors = 0, skipped = 0, done = 0;

@@ -224,8 +224,10 @@ static int pshm_pipe_release(struct ipc_channel *ch, enum ipc_role role,
 	} else {
 		uint32_t id = b->id;
 		rc = ipc_write_full(ch->empty[1], &id, sizeof(id));
-		/* After end of stream the writer may be gone: not an error. */
-		if (rc < 0 && !(rc == -EPIPE && b->len == 0))
+		/* The writer may have queued end of stream and left while we
+		 * still give back earlier blocks; a writer that died early
+		 * shows up anyway as end of file on our next acquire. */
+		if (rc < 0 && rc != -EPIPE)
 			return ipc_errf(e, -rc, "write(empty pipe)");
 	}
 	return 0;
