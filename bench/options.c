@@ -19,7 +19,7 @@ struct opt_doc {
 enum {
 	O_TOTAL = 256, O_MIN_TIME, O_ACCESS, O_VERIFY, O_POPULATE, O_HUGEPAGES,
 	O_PIN, O_PIPE_SIZE, O_SOCK_BUF, O_BLOCKS, O_MESSAGES, O_TIMEOUT, O_SEED,
-	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET,
+	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN,
 };
 
 static const struct opt_doc docs[] = {
@@ -39,6 +39,7 @@ static const struct opt_doc docs[] = {
 	{"pipe-size", O_PIPE_SIZE, 1, 3, "BYTES", "pipe capacity (F_SETPIPE_SZ); default: the kernel's 64 KiB"},
 	{"sock-buf", O_SOCK_BUF, 1, 3, "BYTES", "socket buffer (SO_SNDBUF/SO_RCVBUF); default: the kernel's"},
 	{"blocks", O_BLOCKS, 1, 3, "N", "blocks in a ring / queue depth (pshm-pipe default 8)"},
+	{"spin", O_SPIN, 1, 3, "N", "busy-wait iterations before sleeping, for spinning transports (shm-futex); default: the transport's"},
 	{"format", 'f', 1, 3, "FMT", "table | csv | json (one row per repetition) (default table)"},
 	{"output", 'o', 1, 3, "PATH", "run: write the rows to FILE; sweep: the results folder (default results/<run-id>)"},
 	{"timeout", O_TIMEOUT, 1, 3, "SEC", "kill a repetition that takes longer (default 120s)"},
@@ -353,6 +354,13 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 					 "a whole number of blocks from 1");
 			else
 				o->nblocks = (unsigned)u;
+			break;
+		case O_SPIN:
+			if (units_parse_uint(a, 1, UINT64_MAX / 2, &u, why, whylen))
+				rc = bad(why, whylen, "spin", a,
+					 "a whole number of iterations from 1");
+			else
+				o->spin = (unsigned long)u;
 			break;
 		case O_SEED:
 		case O_SHUFFLE:

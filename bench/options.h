@@ -38,6 +38,7 @@ struct bench_opts {
 	const char *output;   /* -o: file (run) or folder (sweep) */
 	uint64_t kbuf_size;   /* --pipe-size / --sock-buf */
 	unsigned nblocks;     /* --blocks */
+	unsigned long spin;   /* --spin */
 	double timeout_s;
 	uint64_t seed;
 	int fail_fast;

@@ -57,6 +57,8 @@ struct ipc_params {
 	struct region_opts region; /* populate, huge pages (IPC_CAP_REGION) */
 	const char *name;     /* two-program mode: object name; NULL = fork */
 	int timeout_ms;       /* named mode: how long open/first wait may wait */
+	unsigned long spin;   /* busy-wait iterations before sleeping (spinning
+			       * transports); 0 = the transport's default */
 	unsigned channels;    /* channels of these params alive at once (ping-pong:
 			       * 2), for pre-checks of shared pools; 0 = 1 */
 };
