@@ -85,7 +85,7 @@ static void warn_quality(const struct summary *s, const struct record *recs,
 			"%.0f%% (MAD/median); try --reps 10, a longer --min-time, "
 			"or --pin split|same\n", s->first.transport,
 			100 * stats_rel_spread(&s->bps));
-	if (k >= 3 && stats_first_is_outlier(v, k))
+	if (k >= 5 && stats_first_is_outlier(v, k))
 		fprintf(stderr, "ipclab: warning: %s: the first timed repetition "
 			"is an outlier; try --warmup 2\n", s->first.transport);
 }

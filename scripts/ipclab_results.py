@@ -349,6 +349,25 @@ def fmt_ns(ns):
     return "%.3g ns" % ns
 
 
+def fmt_size_approx(n):
+    """A computed size (not one the user typed), rounded: 343 KiB, 2.92 KiB."""
+    if n is None or not math.isfinite(n):
+        return "-"
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if abs(n) >= scale:
+            return "%.3g %s" % (n / scale, unit)
+    return "%.3g B" % n
+
+
+def fmt_count(v):
+    """A count or rate for an axis: 0.0001, 0.5, 12, 10,000 (no exponents)."""
+    if v is None or not math.isfinite(v):
+        return "-"
+    if abs(v) >= 1:
+        return "{:,.0f}".format(v) if v == round(v) else "{:,.3g}".format(v)
+    return np.format_float_positional(v, precision=3, unique=True, fractional=False, trim="-")
+
+
 def fmt_num(v, digits=3):
     if v is None or not math.isfinite(v):
         return "-"

@@ -14,6 +14,7 @@ import argparse
 import math
 import os
 import sys
+import textwrap
 
 import matplotlib
 
@@ -113,7 +114,10 @@ def style_handle(style, label, marker=None):
 
 
 def footnote(fig, text):
-    fig.text(0.01, -0.01, text, ha="left", va="top", fontsize=8, color="0.3", wrap=True)
+    """A caption under the axes, wrapped to the figure's width."""
+    width = max(60, int(fig.get_figwidth() * 15))
+    fig.text(0.01, -0.01, textwrap.fill(text, width), ha="left", va="top", fontsize=8,
+             color="0.3")
 
 
 def save(fig, outdir, name):
@@ -240,7 +244,7 @@ def fig_ctxsw(res, outdir):
         labels = ("voluntary context switches\nper handoff",
                   "voluntary context switches\nper MiB moved",
                   "time per handoff (wall / blocks)")
-        fmts = (ir.fmt_num, ir.fmt_num, ir.fmt_ns)
+        fmts = (ir.fmt_count, ir.fmt_count, ir.fmt_ns)
         for i, ax in enumerate(row_axes):
             size_axis(ax, ir.column(rows, "buf_size"))
             log_y(ax, fmts[i], vals[i])
@@ -460,7 +464,7 @@ def fig_costmodel(res, outdir):
             ir.fmt_num(e["c_byte_ns"]), ir.fmt_num(e["c_byte_gb_per_s"]),
             ir.fmt_num(e["floor_gb_per_s"]), ir.fmt_num(e["c_handoff_us"]),
             ir.fmt_num(e["r2"], 2), ir.fmt_num(e["writer_vcsw_per_handoff"]),
-            ir.fmt_num(e["reader_vcsw_per_handoff"]), ir.fmt_size(e["crossover_bytes"]),
+            ir.fmt_num(e["reader_vcsw_per_handoff"]), ir.fmt_size_approx(e["crossover_bytes"]),
             e["note"] or ""]
         cells.append(row)
         colours.append(ir.transport_color(e["transport"]))
