@@ -99,7 +99,7 @@ const char *ctxsw_pin_name(enum ctxsw_pin p)
 	return p < CTXSW_NPIN ? pin_names[p] : "?";
 }
 
-/* ---- pure helpers (unit-tested) ----------------------------------------- */
+/* ---- pure helpers (unit-tested) --------------------------------------- */
 
 /* Parse a comma list of names[0..n-1], or all_word for every one of them. */
 static int parse_list(const char *s, const char *const *names, unsigned n,
@@ -256,7 +256,7 @@ int ctxsw_reap(const pid_t *pids, int n, double timeout_s, int *failed,
 	return rc;
 }
 
-/* ---- what the processes share -------------------------------------------- */
+/* ---- what the processes share ----------------------------------------- */
 
 /* One page, mmap(MAP_SHARED | MAP_ANONYMOUS) before fork: no name, nothing
  * to clean up but the mapping. */
@@ -266,16 +266,16 @@ struct page {
 	uint32_t futex_word[2];    /* futex: tokens sent in each direction */
 	uint64_t wall_ns;          /* ping's timed loop */
 	struct {
-		uint64_t vcsw, ivcsw;  /* getrusage deltas over the timed loop */
+		uint64_t vcsw, ivcsw;  /* getrusage deltas, timed loop */
 		int cpu;               /* sched_getcpu() after it */
 	} side[2];
-	char err[2][320];          /* why a side failed */
+	char err[2][sizeof(struct ipc_err)]; /* why a side failed */
 };
 
 /* Direction 0 carries the token ping -> pong, direction 1 pong -> ping. */
 struct chan {
 	struct page *pg;
-	int pipe_fd[2][2];         /* pipe: [dir][0] read end, [dir][1] write end */
+	int pipe_fd[2][2];         /* pipe: [dir][0] read end, [1] write end */
 	int event_fd[2];           /* eventfd: one per direction */
 	uint32_t futex_seen[2];    /* futex: tokens this process took per dir */
 	int sems;                  /* sem: how many sem_init succeeded */
@@ -293,7 +293,7 @@ struct prim {
 	const char *how;   /* for --help */
 };
 
-/* ---- pipe: one byte through a pipe per direction ------------------------- */
+/* ---- pipe: one byte through a pipe per direction ---------------------- */
 
 static int pipe_open(struct chan *c, struct ipc_err *e)
 {
@@ -335,7 +335,7 @@ static void pipe_close(struct chan *c)
 			}
 }
 
-/* ---- sem: unnamed POSIX semaphores in the shared page --------------------- */
+/* ---- sem: unnamed POSIX semaphores in the shared page ----------------- */
 
 static int sem_open_pair(struct chan *c, struct ipc_err *e)
 {
@@ -369,7 +369,7 @@ static void sem_close_pair(struct chan *c)
 		(void)sem_destroy(&c->pg->sem[--c->sems]);
 }
 
-/* ---- futex: a counter per direction and the raw system call -------------- */
+/* ---- futex: a counter per direction and the raw system call ----------- */
 
 static long futex(uint32_t *word, int op, uint32_t val)
 {
@@ -416,7 +416,7 @@ static void futex_close(struct chan *c)
 	(void)c; /* nothing but the page */
 }
 
-/* ---- eventfd: a kernel counter per direction ----------------------------- */
+/* ---- eventfd: a kernel counter per direction -------------------------- */
 
 static int eventfd_open(struct chan *c, struct ipc_err *e)
 {
@@ -480,7 +480,7 @@ static const struct prim prims[CTXSW_NPRIM] = {
 			   "write then read one eventfd"},
 };
 
-/* ---- the children -------------------------------------------------------- */
+/* ---- the children ----------------------------------------------------- */
 
 struct job {
 	const struct prim *p;
@@ -581,7 +581,7 @@ static void child_main(const struct job *j)
 	_exit(rc < 0 ? 1 : 0);
 }
 
-/* ---- one measured run ---------------------------------------------------- */
+/* ---- one measured run ------------------------------------------------- */
 
 /* What one run measured (a ping-pong or a baseline). */
 struct run_out {
@@ -675,8 +675,9 @@ static int measure(const struct prim *p, int baseline, const int cpu[2],
 	int failed, status;
 	rc = ctxsw_reap(pid, nproc, timeout_s, &failed, &status);
 	if (rc == -ETIMEDOUT) {
-		snprintf(why, len, "no progress after %.0f s (a peer is "
-			 "stuck?); killed (see --timeout)", timeout_s);
+		snprintf(why, len, "not finished after %.3g s (a stuck peer, "
+			 "or see --timeout); every process of it was killed",
+			 timeout_s);
 	} else if (rc < 0) {
 		explain_exit(why, len, baseline ? "baseline" : who[failed],
 			     status, c.pg->err[failed]);
@@ -699,7 +700,7 @@ out_unmap:
 	return rc;
 }
 
-/* ---- one row: a primitive at a placement --------------------------------- */
+/* ---- one row: a primitive at a placement ------------------------------ */
 
 struct opts {
 	unsigned prims, pins;
@@ -773,7 +774,9 @@ static int cmp_u64(const void *a, const void *b)
 static double median_u64(uint64_t *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_u64);
-	return n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
+	if (n % 2)
+		return (double)v[n / 2];
+	return ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
 }
 
 /* Fill the derived figures of every repetition and the row's summaries. */
@@ -783,8 +786,9 @@ static int summarize_row(struct row *r, char *why, size_t len)
 	double *v[4];
 	for (int k = 0; k < 4; k++)
 		v[k] = calloc(n, sizeof(double));
-	double *csw = calloc(n, sizeof(double)), *vc = calloc(n, sizeof(double)),
-	       *ic = calloc(n, sizeof(double));
+	double *csw = calloc(n, sizeof(double));
+	double *vc = calloc(n, sizeof(double));
+	double *ic = calloc(n, sizeof(double));
 	uint64_t *raw = calloc(n, sizeof(uint64_t));
 	int rc = 0;
 	if (!v[0] || !v[1] || !v[2] || !v[3] || !csw || !vc || !ic || !raw) {
@@ -819,7 +823,8 @@ static int summarize_row(struct row *r, char *why, size_t len)
 		v[2][i] = p->base_pair;
 		v[3][i] = p->cost;
 	}
-	struct stats_summary *dst[4] = {&r->rtt, &r->handoff, &r->base, &r->cost};
+	struct stats_summary *dst[4] = {&r->rtt, &r->handoff, &r->base,
+					&r->cost};
 	for (int k = 0; k < 4 && rc == 0; k++)
 		if (stats_summarize(v[k], n, dst[k]) < 0) {
 			snprintf(why, len, "statistics failed (a NaN?)");
@@ -909,7 +914,7 @@ static void measure_row(const struct opts *o, const int cpus[], int ncpus,
 		r->status = ROW_ERROR;
 }
 
-/* ---- output -------------------------------------------------------------- */
+/* ---- output ----------------------------------------------------------- */
 
 static const char formula[] =
 	"ns per context switch = (handoff - baseline) / (context switches "
@@ -1068,7 +1073,8 @@ static void json_header(FILE *f, const struct opts *o, int ncpus)
 		CTXSW_MIN_SWITCHES);
 }
 
-static void json_summary(FILE *f, const char *name, const struct stats_summary *s)
+static void json_summary(FILE *f, const char *name,
+			 const struct stats_summary *s)
 {
 	fprintf(f, ",\"%s_median_ns\":%.1f,\"%s_min_ns\":%.1f,\"%s_max_ns\":%.1f",
 		name, s->median, name, s->min, name, s->max);
@@ -1117,7 +1123,7 @@ static void json_row(FILE *f, const struct row *r, int first)
 	fflush(f);
 }
 
-/* ---- options ------------------------------------------------------------- */
+/* ---- options ---------------------------------------------------------- */
 
 static void help(FILE *f)
 {
@@ -1209,7 +1215,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			   .min_time = 0.2, .reps = 5, .fmt = FMT_TABLE};
 	optind = 0; /* reset getopt: another command may have used it */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:n:r:f:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:n:r:f:o:h", longopts,
+				NULL)) != -1) {
 		const char *name = optind > 0 ? argv[optind - 1] : "";
 		switch (c) {
 		case 'p':
@@ -1273,6 +1280,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return bad("option -%c needs a value (see --help)",
 				   optopt);
 		default:
+			if (optopt && strncmp(name, "--", 2) == 0 &&
+			    strchr(name, '='))
+				return bad("option %.*s takes no value (see "
+					   "--help)", (int)strcspn(name, "="),
+					   name);
 			if (optopt && strncmp(name, "--", 2) != 0)
 				return bad("unknown option -%c (see --help)",
 					   optopt);
@@ -1288,7 +1300,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* ---- the command ---------------------------------------------------------- */
+/* ---- the command ------------------------------------------------------ */
 
 int ctxsw_main(int argc, char **argv)
 {

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "demo.h"
+#include "model_cmd.h"
 #include "options.h"
 #include "point.h"
 #include "record.h"
@@ -182,6 +183,7 @@ static void usage(FILE *f)
 		"  run              one configuration: ipclab run -t pshm-sem -b 10\n"
 		"  sweep            every combination into results/<run-id>/\n"
 		"  sysinfo [--json] huge pages, THP and IPC limits of this machine\n"
+		"  model DIR        cost model per transport from a sweep: c_byte, c_handoff\n"
 		"  demo NAME        classroom demos (ipclab demo --list)\n"
 		"  version          version and build\n"
 		"  help             this text; COMMAND --help for a command's options\n\n"
@@ -211,6 +213,8 @@ int main(int argc, char **argv)
 			sysinfo_write_text(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "model") == 0)
+		return model_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 /* Below this, 1 - cos^2 means the columns are parallel up to rounding. */
 #define MODEL_MIN_DET 1e-9
@@ -122,28 +123,46 @@ int model_fit(const double *bytes, const double *handoffs,
 	return 0;
 }
 
-int model_fit_intercept(const double *bytes, const double *handoffs,
-			const double *time_ns, size_t n,
-			struct model_fit *out, double *intercept_ns)
+int model_fit_relative(const double *bytes, const double *handoffs,
+		       const double *time_ns, size_t n,
+		       struct model_fit *out, double *max_rel_err)
 {
-	double mx, my, mt, a, b, c0;
-	int rc;
-
-	rc = check_args(bytes, handoffs, time_ns, n, 3, out);
-	if (rc)
+	if (!bytes || !handoffs || !time_ns || !out || n < 2)
+		return -EINVAL;
+	double *a = malloc(3 * n * sizeof(double));
+	if (!a)
+		return -ENOMEM;
+	double *b = a + n, *one = b + n;
+	for (size_t i = 0; i < n; i++) {
+		if (!(time_ns[i] > 0) || !(bytes[i] > 0) || !isfinite(time_ns[i])) {
+			free(a);
+			return -EINVAL;
+		}
+		a[i] = bytes[i] / time_ns[i];
+		b[i] = handoffs[i] / time_ns[i];
+		one[i] = 1;
+	}
+	struct model_fit f;
+	int rc = model_fit(a, b, one, n, &f);
+	free(a);
+	if (rc < 0)
 		return rc;
-	mx = mean(bytes, n);
-	my = mean(handoffs, n);
-	mt = mean(time_ns, n);
-	rc = solve2(bytes, handoffs, time_ns, n, mx, my, mt, &a, &b);
-	if (rc)
-		return rc;
-	c0 = mt - mx * a - my * b;
-	out->c_byte_ns = a;
-	out->c_handoff_ns = b;
-	out->r2 = r_squared(bytes, handoffs, time_ns, n, c0, a, b);
-	out->n = n;
-	if (intercept_ns)
-		*intercept_ns = c0;
+	double mean = 0, ss_res = 0, ss_tot = 0, worst = 0;
+	for (size_t i = 0; i < n; i++)
+		mean += time_ns[i] / bytes[i] / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		double per_byte = time_ns[i] / bytes[i];
+		double model = f.c_byte_ns + f.c_handoff_ns * handoffs[i] / bytes[i];
+		double rel = fabs(model * bytes[i] - time_ns[i]) / time_ns[i];
+		ss_res += (per_byte - model) * (per_byte - model);
+		ss_tot += (per_byte - mean) * (per_byte - mean);
+		if (rel > worst)
+			worst = rel;
+	}
+	f.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : NAN;
+	f.n = n;
+	*out = f;
+	if (max_rel_err)
+		*max_rel_err = worst;
 	return 0;
 }

@@ -64,19 +64,19 @@ int model_fit(const double *bytes, const double *handoffs,
 	      const double *time_ns, size_t n, struct model_fit *out);
 
 /*
- * The same with a constant term: time = intercept + bytes*c_byte +
- * handoffs*c_handoff, for when each run also pays a fixed cost (start-up,
- * the first page faults).  It is solved by subtracting the means of bytes,
- * handoffs and time from every point, which removes the constant, fitting
- * the two-coefficient model above to what is left, and then putting the
- * means back to find the constant: intercept = mean(t) - mean(x)*c_byte -
- * mean(y)*c_handoff.  It needs n >= 3, and bytes that vary: a sweep that
- * moves the same total bytes at every point cannot separate a cost per byte
- * from a constant (-EINVAL; use model_fit() for such a sweep).  intercept_ns
- * may be NULL.
+ * The fit ipclab reports: the same model, but every point counts by its
+ * relative miss, (t_i - model_i) / t_i, instead of its miss in ns.  A sweep
+ * run with --min-time makes every point last about as long, so plain least
+ * squares would be fitting noise; weighting by 1/t_i^2 makes a 10% miss at
+ * 16 B cost as much as a 10% miss at 1 MiB.  It is the same two equations
+ * for bytes/t and handoffs/t against 1.
+ * out->r2 is then computed where the curve is seen: on the time per byte,
+ * t_i / bytes_i, against c_byte + c_handoff * handoffs_i / bytes_i.
+ * *max_rel_err (may be NULL) gets the largest |t_i - model_i| / t_i.
+ * -EINVAL as model_fit, or when a time or a byte count is not > 0.
  */
-int model_fit_intercept(const double *bytes, const double *handoffs,
-			const double *time_ns, size_t n,
-			struct model_fit *out, double *intercept_ns);
+int model_fit_relative(const double *bytes, const double *handoffs,
+		       const double *time_ns, size_t n,
+		       struct model_fit *out, double *max_rel_err);
 
 #endif

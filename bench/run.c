@@ -450,6 +450,32 @@ static int pp_echo(const struct run_config *c, struct ipc_channel *fwd,
 
 /* ---- the parent ---- */
 
+/*
+ * A page of a shared mapping that the kernel cannot back (a tmpfs that
+ * filled up after the region was made) is a SIGBUS on first touch.  The
+ * child then says so in its error slot, with async-signal-safe stores only,
+ * instead of dying with a bare signal number.
+ */
+static char *sigbus_slot;
+static size_t sigbus_len;
+static const char *sigbus_role;
+
+static void on_sigbus(int sig)
+{
+	static const char msg[] = ": SIGBUS touching shared memory: the kernel "
+		"could not back a page (is /dev/shm full? df -h /dev/shm; free "
+		"space there or enlarge it as root: mount -o remount,size=2G "
+		"/dev/shm)";
+	size_t n = 0;
+	(void)sig;
+	for (const char *p = sigbus_role; *p && n + 1 < sigbus_len; p++)
+		sigbus_slot[n++] = *p;
+	for (const char *p = msg; *p && n + 1 < sigbus_len; p++)
+		sigbus_slot[n++] = *p;
+	sigbus_slot[n] = '\0';
+	_exit(1);
+}
+
 static void child_main(const struct run_config *c, enum ipc_role role,
 		       struct ipc_channel *fwd, struct ipc_channel *back,
 		       struct shared *sh)
@@ -462,6 +488,12 @@ static void child_main(const struct run_config *c, enum ipc_role role,
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	sigbus_slot = sh->err[role];
+	sigbus_len = sizeof(sh->err[role]);
+	sigbus_role = role_name[role];
+	struct sigaction sa = {.sa_handler = on_sigbus};
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
 	rc = pin_self(c, role, &e);
 	if (rc == 0)
 		rc = t->attach(fwd, role, &e);
@@ -497,6 +529,55 @@ static void describe_exit(char *buf, size_t len, const char *who, int status)
 	else
 		snprintf(buf, len, "%s exited with status %d", who,
 			 WEXITSTATUS(status));
+}
+
+/* Wait up to ms for pid to exit on its own; 1 and *status when it did. */
+static int wait_briefly(pid_t pid, int pfd, int *status, int ms)
+{
+	uint64_t end = run_now_ns() + (uint64_t)ms * 1000000u;
+	for (;;) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		uint64_t now = run_now_ns();
+		if (now >= end)
+			return 0;
+		int left = (int)((end - now) / 1000000u) + 1;
+		if (pfd >= 0) {
+			struct pollfd p = {.fd = pfd, .events = POLLIN};
+			(void)poll(&p, 1, left);
+		} else {
+			usleep(left < 5 ? (useconds_t)left * 1000u : 5000u);
+		}
+	}
+}
+
+/*
+ * A run that failed on a resource limit says which limit and how to lift it
+ * (transports name the System V and mq limits themselves; descriptors are
+ * everyone's, so they are explained here).
+ */
+static void add_limit_hint(char *reason, size_t len)
+{
+	char hint[200] = "";
+	struct rlimit rl;
+	if (strstr(reason, "EMFILE") && !strstr(reason, "ulimit") &&
+	    getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		snprintf(hint, sizeof(hint), " - the open-file limit of a process "
+			 "is reached (ulimit -n = %llu); raise it: ulimit -n 1024",
+			 (unsigned long long)rl.rlim_cur);
+	else if (strstr(reason, "ENFILE"))
+		snprintf(hint, sizeof(hint), " - the system-wide open-file limit "
+			 "is reached (fs.file-max, /proc/sys/fs/file-nr); close "
+			 "files or raise it as root: sysctl -w fs.file-max=N");
+	else if (strstr(reason, "ENOSPC") && !strstr(reason, "sysctl") &&
+		 (strstr(reason, "semget") || strstr(reason, "msgget") ||
+		  strstr(reason, "mq_open")))
+		snprintf(hint, sizeof(hint), " - a kernel IPC limit is reached "
+			 "(ipcs -l; ipcs); remove leftovers (ipclab clean) or "
+			 "raise the limit named above as root with sysctl -w");
+	size_t n = strlen(reason);
+	if (hint[0] && n < len)
+		snprintf(reason + n, len - n, "%s", hint);
 }
 
 /* Wait for both children; kill the survivor when one fails; deadline. */
@@ -541,6 +622,14 @@ static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 			alive[i] = 0;
 			int failed = !WIFEXITED(status[i]) || WEXITSTATUS(status[i]);
 			if (failed && alive[!i]) {
+				/* A side that failed with an error may only have
+				 * seen its peer die (EPIPE, EOF): give a dying peer a
+				 * moment to be reaped, so the record names the cause. */
+				if (WIFEXITED(status[i]) &&
+				    wait_briefly(pid[!i], pfd[!i], &status[!i], 200)) {
+					alive[!i] = 0;
+					continue;
+				}
 				kill(pid[!i], SIGKILL); /* it may be waiting on us */
 				waitpid(pid[!i], &status[!i], 0);
 				alive[!i] = 0;
@@ -553,6 +642,10 @@ static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 			close(pfd[i]);
 
 	r->ok = 0;
+	/* Ctrl-C in a terminal reaches the children too: a child that died of
+	 * it was interrupted, not broken. */
+	if (run_stop && (status[0] || status[1]))
+		interrupted = 1;
 	if (interrupted) {
 		snprintf(r->reason, sizeof(r->reason), "interrupted by %s",
 			 sigabbrev_np(run_stop) ? sigabbrev_np(run_stop) : "a signal");
@@ -564,17 +657,31 @@ static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 			 "were killed", c->timeout_s);
 		return;
 	}
-	for (int i = 0; i < 2; i++) {
-		if (status[i] == 0 || status[i] == -1)
-			continue; /* fine, or killed by us because of its peer */
-		if (sh->err[i][0])
-			snprintf(r->reason, sizeof(r->reason), "%s", sh->err[i]);
-		else
-			describe_exit(r->reason, sizeof(r->reason), role_name[i],
-				      status[i]);
+	/* The cause first: a side killed by a signal (not ours) explains the
+	 * peer's EPIPE or early end of stream; then a side that failed. */
+	int cause = -1;
+	for (int i = 0; i < 2 && cause < 0; i++)
+		if (status[i] != -1 && WIFSIGNALED(status[i]))
+			cause = i;
+	for (int i = 0; i < 2 && cause < 0; i++)
+		if (status[i] != 0 && status[i] != -1)
+			cause = i; /* not fine, and not killed by us */
+	if (cause < 0) {
+		r->ok = 1;
 		return;
 	}
-	r->ok = 1;
+	if (sh->err[cause][0])
+		snprintf(r->reason, sizeof(r->reason), "%s", sh->err[cause]);
+	else
+		describe_exit(r->reason, sizeof(r->reason), role_name[cause],
+			      status[cause]);
+	int peer = !cause;
+	if (status[peer] != 0 && status[peer] != -1 && sh->err[peer][0]) {
+		size_t n = strlen(r->reason);
+		snprintf(r->reason + n, sizeof(r->reason) - n, "; then %s",
+			 sh->err[peer]);
+	}
+	add_limit_hint(r->reason, sizeof(r->reason));
 }
 
 int run_once(const struct run_config *c, struct run_result *r)
@@ -604,6 +711,7 @@ int run_once(const struct run_config *c, struct run_result *r)
 		rc = t->create(&c->params, &back, &e);
 	if (rc < 0) {
 		snprintf(r->reason, sizeof(r->reason), "create: %s", e.msg);
+		add_limit_hint(r->reason, sizeof(r->reason));
 		goto out_destroy;
 	}
 

@@ -46,6 +46,7 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -605,6 +606,35 @@ static void hugetlb_hint(const struct region *r, int err, char *buf,
 	}
 }
 
+/*
+ * tmpfs allocates a page on first touch, not at ftruncate: a region larger
+ * than the free space of /dev/shm maps fine and then kills the first process
+ * that touches the missing page with SIGBUS.  Refuse it here, with the
+ * numbers and the fix.  (Space taken by others after this check can still
+ * cause that SIGBUS; the driver reports it as such.)
+ */
+static int check_tmpfs_space(struct region *r, struct ipc_err *e)
+{
+	struct statvfs sv;
+	char need[32], have[32], total[32];
+	if (fstatvfs(r->fd, &sv) < 0)
+		return ipc_errf(e, errno, "fstatvfs(%s)", r->name);
+	if (sv.f_blocks == 0) /* a tmpfs without a size limit */
+		return 0;
+	unsigned long long avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	if ((unsigned long long)r->size <= avail)
+		return 0;
+	ipc_errf(e, ENOSPC, "shm_open(%s): the region needs %s, /dev/shm has "
+		 "%s free of %s", r->name, fmt_size(need, sizeof(need), r->size),
+		 fmt_size(have, sizeof(have), (size_t)avail),
+		 fmt_size(total, sizeof(total),
+			  (size_t)((unsigned long long)sv.f_blocks * sv.f_frsize)));
+	add_hint(e, "free space in /dev/shm (df -h /dev/shm; leftovers: ipclab "
+		 "clean), use a smaller --buf-size, or enlarge it as root: "
+		 "mount -o remount,size=2G /dev/shm");
+	return -ENOSPC;
+}
+
 static int create_posix(struct region *r, const char *name, enum backing b,
 			struct ipc_err *e)
 {
@@ -618,9 +648,12 @@ static int create_posix(struct region *r, const char *name, enum backing b,
 		r->name[0] = '\0'; /* not ours: never unlink it */
 		return ipc_errf(e, err, "shm_open(%s)", name ? name : "new");
 	}
+	int rc = check_tmpfs_space(r, e);
+	if (rc < 0)
+		return rc;
 	if (ftruncate(r->fd, (off_t)r->size) < 0)
 		return ipc_errf(e, errno, "ftruncate(%s, %zu)", r->name, r->size);
-	int rc = map_region(r, r->fd, b, r->name, e);
+	rc = map_region(r, r->fd, b, r->name, e);
 	if (rc < 0)
 		return rc;
 	set_mechanism(r, "posix-shm");
@@ -720,10 +753,18 @@ static int create_sysv(struct region *r, enum backing b, struct ipc_err *e)
 		if (r->shmid >= 0 || errno != EEXIST)
 			break;
 	}
-	if (r->shmid < 0)
-		return ipc_errf(e, errno, "shmget(%s%zu bytes)",
-				b == BACK_HUGETLB ? "SHM_HUGETLB, " : "",
-				r->size);
+	if (r->shmid < 0) {
+		int err = errno;
+		ipc_errf(e, err, "shmget(%s%zu bytes)",
+			 b == BACK_HUGETLB ? "SHM_HUGETLB, " : "", r->size);
+		/* ENOSPC: a count limit, not memory; say which and the fix. */
+		if (err == ENOSPC)
+			add_hint(e, "kernel.shmmni segments exist already, or "
+				 "kernel.shmall pages are in use (ipcs -m, ipcs "
+				 "-lm); remove leftovers (ipclab clean) or raise "
+				 "the limit as root: sysctl -w kernel.shmmni=4096");
+		return -err;
+	}
 	r->key = key;
 	void *want = NULL;
 	int shmflg = 0;

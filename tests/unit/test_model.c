@@ -192,59 +192,44 @@ static void test_bad_args(void)
 	CHECK(model_fit(x, y, tnan, 3, &f) == -EINVAL);
 	CHECK(model_fit(x, y, tinf, 3, &f) == -EINVAL);
 	CHECK(model_fit(x, y, t, 3, &f) == 0);
-	CHECK(model_fit_intercept(x, y, t, 2, &f, NULL) == -EINVAL);
-	CHECK(model_fit_intercept(x, y, tnan, 3, &f, NULL) == -EINVAL);
 }
 
-static void test_intercept_recovery(void)
+/* A --min-time sweep: every point lasts ~50 ms, the costs are known, the
+ * times carry +-3% noise: the relative fit recovers the costs, the plain
+ * one is left fitting noise. */
+static void test_relative_min_time_sweep(void)
 {
-	double x[MAXPTS], y[MAXPTS], t[MAXPTS], c0 = 0;
-	struct model_fit f, g;
-	size_t n = make_sweep(x, y, 1);
-
-	for (size_t i = 0; i < n; i++)
-		t[i] = 5e6 + x[i] * C_BYTE + y[i] * C_HANDOFF;
-	CHECK(model_fit_intercept(x, y, t, n, &f, &c0) == 0);
-	CHECK_EQ_U(f.n, n);
-	CHECK_NEAR(c0, 5e6, 5e6 * 1e-6);
-	CHECK_NEAR(f.c_byte_ns, C_BYTE, C_BYTE * 1e-9);
-	CHECK_NEAR(f.c_handoff_ns, C_HANDOFF, C_HANDOFF * 1e-9);
-	CHECK_NEAR(f.r2, 1.0, 1e-12);
-	/* Without the constant term the same data fits worse. */
-	CHECK(model_fit(x, y, t, n, &g) == 0);
-	CHECK(g.r2 < f.r2);
-	/* With no constant in the data, the intercept comes out ~0. */
-	for (size_t i = 0; i < n; i++)
-		t[i] = x[i] * C_BYTE + y[i] * C_HANDOFF;
-	CHECK(model_fit_intercept(x, y, t, n, &f, NULL) == 0);
-	CHECK(model_fit_intercept(x, y, t, n, &f, &c0) == 0);
-	CHECK(fabs(c0) < 1e-6 * t[0]);
+	const double c_b = 0.1, c_h = 3000; /* ns per byte, ns per handoff */
+	double x[9], y[9], t[9], worst;
+	struct model_fit f;
+	uint64_t s = 42;
+	for (size_t i = 0; i < 9; i++) {
+		double bs = 16.0 * pow(4, (double)i);
+		double per = c_b * bs + c_h;     /* ns per handoff of bs bytes */
+		y[i] = floor(50e6 / per);        /* handoffs in ~50 ms */
+		x[i] = y[i] * bs;
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		double noise = ((double)(s >> 11) / 9007199254740992.0 - 0.5) * 0.06;
+		t[i] = (c_b * x[i] + c_h * y[i]) * (1 + noise);
+	}
+	CHECK(model_fit_relative(x, y, t, 9, &f, &worst) == 0);
+	CHECK_NEAR(f.c_byte_ns, c_b, 0.01);
+	CHECK_NEAR(f.c_handoff_ns, c_h, 150);
+	CHECK(f.r2 > 0.99);
+	CHECK(worst < 0.06);
+	CHECK_EQ_U(f.n, 9);
 }
 
-static void test_intercept_singular(void)
+static void test_relative_bad_args(void)
 {
-	/* Fixed total bytes: a per-byte cost is indistinguishable from c0. */
-	double x[10], y[10], t[10], c0 = -1;
-	struct model_fit f = {.n = 777};
-
-	for (size_t i = 0; i < 10; i++) {
-		/* 1e6/3 ten times: the computed mean is off by rounding, so
-		 * the centred column is tiny noise rather than exactly 0. */
-		x[i] = 1e6 / 3.0;
-		y[i] = 1000.0 * (double)(i + 1);
-		t[i] = 1e5 + x[i] * 0.25 + y[i] * 800.0;
-	}
-	CHECK(model_fit_intercept(x, y, t, 10, &f, &c0) == -EINVAL);
-	CHECK_EQ_U(f.n, 777);
-	CHECK(c0 == -1);
-	/* Without a constant term the same sweep is fine. */
-	CHECK(model_fit(x, y, t, 10, &f) == 0);
-	/* Handoffs an affine function of bytes: also singular with c0. */
-	for (size_t i = 0; i < 10; i++) {
-		x[i] = 1e6 * (double)(i + 1);
-		y[i] = 3.0 * x[i] + 500.0;
-	}
-	CHECK(model_fit_intercept(x, y, t, 10, &f, &c0) == -EINVAL);
+	const double x[] = {1000, 4000, 9000}, y[] = {100, 10, 3};
+	const double t[] = {1, 2, 3}, tzero[] = {1, 0, 3};
+	const double xzero[] = {1000, 0, 9000};
+	struct model_fit f;
+	CHECK(model_fit_relative(x, y, t, 1, &f, NULL) == -EINVAL);
+	CHECK(model_fit_relative(x, y, tzero, 3, &f, NULL) == -EINVAL);
+	CHECK(model_fit_relative(xzero, y, t, 3, &f, NULL) == -EINVAL);
+	CHECK(model_fit_relative(x, y, t, 3, &f, NULL) == 0);
 }
 
 static const struct test_case cases[] = {
@@ -256,8 +241,8 @@ static const struct test_case cases[] = {
 	{"r2_undefined", test_r2_undefined},
 	{"singular", test_singular},
 	{"bad_args", test_bad_args},
-	{"intercept_recovery", test_intercept_recovery},
-	{"intercept_singular", test_intercept_singular},
+	{"relative_min_time_sweep", test_relative_min_time_sweep},
+	{"relative_bad_args", test_relative_bad_args},
 	{NULL, NULL},
 };
 
