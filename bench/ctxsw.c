@@ -464,20 +464,22 @@ static void eventfd_close(struct chan *c)
 
 static const struct prim prims[CTXSW_NPRIM] = {
 	[CTXSW_PIPE] = {pipe_open, pipe_notify, pipe_wait, pipe_close,
-			"two pipes, write 1 byte / read 1 byte; baseline: "
-			"write then read one pipe"},
+			"two pipes, write 1 byte / read 1 byte;\n"
+			"           baseline: write then read one pipe"},
 	[CTXSW_SEM] = {sem_open_pair, sem_notify, sem_take, sem_close_pair,
-		       "two unnamed process-shared sem_t, sem_post / sem_wait; "
-		       "baseline: post then wait one semaphore (glibc's fast "
-		       "path, no system call)"},
+		       "two unnamed process-shared sem_t, sem_post / "
+		       "sem_wait;\n"
+		       "           baseline: post then wait one semaphore "
+		       "(glibc's fast path, no system call)"},
 	[CTXSW_FUTEX] = {futex_open, futex_notify, futex_wait_token, futex_close,
 			 "two futex words, FUTEX_WAKE / FUTEX_WAIT, no "
-			 "spinning; baseline: a wake with no waiter + a wait "
+			 "spinning;\n"
+			 "           baseline: a wake with no waiter + a wait "
 			 "on a stale value (EAGAIN)"},
 	[CTXSW_EVENTFD] = {eventfd_open, eventfd_notify, eventfd_wait,
 			   eventfd_close,
-			   "two eventfds, write / read a uint64_t; baseline: "
-			   "write then read one eventfd"},
+			   "two eventfds, write / read a uint64_t;\n"
+			   "           baseline: write then read one eventfd"},
 };
 
 /* ---- the children ----------------------------------------------------- */
@@ -941,7 +943,7 @@ static void table_header(FILE *f, const struct opts *o)
 		"idle exit); same CPU: caches stay warm (the minimal switch)\n"
 		"\n",
 		CMD, o->reps, o->reps == 1 ? "" : "s", formula);
-	fprintf(f, "%-9s %-5s %-4s %11s  %-22s %8s %7s %7s %9s  %s\n",
+	fprintf(f, "%-9s %-5s %-4s %11s  %-26s %8s %7s %7s %9s  %s\n",
 		"primitive", "pin", "cpus", "round trips", "ns/round trip",
 		"ns/hoff", "vcsw/h", "ivcsw/h", "base ns", "ns/switch");
 }
@@ -960,7 +962,7 @@ static void table_row(FILE *f, const struct row *r)
 		 r->reps[0].pp.cpu[1]);
 	fmt_mmm(rtt, sizeof(rtt), &r->rtt);
 	fmt_mmm(cost, sizeof(cost), &r->cost);
-	fprintf(f, "%-9s %-5s %-4s %11llu  %-22s %8.0f %7.2f %7.2f %9.0f  %s%s\n",
+	fprintf(f, "%-9s %-5s %-4s %11llu  %-26s %8.0f %7.2f %7.2f %9.0f  %s%s\n",
 		ctxsw_prim_name(r->prim), ctxsw_pin_name(r->pin), cpus,
 		(unsigned long long)r->round_trips, rtt, r->handoff.median,
 		r->vcsw, r->ivcsw, r->base.median, cost,
@@ -1097,7 +1099,7 @@ static void json_row(FILE *f, const struct row *r, int first)
 		json_summary(f, "switch", &r->cost);
 		fprintf(f, ",\"vcsw_per_handoff\":%.4f,\"ivcsw_per_handoff\":"
 			"%.4f,\"csw_per_handoff\":%.4f,\"switch_basis\":\"%s\","
-			"\"reps\":[", r->vcsw, r->ivcsw, r->csw,
+			"\"repetitions\":[", r->vcsw, r->ivcsw, r->csw,
 			r->per_handoff ? "handoff" : "switch");
 		for (unsigned i = 0; i < r->nreps; i++) {
 			const struct rep *x = &r->reps[i];
@@ -1144,14 +1146,19 @@ static void help(FILE *f)
 		"  %s\n\n"
 		"handoff = round trip / 2; context switches (voluntary + "
 		"involuntary, both processes) are\n"
-		"counted with getrusage over the timed loop, not assumed.  "
-		"Where fewer than %.1f switches\n"
-		"per handoff are counted (split CPUs, when the peer is still "
-		"running) a handoff did not always\n"
-		"switch: the figure is then handoff - baseline per handoff, "
-		"marked so.  On one CPU the\n"
-		"caches stay warm: this is the minimal switch (lmbench's "
-		"lat_ctx adds a working set).\n\n"
+		"counted with getrusage over the timed loop, not assumed (on "
+		"one CPU the kernel often\n"
+		"preempts the process that wakes its peer, so about half of "
+		"them are involuntary).\n"
+		"Where fewer than %.1f switches per handoff are counted (split "
+		"CPUs, when the peer is\n"
+		"still running) a handoff did not always switch: the figure is "
+		"then handoff - baseline\n"
+		"per handoff, marked so.  On one CPU the caches stay warm: "
+		"this is the minimal switch\n"
+		"(lmbench's lat_ctx adds a working set).  Across CPUs it "
+		"includes the wake-up of the\n"
+		"other CPU (an inter-processor interrupt, leaving idle).\n\n"
 		"primitives:\n", formula, CTXSW_MIN_SWITCHES);
 	for (int i = 0; i < CTXSW_NPRIM; i++)
 		fprintf(f, "  %-8s %s\n", prim_names[i], prims[i].how);
@@ -1163,8 +1170,9 @@ static void help(FILE *f)
 		"split (the first two),\n"
 		"                        same,split or both (default both); "
 		"split on one CPU is skipped\n"
-		"  -n, --iters N         round trips per repetition (baseline: "
-		"2N pairs); instead of --min-time\n"
+		"  -n, --iters N         round trips per repetition (the "
+		"baseline: 2N pairs), instead\n"
+		"                        of --min-time\n"
 		"      --min-time SEC    calibrate the count so that a "
 		"repetition lasts SEC (default 0.2)\n"
 		"  -r, --reps N          timed repetitions, each a baseline and "

@@ -92,10 +92,16 @@ static int bad(char *why, size_t len, const char *opt, const char *val,
 static int parse_list(const char *s, const char *const *names, size_t nnames,
 		      int *out, size_t *n, size_t cap)
 {
+	*n = 0;
+	if (cap == 2 && nnames == 2 && strcmp(s, "both") == 0) {
+		out[0] = 0;
+		out[1] = 1;
+		*n = 2;
+		return 0;
+	}
 	char *copy = strdup(s), *save = NULL;
 	if (!copy)
 		return -1;
-	*n = 0;
 	int rc = 0;
 	for (char *it = strtok_r(copy, ",", &save); it;
 	     it = strtok_r(NULL, ",", &save)) {

@@ -17,6 +17,7 @@ extern const struct ipc_transport ipc_sysv_msg;
 extern const struct ipc_transport ipc_unix_stream;
 extern const struct ipc_transport ipc_unix_seqpacket;
 extern const struct ipc_transport ipc_fifo;
+extern const struct ipc_transport ipc_shm_futex;
 
 static const struct ipc_transport *const table[] = {
 	&ipc_pshm_sem,
@@ -28,6 +29,7 @@ static const struct ipc_transport *const table[] = {
 	&ipc_unix_stream,
 	&ipc_unix_seqpacket,
 	&ipc_fifo,
+	&ipc_shm_futex,
 	NULL,
 };
 

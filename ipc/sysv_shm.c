@@ -239,10 +239,18 @@ static int sysv_shm_release(struct ipc_channel *ch, enum ipc_role role,
 	return 0;
 }
 
+static int sysv_shm_validate(const struct ipc_params *p, char *why,
+			     size_t whylen)
+{
+	return ipc_region_validate(p, REGION_SYSV, HEADER_BYTES + p->buf_size,
+				   why, whylen);
+}
+
 static void sysv_shm_info(struct ipc_channel *ch, struct ipc_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->nblocks = 1;
+	region_read_back(&ch->region); /* THP appear only once touched */
 	out->region = ch->region.info;
 }
 
@@ -262,6 +270,7 @@ const struct ipc_transport ipc_sysv_shm = {
 	.sync = "writer waits on sem 0 (free), posts sem 1 (full); reader waits on sem 1, posts sem 0",
 	.caps = IPC_CAP_REGION | IPC_CAP_ZEROCOPY,
 	.max_block = sysv_shm_max_block,
+	.validate = sysv_shm_validate,
 	.create = sysv_shm_create,
 	.attach = sysv_shm_attach,
 	.acquire = sysv_shm_acquire,

@@ -67,14 +67,13 @@ ME=$(id -u)
 FAILED=0
 NOTES=()
 
-problem() { echo "ipc_clean.sh: $*" >&2; FAILED=1; }
 
 # mount_dirs TYPE: the mount points of file systems of that type.
 mount_dirs() {
   local dev dir type rest
   while read -r dev dir type rest; do
     # /proc/self/mounts escapes blanks as \040
-    [[ $type == "$1" ]] && printf '%b\n' "$dir"
+    if [[ $type == "$1" ]]; then printf '%b\n' "$dir"; fi
   done </proc/self/mounts
 }
 
@@ -184,17 +183,17 @@ scan_tmpdirs() {
       elif [[ $(stat -c '%u' -- "$e") -ne $uid ]]; then
         keep "$i" "holds ${e##*/} of another owner"
       fi
-      [[ -S $e && ! -L $e ]] && SOCKDIR[$i]=1
+      [[ -S $e && ! -L $e ]] && SOCKDIR[i]=1
       WATCH["$(dev_ino "$e")"]+=" $i"
     done
-    SIZE[$i]=$n
+    SIZE[i]=$n
   done
 }
 
 # sysv_rows FILE: the rows of /proc/sysvipc/FILE as "key id uid size a b c"
 # where a b c are, for shm: nattch cpid lpid; for msg: lspid lrpid 0.
 sysv_rows() {
-  local file=/proc/sysvipc/$1 idcol=$2 sizecol=$3 header cols i
+  local file=/proc/sysvipc/$1 idcol=$2 sizecol=$3 cols i
   [[ -r $file ]] || return 0
   {
     read -r -a cols || return 0
@@ -256,9 +255,9 @@ sysv_check() {
       fi ;;
     sysv-sem)
       # ipcs -s -i: semnum value ncount zcount pid, one line per semaphore
-      local out num val ncnt zcnt spid
+      local out num ncnt zcnt spid
       out=$(ipcs -s -i "${ID[$i]}" 2>/dev/null) || { echo "cannot read it (ipcs -s -i ${ID[$i]})"; return 0; }
-      while read -r num val ncnt zcnt spid; do
+      while read -r num _ ncnt zcnt spid; do
         [[ $num =~ ^[0-9]+$ && $spid =~ ^[0-9]+$ ]] || continue
         if ((ncnt + zcnt > 0)); then echo "$((ncnt + zcnt)) process(es) wait on semaphore $num"; return 0; fi
         if alive "$spid"; then echo "process $spid, the last to operate on it, is running"; return 0; fi
@@ -275,7 +274,7 @@ socket_bound_in() { # dir
 # Mark what a running process holds open or mapped.
 check_processes() {
   ((${#WATCH[@]})) || return 0
-  local p pid maps dev ino rest majmin fd di
+  local p pid dev ino rest majmin di idx
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     [[ $pid -ne $$ && $pid -ne $BASHPID ]] || continue
@@ -377,11 +376,11 @@ done
 # remove INDEX: 0 removed, 1 failed (reason printed), 3 changed since listed.
 remove() {
   local i=$1 out why e
-  if alive "${CPID[$i]}"; then KEPT[$i]="creator ${CPID[$i]} is running now"; return 3; fi
+  if alive "${CPID[$i]}"; then KEPT[i]="creator ${CPID[$i]} is running now"; return 3; fi
   case ${K[$i]} in
     sysv-*)
-      if ! why=$(sysv_check "$i"); then KEPT[$i]="gone, or replaced, since it was listed"; return 3; fi
-      if [[ -n $why ]]; then KEPT[$i]=$why; return 3; fi
+      if ! why=$(sysv_check "$i"); then KEPT[i]="gone, or replaced, since it was listed"; return 3; fi
+      if [[ -n $why ]]; then KEPT[i]=$why; return 3; fi
       local opt=-m
       [[ ${K[$i]} == sysv-sem ]] && opt=-s
       [[ ${K[$i]} == sysv-msg ]] && opt=-q
@@ -392,7 +391,7 @@ remove() {
       return 0 ;;
   esac
   if [[ ! -e ${FPATH[$i]} || $(dev_ino "${FPATH[$i]}" 2>/dev/null) != "${DEVINO[$i]}" ]]; then
-    KEPT[$i]="gone, or replaced, since it was listed"
+    KEPT[i]="gone, or replaced, since it was listed"
     return 3
   fi
   if [[ ${K[$i]} == tmp-dir ]]; then

@@ -479,7 +479,9 @@ def cost_model(summary):
                 if cb <= 0 or ch <= 0:
                     notes.append("a negative cost: the model does not describe "
                                  "this transport")
-                if math.isfinite(fit["r2"]) and fit["r2"] < 0.9:
+                if fit["n"] == 2:
+                    notes.append("two points: any two costs fit them exactly")
+                elif math.isfinite(fit["r2"]) and fit["r2"] < 0.9:
                     notes.append("poor fit")
                 e["note"] = "; ".join(notes)
             out.append(e)

@@ -134,10 +134,10 @@ r = d["results"]
 assert [(x["primitive"], x["pin"]) for x in r] == [("pipe", "same"), ("sem", "same")], r
 for x in r:
     assert x["status"] == "ok", x
-    assert len(x["reps"]) == 3, x
+    assert len(x["repetitions"]) == 3, x
     for k in ("rtt_median_ns", "handoff_median_ns", "baseline_pair_median_ns"):
         assert math.isfinite(x[k]) and x[k] > 0, (k, x[k])
-    assert all(p["wall_ns"] > 0 and p["baseline_wall_ns"] > 0 for p in x["reps"]), x
+    assert all(p["wall_ns"] > 0 and p["baseline_wall_ns"] > 0 for p in x["repetitions"]), x
 EOF
 fi
 

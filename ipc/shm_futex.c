@@ -1,0 +1,528 @@
+/*
+ * shm_futex.c - a single-producer single-consumer ring of N blocks in POSIX
+ * shared memory; the two sides spin briefly, then sleep on a futex, and only
+ * when the ring is empty (reader) or full (writer).
+ *
+ * What is shared: one region (the region helper, so --populate and
+ * --hugepages apply) holding a header and N blocks of BUF_SIZE, each block
+ * starting on a 64-byte boundary.  The header has, each on its own 128-byte
+ * line so that the writer's and the reader's stores never share a line (nor
+ * an adjacent-line prefetch pair):
+ *   head   blocks published so far (stored by the writer only),
+ *   tail   blocks given back so far (stored by the reader only),
+ *   side[role]: `waiting` (set by that side before it sleeps), its pid and
+ *          the CPU it last ran on,
+ * and one 64-byte cell per block holding the block's length (0 = end of
+ * stream).  head and tail are free-running 32-bit counters: block k lives
+ * in slot k mod N, the ring is empty when head == tail and full when
+ * head - tail == N.  Each side keeps a private copy of the other's counter
+ * and reads the shared one only when its copy says empty/full, so a side
+ * that keeps up touches the peer's line once per batch, not once per block.
+ *
+ * Who waits on what: the reader waits for head to move (ring empty), the
+ * writer waits for tail to move (ring full).  A waiter first spins, reading
+ * the counter between pause instructions; if the counter has not moved after
+ * the spin bound, it sets its `waiting` flag, reads the counter again and,
+ * if still unchanged, sleeps with FUTEX_WAIT on the counter word itself,
+ * passing the value it saw (the kernel re-checks it under its own lock).
+ * The publisher stores the new counter value, then reads the peer's flag;
+ * only if it is set does it clear it and call FUTEX_WAKE.  So a ring where
+ * both sides keep up makes no system call at all.  The futexes are shared
+ * ones (no FUTEX_PRIVATE_FLAG): the two processes map the same pages.
+ *
+ * Memory ordering.  Data: the writer fills block k and its length cell with
+ * plain stores, then publishes head = k+1 with a store that is at least
+ * release; the reader loads head with (at least) acquire before it reads
+ * the length and the block, so it sees them complete.  The reader's store of
+ * tail (release) and the writer's load of it (acquire) order the reader's
+ * last reads of a block before the writer overwrites it.  Wake-ups: this is
+ * Dekker's pattern - the waiter does "store flag; load counter", the
+ * publisher "store counter; load flag".  With plain release/acquire both
+ * loads could see the old values (a store may wait in the store buffer
+ * while the later load runs) and the waiter would sleep with nobody to wake
+ * it.  All four accesses are therefore seq_cst, which forbids that outcome:
+ * either the waiter sees the new counter and does not sleep, or the
+ * publisher sees the flag and wakes it.  And if the publisher's store lands
+ * between the waiter's check and its FUTEX_WAIT, the kernel finds the word
+ * changed and FUTEX_WAIT returns EAGAIN at once.  The cost is one locked
+ * store per block per side (xchg on x86).
+ *
+ * The spin bound (--spin N, pause-loop iterations) is fixed when given.  By
+ * default it adapts, per side: spin up to DEFAULT_SPIN_NS (about the cost of
+ * a cross-CPU sleep and wake-up here), halve the bound after each wait that
+ * outlasted it by far (the peer is slow: spinning only burns CPU), restore
+ * it after a wait that a spin would have covered, and never spin while the
+ * peer last ran on our own CPU (it cannot make progress while we spin).
+ * A huge N spins forever: the spin-only setting.
+ *
+ * End of stream is a block of length 0.  The writer's detach waits until the
+ * reader has given that block back.  A side that waits also notices a peer
+ * that has died (futex timeouts of SLEEP_CHECK_NS; every 2^20 spins) and
+ * returns EPIPE instead of hanging.
+ *
+ * Creation and removal: create makes the region (0600, O_EXCL, its name
+ * removed at once in fork mode) and initialises the header; attach
+ * pre-faults it if asked and records the side's pid; destroy unmaps it.
+ * Fork mode only (no .open).
+ *
+ *   ipclab run -t shm-futex -b 1M --pin split --spin 1000000000000
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SHM_FUTEX_MAGIC 0x69706678u /* "ipfx" */
+#define SHM_FUTEX_VERSION 1u
+#define LINE 128           /* a cache line pair: no false sharing */
+#define CELL 64            /* one length per cache line */
+#define BLOCK_ALIGN 64     /* blocks start on a cache line */
+#define DEFAULT_BLOCKS 8u
+#define MAX_BLOCKS 65536u
+/* Default spin bound: about the cost of a cross-CPU futex sleep + wake-up
+ * measured on this machine (docs/shm-futex.md).  Lab: vary it with --spin
+ * and watch reader_vcsw and the CPU columns. */
+#define DEFAULT_SPIN_NS 50000u
+/* A wait longer than this many times the bound means the peer is slow. */
+#define SLOW_FACTOR 2u
+#define SLEEP_CHECK_NS 100000000L /* re-check a sleeping peer every 100 ms */
+#define PEER_CHECK_MASK ((1ull << 20) - 1)
+
+_Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t),
+	       "a futex word is 32 bits");
+
+struct side {
+	_Alignas(LINE) _Atomic uint32_t waiting; /* 1: about to sleep/asleep */
+	_Atomic int32_t pid;                     /* 0 until attached */
+	_Atomic int32_t cpu;                     /* last CPU seen, -1 unknown */
+};
+
+struct header {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t buf_size;
+	uint64_t stride;
+	uint32_t nblocks;
+	_Alignas(LINE) _Atomic uint32_t head; /* published (writer stores) */
+	_Alignas(LINE) _Atomic uint32_t tail; /* given back (reader stores) */
+	struct side side[2];                  /* indexed by enum ipc_role */
+};
+
+struct cell {
+	_Alignas(CELL) uint64_t len; /* written before head moves past it */
+};
+
+struct ipc_channel {
+	struct region region;
+	struct header *hdr;
+	struct cell *cells;
+	char *blocks;
+	size_t buf_size;
+	size_t stride;
+	unsigned nblocks;
+	/* The rest is private to the side using the channel in this process. */
+	uint32_t pos;       /* writer: next block to fill; reader: to read */
+	uint32_t peer;      /* last value seen of the peer's counter */
+	unsigned slot;      /* pos mod nblocks */
+	int held;           /* a block is acquired and not yet released */
+	int eos_sent;
+	unsigned long spin_fixed; /* --spin N; 0 = adaptive */
+	double ns_per_pause;      /* adaptive: calibrated at attach */
+	uint64_t limit_ns;        /* adaptive: current spin bound */
+};
+
+static size_t header_bytes(unsigned nblocks)
+{
+	return ipc_round_up(sizeof(struct header) + (size_t)nblocks * CELL, 4096);
+}
+
+static unsigned blocks_of(const struct ipc_params *p)
+{
+	return p->nblocks ? p->nblocks : DEFAULT_BLOCKS;
+}
+
+static size_t stride_of(size_t buf_size)
+{
+	return ipc_round_up(buf_size, BLOCK_ALIGN);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static long futex(_Atomic uint32_t *word, int op, uint32_t val,
+		  const struct timespec *ts)
+{
+	return syscall(SYS_futex, (void *)word, op, val, ts, NULL, 0);
+}
+
+/* 1 when the peer attached and has since exited (gone or a zombie).  A
+ * recycled pid could hide a death; the driver's deadline still ends that. */
+static int peer_gone(const struct ipc_channel *ch, enum ipc_role role)
+{
+	pid_t pid = atomic_load_explicit(&ch->hdr->side[!role].pid,
+					 memory_order_relaxed);
+	char path[64], buf[256];
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *s = strrchr(buf, ')'); /* the name may hold spaces */
+	return s && (s[2] == 'Z' || s[2] == 'X');
+}
+
+static int gone_err(enum ipc_role role, struct ipc_err *e)
+{
+	return ipc_errf(e, EPIPE, "waiting for the %s: it has exited",
+			role == IPC_WRITER ? "reader" : "writer");
+}
+
+/* Pause iterations to spin before sleeping, for this wait. */
+static uint64_t spin_bound(struct ipc_channel *ch, enum ipc_role role)
+{
+	if (ch->spin_fixed)
+		return ch->spin_fixed;
+	struct side *me = &ch->hdr->side[role];
+	int cpu = sched_getcpu();
+	if (cpu != atomic_load_explicit(&me->cpu, memory_order_relaxed))
+		atomic_store_explicit(&me->cpu, cpu, memory_order_relaxed);
+	/* On one CPU the peer cannot move while we spin. */
+	if (cpu >= 0 && cpu == atomic_load_explicit(&ch->hdr->side[!role].cpu,
+						    memory_order_relaxed))
+		return 0;
+	return (uint64_t)((double)ch->limit_ns / ch->ns_per_pause);
+}
+
+/* Adaptive bound, after a wait that spun `spun` iterations in vain and then
+ * slept for slept_ns: a wait a full spin would have covered restores the
+ * full spin; one far beyond it halves the bound. */
+static void adapt(struct ipc_channel *ch, uint64_t spun, uint64_t slept_ns)
+{
+	if (ch->spin_fixed)
+		return;
+	uint64_t waited = (uint64_t)((double)spun * ch->ns_per_pause) + slept_ns;
+	if (waited <= (uint64_t)SLOW_FACTOR * DEFAULT_SPIN_NS)
+		ch->limit_ns = DEFAULT_SPIN_NS;
+	else
+		ch->limit_ns /= 2;
+}
+
+/*
+ * Wait until *word (the peer's counter) differs from old and put its new
+ * value in *now.  Spin first, then sleep (see the header comment for the
+ * order of the flag and the counter).
+ */
+static int wait_change(struct ipc_channel *ch, enum ipc_role role,
+		       _Atomic uint32_t *word, uint32_t old, uint32_t *now,
+		       struct ipc_err *e)
+{
+	uint32_t v;
+	uint64_t n = spin_bound(ch, role);
+	for (uint64_t i = 0; i < n; i++) {
+		cpu_relax();
+		v = atomic_load_explicit(word, memory_order_acquire);
+		if (v != old) {
+			*now = v;
+			return 0;
+		}
+		if ((i & PEER_CHECK_MASK) == PEER_CHECK_MASK &&
+		    peer_gone(ch, role))
+			return gone_err(role, e);
+	}
+
+	_Atomic uint32_t *flag = &ch->hdr->side[role].waiting;
+	uint64_t t0 = now_ns();
+	for (;;) {
+		atomic_store_explicit(flag, 1, memory_order_seq_cst);
+		v = atomic_load_explicit(word, memory_order_seq_cst);
+		if (v != old)
+			break;
+		struct timespec ts = {0, SLEEP_CHECK_NS};
+		if (futex(word, FUTEX_WAIT, old, &ts) < 0) {
+			int err = errno;
+			if (err == ETIMEDOUT && peer_gone(ch, role)) {
+				atomic_store_explicit(flag, 0, memory_order_relaxed);
+				return gone_err(role, e);
+			}
+			if (err != ETIMEDOUT && err != EAGAIN && err != EINTR) {
+				atomic_store_explicit(flag, 0, memory_order_relaxed);
+				return ipc_errf(e, err, "futex(FUTEX_WAIT, %s)",
+						role == IPC_WRITER ? "tail" : "head");
+			}
+		}
+	}
+	/* Found it on the re-check: the publisher may still see the flag and
+	 * make one needless FUTEX_WAKE, which is harmless. */
+	atomic_store_explicit(flag, 0, memory_order_relaxed);
+	adapt(ch, n, now_ns() - t0);
+	*now = v;
+	return 0;
+}
+
+/* After storing our counter: wake the peer if it said it might sleep. */
+static int wake_peer(struct ipc_channel *ch, enum ipc_role role,
+		     _Atomic uint32_t *word, struct ipc_err *e)
+{
+	_Atomic uint32_t *flag = &ch->hdr->side[!role].waiting;
+	if (!atomic_load_explicit(flag, memory_order_seq_cst))
+		return 0;
+	if (!atomic_exchange_explicit(flag, 0, memory_order_relaxed))
+		return 0; /* the peer found the new value itself */
+	if (futex(word, FUTEX_WAKE, 1, NULL) < 0)
+		return ipc_errf(e, errno, "futex(FUTEX_WAKE, %s)",
+				role == IPC_WRITER ? "head" : "tail");
+	return 0;
+}
+
+static int shm_futex_max_block(const struct ipc_params *p, size_t *max,
+			       char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	*max = (SIZE_MAX / 4) / blocks_of(p);
+	return 0;
+}
+
+static int shm_futex_validate(const struct ipc_params *p, char *why,
+			      size_t whylen)
+{
+	if (p->nblocks > MAX_BLOCKS) {
+		snprintf(why, whylen, "--blocks %u: shm-futex takes at most %u "
+			 "blocks", p->nblocks, MAX_BLOCKS);
+		return -EINVAL;
+	}
+	unsigned n = blocks_of(p);
+	return ipc_region_validate(p, REGION_POSIX,
+				   header_bytes(n) + (size_t)n * stride_of(p->buf_size),
+				   why, whylen);
+}
+
+static void shm_futex_destroy(struct ipc_channel *ch)
+{
+	if (!ch)
+		return;
+	region_destroy(&ch->region);
+	free(ch);
+}
+
+static int shm_futex_create(const struct ipc_params *p,
+			    struct ipc_channel **out, struct ipc_err *e)
+{
+	*out = NULL;
+	if (p->nblocks > MAX_BLOCKS)
+		return ipc_errf(e, EINVAL, "--blocks %u: at most %u", p->nblocks,
+				MAX_BLOCKS);
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	region_init(&ch->region);
+	ch->buf_size = p->buf_size;
+	ch->stride = stride_of(p->buf_size);
+	ch->nblocks = blocks_of(p);
+	ch->spin_fixed = p->spin;
+	size_t hdr = header_bytes(ch->nblocks);
+	int rc = region_create(&ch->region, REGION_POSIX,
+			       hdr + (size_t)ch->nblocks * ch->stride, &p->region,
+			       p->name, e);
+	if (rc < 0)
+		goto err_destroy;
+	/* Before any child exists: plain initialisation is enough (fork
+	 * orders it before everything the children do). */
+	ch->hdr = ch->region.addr;
+	ch->hdr->magic = SHM_FUTEX_MAGIC;
+	ch->hdr->version = SHM_FUTEX_VERSION;
+	ch->hdr->buf_size = p->buf_size;
+	ch->hdr->stride = ch->stride;
+	ch->hdr->nblocks = ch->nblocks;
+	atomic_init(&ch->hdr->head, 0);
+	atomic_init(&ch->hdr->tail, 0);
+	for (int r = 0; r < 2; r++) {
+		atomic_init(&ch->hdr->side[r].waiting, 0);
+		atomic_init(&ch->hdr->side[r].pid, 0);
+		atomic_init(&ch->hdr->side[r].cpu, -1);
+	}
+	ch->cells = (struct cell *)((char *)ch->region.addr +
+				    ipc_round_up(sizeof(struct header), CELL));
+	ch->blocks = (char *)ch->region.addr + hdr;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	shm_futex_destroy(ch);
+	return rc;
+}
+
+/* Nanoseconds per pause on this CPU, the fastest of a few short tries (a
+ * preempted try only looks slower). */
+static double calibrate_pause(void)
+{
+	uint64_t best = UINT64_MAX;
+	for (int k = 0; k < 5; k++) {
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < 256; i++)
+			cpu_relax();
+		uint64_t d = now_ns() - t0;
+		if (d < best)
+			best = d;
+	}
+	double ns = (double)best / 256;
+	return ns < 0.25 ? 0.25 : ns;
+}
+
+static int shm_futex_attach(struct ipc_channel *ch, enum ipc_role role,
+			    struct ipc_err *e)
+{
+	int rc = region_prepare(&ch->region, e);
+	if (rc < 0)
+		return rc;
+	ch->pos = ch->peer = 0;
+	ch->slot = 0;
+	ch->held = ch->eos_sent = 0;
+	if (!ch->spin_fixed) {
+		ch->ns_per_pause = calibrate_pause();
+		ch->limit_ns = DEFAULT_SPIN_NS;
+	}
+	atomic_store_explicit(&ch->hdr->side[role].cpu, sched_getcpu(),
+			      memory_order_relaxed);
+	atomic_store_explicit(&ch->hdr->side[role].pid, (int32_t)getpid(),
+			      memory_order_relaxed);
+	return 0;
+}
+
+static int shm_futex_acquire(struct ipc_channel *ch, enum ipc_role role,
+			     struct ipc_block *b, struct ipc_err *e)
+{
+	int rc;
+	if (ch->held)
+		return ipc_errf(e, EPROTO, "acquire: block %u is still held "
+				"(one block at a time per side)", ch->slot);
+	if (role == IPC_WRITER) {
+		if (ch->pos - ch->peer == ch->nblocks) { /* full, as last seen */
+			ch->peer = atomic_load_explicit(&ch->hdr->tail,
+							memory_order_acquire);
+			while (ch->pos - ch->peer == ch->nblocks) {
+				rc = wait_change(ch, role, &ch->hdr->tail,
+						 ch->peer, &ch->peer, e);
+				if (rc < 0)
+					return rc;
+			}
+		}
+		b->len = 0;
+	} else {
+		if (ch->pos == ch->peer) { /* empty, as last seen */
+			ch->peer = atomic_load_explicit(&ch->hdr->head,
+							memory_order_acquire);
+			while (ch->pos == ch->peer) {
+				rc = wait_change(ch, role, &ch->hdr->head,
+						 ch->peer, &ch->peer, e);
+				if (rc < 0)
+					return rc;
+			}
+		}
+		uint64_t len = ch->cells[ch->slot].len;
+		if (len > ch->buf_size)
+			return ipc_errf(e, EPROTO, "block %u: length %llu > "
+					"BUF_SIZE %zu: corrupt ring", ch->slot,
+					(unsigned long long)len, ch->buf_size);
+		b->len = (size_t)len;
+	}
+	b->id = ch->slot;
+	b->data = ch->blocks + (size_t)ch->slot * ch->stride;
+	b->cap = ch->buf_size;
+	ch->held = 1;
+	return 0;
+}
+
+static int shm_futex_release(struct ipc_channel *ch, enum ipc_role role,
+			     struct ipc_block *b, struct ipc_err *e)
+{
+	if (!ch->held || b->id != ch->slot)
+		return ipc_errf(e, EPROTO, "release of block %u: block %u was "
+				"%s", b->id, ch->slot,
+				ch->held ? "acquired" : "never acquired");
+	if (role == IPC_WRITER && b->len > ch->buf_size)
+		return ipc_errf(e, EINVAL, "release: length %zu > BUF_SIZE %zu",
+				b->len, ch->buf_size);
+	ch->held = 0;
+	ch->pos++;
+	ch->slot = ch->slot + 1 == ch->nblocks ? 0 : ch->slot + 1;
+	_Atomic uint32_t *mine = role == IPC_WRITER ? &ch->hdr->head
+						    : &ch->hdr->tail;
+	if (role == IPC_WRITER) {
+		ch->cells[b->id].len = b->len;
+		if (b->len == 0)
+			ch->eos_sent = 1;
+	}
+	/* seq_cst, not just release: see "Wake-ups" in the header. */
+	atomic_store_explicit(mine, ch->pos, memory_order_seq_cst);
+	return wake_peer(ch, role, mine, e);
+}
+
+static void shm_futex_info(struct ipc_channel *ch, struct ipc_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nblocks = ch->nblocks;
+	region_read_back(&ch->region); /* THP appear only once touched */
+	out->region = ch->region.info;
+}
+
+static void shm_futex_detach(struct ipc_channel *ch, enum ipc_role role)
+{
+	struct ipc_err e;
+	if (role != IPC_WRITER || !ch->eos_sent)
+		return;
+	/* Until the reader gave back every block, end of stream included (it
+	 * wakes us: we wait like a writer facing a full ring). */
+	uint32_t t = atomic_load_explicit(&ch->hdr->tail, memory_order_acquire);
+	while (t != ch->pos)
+		if (wait_change(ch, role, &ch->hdr->tail, t, &t, &e) < 0)
+			break;
+}
+
+const struct ipc_transport ipc_shm_futex = {
+	.abi = IPC_ABI_VERSION,
+	.name = "shm-futex",
+	.summary = "SPSC ring of N blocks in shm, atomics; spin, then futex only when empty/full",
+	.sync = "reader spins then FUTEX_WAITs on head when the ring is empty, writer on tail when full; each wakes the other only if its waiting flag is set",
+	.caps = IPC_CAP_REGION | IPC_CAP_ZEROCOPY,
+	.max_block = shm_futex_max_block,
+	.validate = shm_futex_validate,
+	.create = shm_futex_create,
+	.attach = shm_futex_attach,
+	.acquire = shm_futex_acquire,
+	.release = shm_futex_release,
+	.info = shm_futex_info,
+	.detach = shm_futex_detach,
+	.destroy = shm_futex_destroy,
+};

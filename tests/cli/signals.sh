@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# SIGINT and SIGTERM in the middle of `ipclab run` and `ipclab sweep`:
+# the children are stopped, every kernel object of the run is removed, the
+# rows already made are kept, and the exit status is 128 + the signal
+# (130 / 143).  A sweep interrupted between or inside points leaves a valid
+# folder: runs.csv and summary.csv with a header and only complete rows,
+# meta.json that parses with end_time set.  Both ways of delivering the
+# signal are tried: to the parent alone (kill PID) and to the whole process
+# group, as Ctrl-C in a terminal does.
+#
+#   bash tests/cli/signals.sh build/ipclab
+set -uo pipefail
+bin=$1
+work=$(mktemp -d /tmp/signals-test.XXXXXX)
+mqdir=
+pids=()
+passes=0 fails=0
+
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  rm -rf "$work"
+  [ -n "$mqdir" ] && rmdir "$mqdir" 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() { passes=$((passes + 1)); }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# POSIX queues are only visible through an mqueue mount: make a private
+# one (root only) rather than touching the machine's mounts.
+if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+  mqdir=$(mktemp -d /tmp/signals-mq.XXXXXX)
+fi
+
+# Everything ipclab made for the process PID (the name or key carries the
+# creating pid): /dev/shm, /tmp/ipclab-PID-*, System V keys, POSIX queues.
+leftovers() {
+  local p=$1
+  ls /dev/shm 2>/dev/null | grep -E "^ipclab-$p-" | sed 's|^|/dev/shm/|'
+  ls -d /tmp/ipclab-"$p"-* 2>/dev/null
+  awk -v p="$p" 'FNR > 1 { k = $1 + 0; if (k < 0) k += 4294967296;
+       if (int(k / 67108864) == 45 && int(k / 16) % 4194304 == p % 4194304)
+         print FILENAME ": key " $1 }' \
+      /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg
+  if [ -n "$mqdir" ]; then
+    unshare -m sh -c 'mount -t mqueue none "$1" && ls "$1"' sh "$mqdir" \
+      2>/dev/null | grep -E "^ipclab-$p-" | sed 's|^|mqueue: |'
+  fi
+}
+
+# wait_exit PID SECONDS: sets st to the exit status, or 999 when it did not
+# end in time (then it is killed).  Not a $(...): only this shell can wait.
+wait_exit() {
+  local p=$1 limit=$(( $2 * 10 )) i=0
+  while [ "$(awk '{print $3}' /proc/"$p"/stat 2>/dev/null)" != Z ] &&
+        kill -0 "$p" 2>/dev/null; do
+    i=$((i + 1))
+    if [ "$i" -gt "$limit" ]; then
+      kill -KILL "$p" 2>/dev/null
+      wait "$p" 2>/dev/null
+      st=999
+      return
+    fi
+    sleep 0.1
+  done
+  wait "$p"
+  st=$?
+}
+
+# wait_children PID: until PID has forked both of its children (or 10 s).
+wait_children() {
+  local i
+  for i in $(seq 100); do
+    [ "$(pgrep -P "$1" | wc -l)" -ge 2 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# A CSV file is valid when it has a header and every line has its fields.
+csv_ok() {
+  python3 - "$1" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+if not rows or "status" not in rows[0]:
+    sys.exit("no header")
+for i, r in enumerate(rows[1:], 2):
+    if len(r) != len(rows[0]):
+        sys.exit("line %d has %d fields, the header %d" % (i, len(r), len(rows[0])))
+print(len(rows) - 1)
+EOF
+}
+
+signo() { case $1 in INT) echo 2 ;; TERM) echo 15 ;; esac; }
+
+transports=$("$bin" list | awk 'NR > 1 { print $1 }')
+[ -n "$transports" ] || { echo "FAIL: ipclab list printed no transport"; exit 1; }
+
+# ---- run: every transport, both signals, mid-run ----
+for sig in INT TERM; do
+  for t in $transports; do
+    out=$work/run-$t-$sig.csv err=$work/run-$t-$sig.err
+    "$bin" run -t "$t" -b 4K --total 100G --reps 1 --warmup 0 --min-time 0.001 \
+      --no-floor --format csv -o "$out" 2>"$err" &
+    p=$!
+    pids+=("$p")
+    if ! wait_children "$p"; then
+      fail "run -t $t: no children after 10 s"; cat "$err"; kill -KILL "$p"; wait "$p"; continue
+    fi
+    kids=$(pgrep -P "$p" | tr '\n' ' ')
+    sleep 0.3
+    kill -"$sig" "$p"
+    wait_exit "$p" 10
+    want=$((128 + $(signo "$sig")))
+    left=$(leftovers "$p")
+    alive=""
+    for k in $kids; do kill -0 "$k" 2>/dev/null && alive+="$k "; done
+    rows=$(csv_ok "$out" 2>&1)
+    if [ "$st" != "$want" ]; then
+      fail "run -t $t, SIG$sig: exit $st, want $want"; cat "$err"
+    elif [ -n "$left" ]; then
+      fail "run -t $t, SIG$sig: left behind: $left"
+    elif [ -n "$alive" ]; then
+      fail "run -t $t, SIG$sig: children still alive: $alive"
+      for k in $alive; do kill -KILL "$k"; done
+    elif [ "$rows" != 1 ] || ! grep -q ",error,interrupted by $sig" "$out"; then
+      fail "run -t $t, SIG$sig: want one 'interrupted by $sig' row, got: $rows"; cat "$out"
+    else
+      pass
+    fi
+  done
+done
+
+# ---- run: the whole process group (Ctrl-C in a terminal) ----
+for sig in INT TERM; do
+  out=$work/pg-$sig.csv err=$work/pg-$sig.err
+  setsid "$bin" run -t pshm-sem -b 4K --total 100G --reps 1 --warmup 0 \
+    --min-time 0.001 --no-floor --format csv -o "$out" 2>"$err" &
+  p=$!
+  pids+=("$p")
+  if wait_children "$p"; then
+    sleep 0.3
+    kill -"$sig" -- -"$p"
+    wait_exit "$p" 10
+    want=$((128 + $(signo "$sig")))
+    left=$(leftovers "$p")
+    if [ "$st" != "$want" ]; then
+      fail "process group SIG$sig: exit $st, want $want"; cat "$err"
+    elif [ -n "$left" ]; then
+      fail "process group SIG$sig: left behind: $left"
+    elif ! grep -q ",error,interrupted by $sig" "$out"; then
+      fail "process group SIG$sig: no 'interrupted by $sig' row"; cat "$out" "$err"
+    else
+      pass
+    fi
+  else
+    fail "process group SIG$sig: no children"; kill -KILL "$p"; wait "$p"
+  fi
+done
+
+# ---- sweep: several points, interrupted after some are done ----
+for sig in INT TERM; do
+  dir=$work/sweep-$sig
+  "$bin" sweep -t pshm-sem,pipe,sysv-shm,unix-stream -b 1K,2K,4K,8K,16K \
+    --total 32M --reps 1 --warmup 0 --min-time 0.001 --no-floor --quiet \
+    -o "$dir" 2>"$work/sweep-$sig.err" &
+  p=$!
+  pids+=("$p")
+  # Wait for two finished points, then strike inside the next one.
+  for i in $(seq 200); do
+    [ -f "$dir/runs.csv" ] && [ "$(wc -l <"$dir/runs.csv")" -ge 3 ] && break
+    sleep 0.05
+  done
+  # The driver's pid is in every object name; the children come and go.
+  kill -"$sig" "$p"
+  wait_exit "$p" 15
+  want=$((128 + $(signo "$sig")))
+  left=$(leftovers "$p")
+  runs=$(csv_ok "$dir/runs.csv" 2>&1)
+  summ=$(csv_ok "$dir/summary.csv" 2>&1)
+  meta=$(python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+print("ok" if m.get("end_time") else "no end_time")' "$dir/meta.json" 2>&1)
+  if [ "$st" != "$want" ]; then
+    fail "sweep SIG$sig: exit $st, want $want"; cat "$work/sweep-$sig.err"
+  elif [ -n "$left" ]; then
+    fail "sweep SIG$sig: left behind: $left"
+  elif ! [[ $runs =~ ^[0-9]+$ ]] || [ "$runs" -lt 2 ]; then
+    fail "sweep SIG$sig: runs.csv: $runs"
+  elif ! [[ $summ =~ ^[0-9]+$ ]] || [ "$summ" -lt 2 ]; then
+    fail "sweep SIG$sig: summary.csv: $summ"
+  elif [ "$meta" != ok ]; then
+    fail "sweep SIG$sig: meta.json: $meta"
+  elif [ "$(grep -c ',ok,' "$dir/runs.csv")" -lt 2 ]; then
+    fail "sweep SIG$sig: the finished points were not kept"; cat "$dir/runs.csv"
+  elif ! grep -q "interrupted" "$dir/log.txt"; then
+    fail "sweep SIG$sig: log.txt does not say the sweep was interrupted"
+  else
+    pass
+  fi
+done
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
