@@ -35,7 +35,7 @@ static const struct opt_doc docs[] = {
 	{"verify", O_VERIFY, 1, 3, "on|off", "check every byte in the timed repetitions too (default off; warm-ups always check)"},
 	{"populate", O_POPULATE, 1, 3, "on|off", "pre-fault the shared region before the timed region (sweep: both) (default off)"},
 	{"hugepages", O_HUGEPAGES, 1, 3, "off|on|try|thp", "back the shared region with 2 MiB pages; try falls back to 4 KiB and says so (default off)"},
-	{"pin", O_PIN, 1, 3, "PIN", "none | same | split | W,R: CPUs of writer and reader (sweep: a list) (default none)"},
+	{"pin", O_PIN, 1, 3, "PIN", "none | same | split | W,R (or W:R): CPUs of writer and reader (sweep: a list of none,same,split) (default none)"},
 	{"pipe-size", O_PIPE_SIZE, 1, 3, "BYTES", "pipe capacity (F_SETPIPE_SZ); default: the kernel's 64 KiB"},
 	{"sock-buf", O_SOCK_BUF, 1, 3, "BYTES", "socket buffer (SO_SNDBUF/SO_RCVBUF); default: the kernel's"},
 	{"blocks", O_BLOCKS, 1, 3, "N", "blocks in a ring / queue depth (pshm-pipe default 8)"},
@@ -135,13 +135,13 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 	o->npins = 0;
 	/* "W,R" is one explicit pin; a sweep list is separated by '/' or by
 	 * names: none,same,split. */
-	int explicit = strspn(s, "0123456789,") == strlen(s);
+	int explicit = strspn(s, "0123456789,:") == strlen(s);
 	if (explicit) {
 		uint64_t w, r;
-		char *comma = strchr(copy, ',');
+		char *comma = strpbrk(copy, ",:");
 		if (comma)
 			*comma = '\0';
-		if (!comma || strchr(comma + 1, ',') ||
+		if (!comma || strpbrk(comma + 1, ",:") ||
 		    units_parse_uint(copy, 0, 4095, &w, why, len) ||
 		    units_parse_uint(comma + 1, 0, 4095, &r, why, len)) {
 			free(copy);

@@ -145,7 +145,8 @@ const char *run_pin_name(const struct run_config *c, char *buf, size_t len)
 	case PIN_SPLIT:
 		return "split";
 	default:
-		snprintf(buf, len, "%d,%d", c->cpu_writer, c->cpu_reader);
+		/* No comma: the value goes into CSV cells unquoted. */
+		snprintf(buf, len, "%d:%d", c->cpu_writer, c->cpu_reader);
 		return buf;
 	}
 }

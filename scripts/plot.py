@@ -63,8 +63,8 @@ def size_axis(ax, sizes, label="BUF_SIZE (bytes per handoff)"):
         ticks = [2.0 ** e for e in range(e0 - e0 % step, e1 + 1, step) if e >= e0]
         if not ticks or ticks[0] > lo:
             ticks = [lo] + ticks
-    elif len(sizes) <= 10:
-        ticks = sizes
+    elif len(sizes) <= 6 and all(b / a >= 3 for a, b in zip(sizes, sizes[1:])):
+        ticks = sizes  # few and far apart: label each one as typed
     else:
         ticks = [10.0 ** e for e in range(int(math.floor(math.log10(lo))),
                                            int(math.ceil(math.log10(hi))) + 1)]

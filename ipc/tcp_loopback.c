@@ -1,0 +1,362 @@
+/*
+ * tcp_loopback.c - TCP over 127.0.0.1: the baseline a network-minded user
+ * has in mind.  Every write goes through the whole TCP/IP stack (segments,
+ * checksums offloaded on loopback, ACKs, the receive window) and the loopback
+ * device, then is copied out at the reader: two copies, like a Unix socket,
+ * plus the protocol work.
+ *
+ * What is shared: one TCP connection, made entirely in create, before fork:
+ * a listening socket bound to 127.0.0.1 on an ephemeral port (never to any
+ * other address: nothing off the machine can connect), a client socket that
+ * connects to it (on loopback the handshake completes inside connect), and
+ * the accepted socket.  The listening socket is closed at once; the accepted
+ * socket's peer is checked to be our client, so that another local process
+ * racing for the port cannot take its place.  The writer keeps the client
+ * socket, the reader the accepted one, the parent closes both once the
+ * children run.
+ *
+ * Who waits on what: the kernel blocks the writer while its send buffer is
+ * full (bytes sent but not yet ACKed by the reader's stack), and the reader
+ * while nothing is queued.  End of stream is shutdown(SHUT_WR): a FIN after
+ * the data, so the reader's recv returns 0 once it is drained.  A reader
+ * that dies resets the connection: the writer's send fails (ECONNRESET or
+ * EPIPE).  Sends and receives can be short, so both loop.
+ *
+ * Options: TCP_NODELAY is on, so that a small message leaves at once
+ * instead of waiting for the ACK of the previous one (Nagle) - what every
+ * latency-minded user sets.  Socket buffers (--sock-buf, p->kbuf_size):
+ * SO_RCVBUF on the listening socket before listen (the accepted socket
+ * inherits it, and the window scale is fixed by the handshake) and
+ * SO_SNDBUF on the client before connect; both switch off the kernel's
+ * buffer autotuning.  The kernel doubles the value and caps it at
+ * net.core.wmem_max / rmem_max (validate refuses values above the caps);
+ * the send buffer obtained is recorded.  The side that closes first keeps
+ * its port in TIME_WAIT for a minute, harmless for ephemeral ports.
+ *
+ *   ipclab run -t tcp-loopback -b 64K --sock-buf 1M --pin split
+ */
+#include "transport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Lab: set to 0 and compare the ping-pong latency at -b 64 (Nagle + delayed
+ * ACK).  An option would need a field in struct ipc_params. */
+#define TCP_LOOPBACK_NODELAY 1
+
+struct ipc_channel {
+	int fd[2];      /* indexed by role: [IPC_WRITER] client, [IPC_READER]
+			 * accepted */
+	size_t buf_size;
+	size_t sndbuf;  /* SO_SNDBUF of the writer's socket, as obtained */
+	size_t rcvbuf;  /* SO_RCVBUF of the reader's socket, as obtained */
+	int shut;       /* writer: end of stream sent */
+	char *buf;      /* private block of the block API */
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+}
+
+static int tcp_max_block(const struct ipc_params *p, size_t *max, char *why,
+			 size_t whylen)
+{
+	(void)p;
+	(void)why;
+	(void)whylen;
+	*max = SIZE_MAX / 2; /* a byte stream: any write size works */
+	return 0;
+}
+
+/* One of the two caps the kernel applies silently to SO_SNDBUF/SO_RCVBUF. */
+static int check_cap(size_t req, const char *sysctl, char *why, size_t whylen)
+{
+	char path[64];
+	unsigned long limit;
+	snprintf(path, sizeof(path), "/proc/sys/net/core/%s", sysctl);
+	if (ipc_read_ulong(path, &limit) < 0 || req <= limit)
+		return 0;
+	snprintf(why, whylen,
+		 "--sock-buf %zu: above net.core.%s (%lu bytes), the kernel "
+		 "would silently cap it; use at most %lu, or raise it as root: "
+		 "sysctl net.core.%s=%zu",
+		 req, sysctl, limit, limit, sysctl, req);
+	return -EINVAL;
+}
+
+static int tcp_validate(const struct ipc_params *p, char *why, size_t whylen)
+{
+	if (p->kbuf_size == 0)
+		return 0;
+	if (p->kbuf_size > INT_MAX / 2) {
+		snprintf(why, whylen,
+			 "--sock-buf %zu: too large (setsockopt takes an int "
+			 "that the kernel doubles: at most %d)",
+			 p->kbuf_size, INT_MAX / 2);
+		return -EINVAL;
+	}
+	int rc = check_cap(p->kbuf_size, "wmem_max", why, whylen);
+	if (rc == 0)
+		rc = check_cap(p->kbuf_size, "rmem_max", why, whylen);
+	return rc;
+}
+
+static void tcp_destroy(struct ipc_channel *ch)
+{
+	if (!ch)
+		return;
+	close_fd(&ch->fd[IPC_WRITER]);
+	close_fd(&ch->fd[IPC_READER]);
+	free(ch->buf);
+	free(ch);
+}
+
+static int set_int(int fd, int level, int opt, int v, const char *name,
+		   struct ipc_err *e)
+{
+	if (setsockopt(fd, level, opt, &v, sizeof(v)) < 0)
+		return ipc_errf(e, errno, "setsockopt(%s, %d)", name, v);
+	return 0;
+}
+
+static int get_size(int fd, int opt, const char *name, size_t *out,
+		    struct ipc_err *e)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0)
+		return ipc_errf(e, errno, "getsockopt(%s)", name);
+	*out = v > 0 ? (size_t)v : 0;
+	return 0;
+}
+
+static int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_family == b->sin_family && a->sin_port == b->sin_port &&
+	       a->sin_addr.s_addr == b->sin_addr.s_addr;
+}
+
+/* Listen on 127.0.0.1:0, connect, accept; lfd is closed by the caller. */
+static int connect_pair(struct ipc_channel *ch, int lfd, size_t kbuf,
+			struct ipc_err *e)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(addr);
+	int rc;
+	if (kbuf) { /* before listen: accepted sockets inherit it */
+		rc = set_int(lfd, SOL_SOCKET, SO_RCVBUF, (int)kbuf, "SO_RCVBUF", e);
+		if (rc < 0)
+			return rc;
+	}
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return ipc_errf(e, errno, "bind(127.0.0.1:0)");
+	if (listen(lfd, 1) < 0)
+		return ipc_errf(e, errno, "listen(127.0.0.1)");
+	if (getsockname(lfd, (struct sockaddr *)&addr, &alen) < 0)
+		return ipc_errf(e, errno, "getsockname(listening socket)");
+
+	ch->fd[IPC_WRITER] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ch->fd[IPC_WRITER] < 0)
+		return ipc_errf(e, errno, "socket(AF_INET, SOCK_STREAM)");
+	if (kbuf) {
+		rc = set_int(ch->fd[IPC_WRITER], SOL_SOCKET, SO_SNDBUF,
+			     (int)kbuf, "SO_SNDBUF", e);
+		if (rc < 0)
+			return rc;
+	}
+	if (connect(ch->fd[IPC_WRITER], (struct sockaddr *)&addr,
+		    sizeof(addr)) < 0)
+		return ipc_errf(e, errno, "connect(127.0.0.1:%u)",
+				ntohs(addr.sin_port));
+	struct sockaddr_in mine, peer;
+	socklen_t mlen = sizeof(mine), plen = sizeof(peer);
+	if (getsockname(ch->fd[IPC_WRITER], (struct sockaddr *)&mine, &mlen) < 0)
+		return ipc_errf(e, errno, "getsockname(client socket)");
+	ch->fd[IPC_READER] = accept4(lfd, (struct sockaddr *)&peer, &plen,
+				     SOCK_CLOEXEC);
+	if (ch->fd[IPC_READER] < 0)
+		return ipc_errf(e, errno, "accept4(127.0.0.1:%u)",
+				ntohs(addr.sin_port));
+	if (!same_addr(&mine, &peer))
+		return ipc_errf(e, EPROTO, "accept(127.0.0.1:%u): a connection "
+				"from port %u, not ours (%u)",
+				ntohs(addr.sin_port), ntohs(peer.sin_port),
+				ntohs(mine.sin_port));
+	return 0;
+}
+
+static int tcp_create(const struct ipc_params *p, struct ipc_channel **out,
+		      struct ipc_err *e)
+{
+	int rc;
+	char why[256];
+	*out = NULL;
+	if (p->name)
+		return ipc_errf(e, EOPNOTSUPP, "two-program mode (--name %s)",
+				p->name);
+	if (tcp_validate(p, why, sizeof(why)) < 0) {
+		(void)ipc_errf(e, 0, "%s", why);
+		return -EINVAL;
+	}
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	ch->fd[IPC_WRITER] = ch->fd[IPC_READER] = -1;
+	ch->buf_size = p->buf_size;
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0) {
+		rc = ipc_errf(e, errno, "socket(AF_INET, SOCK_STREAM)");
+		goto err_destroy;
+	}
+	rc = connect_pair(ch, lfd, p->kbuf_size, e);
+	(void)close(lfd); /* one connection is all we take */
+	if (rc < 0)
+		goto err_destroy;
+	for (int i = 0; i < 2; i++) {
+		rc = set_int(ch->fd[i], IPPROTO_TCP, TCP_NODELAY,
+			     TCP_LOOPBACK_NODELAY, "TCP_NODELAY", e);
+		if (rc < 0)
+			goto err_destroy;
+	}
+	rc = get_size(ch->fd[IPC_WRITER], SO_SNDBUF, "SO_SNDBUF", &ch->sndbuf, e);
+	if (rc == 0)
+		rc = get_size(ch->fd[IPC_READER], SO_RCVBUF, "SO_RCVBUF",
+			      &ch->rcvbuf, e);
+	if (rc < 0)
+		goto err_destroy;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	tcp_destroy(ch);
+	return rc;
+}
+
+static void tcp_parent_close(struct ipc_channel *ch)
+{
+	close_fd(&ch->fd[IPC_WRITER]);
+	close_fd(&ch->fd[IPC_READER]);
+}
+
+static int tcp_attach(struct ipc_channel *ch, enum ipc_role role,
+		      struct ipc_err *e)
+{
+	/* Keep only this side's socket: a dead peer then shows as end of
+	 * stream (reader) or ECONNRESET / EPIPE (writer). */
+	close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
+	ch->buf = malloc(ch->buf_size);
+	if (!ch->buf)
+		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
+	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
+	return 0;
+}
+
+static int tcp_send(struct ipc_channel *ch, const void *buf, size_t len,
+		    struct ipc_err *e)
+{
+	int fd = ch->fd[IPC_WRITER];
+	if (len == 0) {
+		/* End of stream: a FIN after the data. */
+		if (!ch->shut && shutdown(fd, SHUT_WR) < 0)
+			return ipc_errf(e, errno, "shutdown(tcp, SHUT_WR)");
+		ch->shut = 1;
+		return 0;
+	}
+	const char *p = buf;
+	while (len > 0) {
+		/* MSG_NOSIGNAL: a dead reader is an error, not a signal. */
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ipc_errf(e, errno, "send(tcp, %zu)", len);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int tcp_recv(struct ipc_channel *ch, void *buf, size_t cap,
+		    size_t *len, struct ipc_err *e)
+{
+	for (;;) {
+		ssize_t n = recv(ch->fd[IPC_READER], buf, cap, 0);
+		if (n >= 0) {
+			*len = (size_t)n;
+			return 0;
+		}
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "recv(tcp, %zu)", cap);
+	}
+}
+
+static int tcp_acquire(struct ipc_channel *ch, enum ipc_role role,
+		       struct ipc_block *b, struct ipc_err *e)
+{
+	b->data = ch->buf;
+	b->cap = ch->buf_size;
+	b->id = 0;
+	if (role == IPC_WRITER)
+		return 0;
+	/* A whole block: read until BUF_SIZE bytes or end of stream. */
+	ssize_t n = ipc_read_full(ch->fd[IPC_READER], ch->buf, ch->buf_size);
+	if (n < 0)
+		return ipc_errf(e, (int)-n, "read(tcp, %zu)", ch->buf_size);
+	b->len = (size_t)n;
+	return 0;
+}
+
+static int tcp_release(struct ipc_channel *ch, enum ipc_role role,
+		       struct ipc_block *b, struct ipc_err *e)
+{
+	if (role == IPC_READER)
+		return 0;
+	return tcp_send(ch, b->data, b->len, e);
+}
+
+static void tcp_info(struct ipc_channel *ch, struct ipc_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kbuf_size = ch->sndbuf; /* bounds the bytes in flight */
+}
+
+static void tcp_detach(struct ipc_channel *ch, enum ipc_role role)
+{
+	close_fd(&ch->fd[role]);
+	free(ch->buf);
+	ch->buf = NULL;
+}
+
+const struct ipc_transport ipc_tcp_loopback = {
+	.abi = IPC_ABI_VERSION,
+	.name = "tcp-loopback",
+	.summary = "TCP over 127.0.0.1, TCP_NODELAY, send()/recv() (buffer: --sock-buf)",
+	.sync = "the kernel blocks the writer when its send buffer is full (unacknowledged bytes), the reader when nothing is queued",
+	.caps = 0,
+	.max_block = tcp_max_block,
+	.validate = tcp_validate,
+	.create = tcp_create,
+	.parent_close = tcp_parent_close,
+	.attach = tcp_attach,
+	.acquire = tcp_acquire,
+	.release = tcp_release,
+	.send = tcp_send,
+	.recv = tcp_recv,
+	.info = tcp_info,
+	.detach = tcp_detach,
+	.destroy = tcp_destroy,
+};

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# hyperfine-bufsize.sh - the classroom measurement, `time ./reader` around the
+# two-program transfer, done properly with hyperfine: whole-process wall time
+# of a writer and a reader program moving one file through a transport, for
+# each BUF_SIZE and transport.
+#
+# It makes one random input file (10 MB plus 13 odd bytes, so the last block
+# is always partial), then runs hyperfine (--warmup, --runs, -L buf, -L
+# transport) over one command per point that starts
+#     ipclab xfr writer -t T -b B --name N < in      (in the background)
+#     ipclab xfr reader -t T --name N > out
+# waits for both and checks `cmp in out`; a failed or corrupt transfer stops
+# hyperfine.  The timed command therefore includes process start-up, setup of
+# the kernel objects, the file I/O, bash and cmp: what a student's `time`
+# sees, not ipclab's in-process timed region (scripts/plot_hyperfine.py shows
+# both, side by side).
+#
+# Output: DIR/hyperfine/bufsize.json (hyperfine --export-json) and
+# DIR/hyperfine/bufsize.meta.json (input size, lists, binary); DIR may be an
+# existing sweep folder, so that the plot can put ipclab's numbers beside.
+#
+#   scripts/hyperfine-bufsize.sh --quick -o results/hf-test
+#   scripts/hyperfine-bufsize.sh -t pshm-sem,pipe -b 10,100,1000,10000 -o results/RUN
+#
+# The ipclab binary: $IPCLAB_BIN, else build/release/ipclab, else build/ipclab.
+# Needs hyperfine (Debian: apt-get install hyperfine; options of 1.15 only).
+set -euo pipefail
+
+prog=hyperfine-bufsize.sh
+die() {
+	echo "$prog: fatal: $*" >&2
+	exit 1
+}
+usage() {
+	cat <<EOF
+usage: $prog [--quick] [-o DIR] [-t TRANSPORTS] [-b SIZES] [--size BYTES]
+             [--runs N] [--warmup N]
+Whole-process time of the two-program transfer (ipclab xfr writer | reader)
+per BUF_SIZE and transport, measured by hyperfine.
+
+  --quick          ~1 MB input, BUF_SIZEs 100,10000, 3 runs, 1 warm-up
+  -o DIR           results folder (default results/hyperfine-YYYYmmdd-HHMMSS);
+                   writes DIR/hyperfine/bufsize.json and bufsize.meta.json
+  -t TRANSPORTS    comma list (default pshm-sem,pshm-pipe,pipe,unix-stream)
+  -b SIZES         comma list of BUF_SIZEs in bytes (default 10,100,1000,10000)
+  --size BYTES     input file size (default 10000013; --quick 1000013)
+  --runs N         timed runs per point (default 10; --quick 3)
+  --warmup N       warm-up runs per point (default 2; --quick 1)
+  -h, --help       this text
+
+Exit status: 0 ok, 1 failure (missing tool, failed transfer), 2 bad usage.
+EOF
+}
+
+quick=0
+outdir=""
+transports="pshm-sem,pshm-pipe,pipe,unix-stream"
+sizes=""
+size=""
+runs=""
+warmup=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1 ;;
+	-o | --output) [ $# -ge 2 ] || { usage >&2; exit 2; }; outdir=$2; shift ;;
+	-t | --transport) [ $# -ge 2 ] || { usage >&2; exit 2; }; transports=$2; shift ;;
+	-b | --buf-size) [ $# -ge 2 ] || { usage >&2; exit 2; }; sizes=$2; shift ;;
+	--size) [ $# -ge 2 ] || { usage >&2; exit 2; }; size=$2; shift ;;
+	--runs) [ $# -ge 2 ] || { usage >&2; exit 2; }; runs=$2; shift ;;
+	--warmup) [ $# -ge 2 ] || { usage >&2; exit 2; }; warmup=$2; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "$prog: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ "$quick" = 1 ]; then
+	: "${sizes:=100,10000}" "${size:=1000013}" "${runs:=3}" "${warmup:=1}"
+else
+	: "${sizes:=10,100,1000,10000}" "${size:=10000013}" "${runs:=10}" "${warmup:=2}"
+fi
+[[ "$sizes" =~ ^[0-9]+(,[0-9]+)*$ ]] ||
+	{ echo "$prog: -b $sizes: expected a comma list of byte counts, e.g. 10,100,1000" >&2; exit 2; }
+[[ "$transports" =~ ^[a-z0-9-]+(,[a-z0-9-]+)*$ ]] ||
+	{ echo "$prog: -t $transports: expected a comma list of transport names" >&2; exit 2; }
+for v in size runs warmup; do
+	[[ "${!v}" =~ ^[0-9]+$ ]] || { echo "$prog: --$v ${!v}: expected a whole number" >&2; exit 2; }
+done
+[ "$size" -gt 0 ] || { echo "$prog: --size 0: the input must have at least one byte" >&2; exit 2; }
+[ "$runs" -ge 2 ] || { echo "$prog: --runs $runs: hyperfine needs at least 2" >&2; exit 2; }
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${IPCLAB_BIN:-}
+if [ -z "$bin" ]; then
+	for c in "$root/build/release/ipclab" "$root/build/ipclab"; do
+		if [ -x "$c" ]; then bin=$c; break; fi
+	done
+fi
+[ -n "$bin" ] || die "no ipclab binary: build it (cmake --preset release && cmake --build build/release) or set IPCLAB_BIN"
+[ -x "$bin" ] || die "$bin: not an executable (IPCLAB_BIN?)"
+case "$bin" in /*) ;; *) bin="$(pwd)/$bin" ;; esac
+
+# The transfer needs the two-program mode; say so plainly when this build lacks it.
+if ! err=$("$bin" xfr --help 2>&1 >/dev/null); then
+	first=$(printf '%s\n' "$err" | head -n 1)
+	die "\`ipclab xfr\` is not available in $bin (\`ipclab xfr --help\` failed: ${first:-no message}); this script needs the two-program transfer (ipclab xfr writer/reader): build an ipclab that has it, or point IPCLAB_BIN at one"
+fi
+command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found (Debian: apt-get install hyperfine)"
+
+[ -n "$outdir" ] || outdir="$root/results/hyperfine-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$outdir/hyperfine" || die "$outdir: cannot create the folder"
+json="$outdir/hyperfine/bufsize.json"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ipclab-hf.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+head -c "$size" /dev/urandom >"$work/in"
+
+# One transfer, as a student runs it: writer and reader are two programs that
+# meet by name; the output must equal the input.  A reader that fails must not
+# leave the writer blocked (hyperfine would wait forever), hence the kill.
+cat >"$work/xfr-once.sh" <<'EOF'
+#!/usr/bin/env bash
+set -u
+bin=$1 t=$2 b=$3 in=$4 out=$5
+name="ipclab-hf-$$"
+"$bin" xfr writer -t "$t" -b "$b" --name "$name" <"$in" &
+wpid=$!
+"$bin" xfr reader -t "$t" --name "$name" >"$out"
+rrc=$?
+if [ "$rrc" -ne 0 ]; then kill "$wpid" 2>/dev/null; fi
+wait "$wpid"
+wrc=$?
+if [ "$rrc" -ne 0 ] || [ "$wrc" -ne 0 ]; then
+	echo "xfr failed ($t, BUF_SIZE $b): writer exit $wrc, reader exit $rrc" >&2
+	exit 1
+fi
+cmp -s "$in" "$out" || { echo "xfr ($t, BUF_SIZE $b): output differs from input" >&2; exit 1; }
+EOF
+
+echo "$prog: $size-byte input, BUF_SIZE $sizes, transports $transports, $runs runs + $warmup warm-up each" >&2
+hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
+	-L transport "$transports" -L buf "$sizes" \
+	--export-json "$json" \
+	"bash $work/xfr-once.sh $bin {transport} {buf} $work/in $work/out" >&2 ||
+	die "hyperfine failed (a transfer failed or its output differed; see above)"
+
+# Everything the plot needs to put ipclab's in-process numbers beside.
+cat >"$outdir/hyperfine/bufsize.meta.json" <<EOF
+{
+  "input_bytes": $size,
+  "buf_sizes": [$sizes],
+  "transports": ["${transports//,/\",\"}"],
+  "runs": $runs,
+  "warmup": $warmup,
+  "ipclab": "$bin",
+  "host": "$(uname -n)",
+  "date": "$(date +%Y-%m-%dT%H:%M:%S%z)",
+  "command": "ipclab xfr writer -t {transport} -b {buf} --name N < in & ipclab xfr reader -t {transport} --name N > out; cmp in out"
+}
+EOF
+echo "$prog: plot with: scripts/pyrun scripts/plot_hyperfine.py $outdir" >&2
+echo "$json"
