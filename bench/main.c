@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "demo.h"
 #include "model_cmd.h"
@@ -184,6 +185,7 @@ static void usage(FILE *f)
 		"  sweep            every combination into results/<run-id>/\n"
 		"  sysinfo [--json] huge pages, THP and IPC limits of this machine\n"
 		"  model DIR        cost model per transport from a sweep: c_byte, c_handoff\n"
+		"  check -t T       the transport contract and a benchmark (T: a name or ./plugin.so)\n"
 		"  demo NAME        classroom demos (ipclab demo --list)\n"
 		"  version          version and build\n"
 		"  help             this text; COMMAND --help for a command's options\n\n"
@@ -213,6 +215,8 @@ int main(int argc, char **argv)
 			sysinfo_write_text(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "model") == 0)
 		return model_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)

@@ -1,5 +1,6 @@
 /* options.c - parse and validate the options of run and sweep (options.h). */
 #include "options.h"
+#include "plugin.h"
 #include "units.h"
 
 #include <errno.h>
@@ -216,7 +217,17 @@ static int parse_transports(const char *s, struct bench_opts *o, int list,
 		return bad(why, len, "transport", s, "out of memory");
 	for (char *it = strtok_r(copy, ",", &save); it;
 	     it = strtok_r(NULL, ",", &save)) {
-		const struct ipc_transport *t = ipc_transport_find(it);
+		const struct ipc_transport *t;
+		if (plugin_is_path(it)) {
+			char inner[512];
+			t = plugin_load(it, inner, sizeof(inner));
+			if (!t) {
+				rc = bad(why, len, "transport", s, inner);
+				break;
+			}
+		} else {
+			t = ipc_transport_find(it);
+		}
 		if (!t) {
 			snprintf(why, len, "--transport %s: unknown transport '%s' "
 				 "(see the list below)", s, it);

@@ -1,12 +1,14 @@
 /* point.c - check and run one configuration (see point.h). */
 #include "point.h"
 #include "floor.h"
+#include "units.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int point_config(const struct point *p, const struct bench_opts *o,
 		 struct run_config *c, char *why, size_t whylen)
@@ -47,10 +49,35 @@ int point_check(const struct point *p, const struct bench_opts *o, char *why,
 	size_t max = ipc_transport_max_block(t, &c.params, limit, sizeof(limit));
 	if (p->buf_size > max) {
 		snprintf(why, whylen, "--buf-size %llu: above the largest block "
-			 "%s can carry here (%zu bytes)%s%s",
+			 "%s can carry here (%zu bytes)%s%s%s",
 			 (unsigned long long)p->buf_size, t->name, max,
-			 limit[0] ? ": " : "", limit);
+			 limit[0] ? ": " : "", limit,
+			 /* a probe that ran out of descriptors */
+			 strstr(limit, "EMFILE") && !strstr(limit, "ulimit")
+			 ? " - the open-file limit of a process is reached; "
+			   "raise it: ulimit -n 1024" : "");
 		return -EINVAL;
+	}
+	/* The driver's buffers (source pattern, destination) and the region
+	 * hold several BUF_SIZEs at once: a typo like -b 8G must be refused,
+	 * not sent to the OOM killer (which may pick another process). */
+	unsigned copies = p->mode == MODE_PINGPONG ? 4
+			  : p->access == ACCESS_COPY ? 5 : 0;
+	if (t->caps & IPC_CAP_REGION)
+		copies += p->mode == MODE_PINGPONG ? 2 : 1;
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	if (copies && pages > 0 && psize > 0) {
+		uint64_t mem = (uint64_t)pages * (uint64_t)psize;
+		if (p->buf_size > mem / copies) {
+			char m[24];
+			units_format_size(mem, m, sizeof(m));
+			snprintf(why, whylen, "--buf-size %llu: a run holds about "
+				 "%u buffers of BUF_SIZE at once (patterns, "
+				 "destination, region), more than this machine's "
+				 "memory (%s); use a smaller --buf-size",
+				 (unsigned long long)p->buf_size, copies, m);
+			return -EINVAL;
+		}
 	}
 	if (t->validate && t->validate(&c.params, why, whylen) < 0)
 		return -EINVAL;

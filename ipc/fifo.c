@@ -19,8 +19,21 @@
  * use, and without it nothing can be left in /tmp by a crash (even a SIGKILL
  * of the parent), nor can another process open the FIFO and add or take
  * bytes.  The pipe itself lives on until the last descriptor is closed.
- * Named mode (to come) keeps the name for the second program and removes it
- * in destroy (remove_names() does both).
+ *
+ * Two-program mode (`ipclab xfr`, --name NAME): the FIFO is
+ * /tmp/ipclab-NAME/fifo, in the rendezvous directory of pipe_io.h.  The
+ * writer makes it; the reader opens the read end with O_NONBLOCK (at once,
+ * no writer needed), then the writer opens the write end with O_NONBLOCK,
+ * which fails with ENXIO until a reader has it open, so it retries, and
+ * unlinks the name once both ends are open.  Until the writer's end is open
+ * a read would return end of file, so the reader's first read waits in
+ * poll() for data or hang-up.  End of file is end of stream here, but a
+ * killed writer closes the FIFO too: the writer notes end of stream in the
+ * rendezvous record first, and a reader that meets end of file without that
+ * note reports the stream as cut short.
+ *
+ *   ipclab xfr writer -t fifo -b 64K --name demo < in
+ *   ipclab xfr reader -t fifo --name demo > out
  *
  * From then on it is a pipe: the writer keeps the write end, the reader the
  * read end, the parent closes both once the children run, and the writer's
@@ -30,6 +43,7 @@
  *
  *   ipclab run -t fifo -b 64K --pipe-size 1M
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -47,9 +61,12 @@ struct ipc_channel {
 	int fd[2];       /* [0] read end, [1] write end */
 	size_t buf_size;
 	size_t capacity; /* obtained, bytes */
+	size_t kbuf;     /* named writer: capacity to ask for once open */
 	char *buf;       /* private block of the block API */
-	char dir[64];    /* private directory; "" when not made or removed */
-	char path[80];   /* the FIFO in it; "" when not made or removed */
+	char dir[64];    /* fork mode: private directory; "" when removed */
+	char path[80];   /* fork mode: the FIFO in it; "" when removed */
+	struct ipc_rdv rdv;  /* two-program mode */
+	int await_writer;    /* named reader: the write end may not be open */
 };
 
 static void close_fd(int *fd)
@@ -88,24 +105,7 @@ static int fifo_max_block(const struct ipc_params *p, size_t *max, char *why,
 
 static int fifo_validate(const struct ipc_params *p, char *why, size_t whylen)
 {
-	unsigned long limit;
-	if (p->kbuf_size == 0)
-		return 0;
-	if (ipc_read_ulong("/proc/sys/fs/pipe-max-size", &limit) == 0 &&
-	    p->kbuf_size > limit) {
-		snprintf(why, whylen,
-			 "--pipe-size %zu: above fs.pipe-max-size (%lu bytes); "
-			 "use at most %lu, or raise it as root: "
-			 "sysctl fs.pipe-max-size=%zu",
-			 p->kbuf_size, limit, limit, p->kbuf_size);
-		return -EINVAL;
-	}
-	if (p->kbuf_size > INT32_MAX) {
-		snprintf(why, whylen, "--pipe-size %zu: too large (at most %d)",
-			 p->kbuf_size, INT32_MAX);
-		return -EINVAL;
-	}
-	return 0;
+	return ipc_pipe_validate_size(p->kbuf_size, why, whylen);
 }
 
 static void fifo_destroy(struct ipc_channel *ch)
@@ -115,6 +115,7 @@ static void fifo_destroy(struct ipc_channel *ch)
 	close_fd(&ch->fd[0]);
 	close_fd(&ch->fd[1]);
 	(void)remove_names(ch, NULL);
+	ipc_rdv_close(&ch->rdv);
 	free(ch->buf);
 	free(ch);
 }
@@ -155,15 +156,30 @@ static int open_ends(struct ipc_channel *ch, struct ipc_err *e)
 	return 0;
 }
 
+/* Named mode: the FIFO in the rendezvous directory; no end is opened yet. */
+static int create_named(const struct ipc_params *p, struct ipc_channel *ch,
+			struct ipc_err *e)
+{
+	char path[160];
+	int rc = ipc_rdv_create(&ch->rdv, p, "fifo", e);
+	if (rc < 0)
+		return rc;
+	ipc_rdv_path(&ch->rdv, FIFO_LEAF, path, sizeof(path));
+	if (mkfifo(path, 0600) < 0)
+		return ipc_errf(e, errno, "mkfifo(%s)", path);
+	rc = ipc_rdv_add_path(&ch->rdv, path, e);
+	if (rc < 0)
+		return rc;
+	ch->kbuf = p->kbuf_size;
+	return ipc_rdv_ready(&ch->rdv, e);
+}
+
 static int fifo_create(const struct ipc_params *p, struct ipc_channel **out,
 		       struct ipc_err *e)
 {
 	int rc;
 	char why[256];
 	*out = NULL;
-	if (p->name)
-		return ipc_errf(e, EOPNOTSUPP, "two-program mode (--name %s)",
-				p->name);
 	if (fifo_validate(p, why, sizeof(why)) < 0) {
 		(void)ipc_errf(e, 0, "%s", why);
 		return -EINVAL;
@@ -173,6 +189,14 @@ static int fifo_create(const struct ipc_params *p, struct ipc_channel **out,
 		return ipc_errf(e, ENOMEM, "calloc");
 	ch->fd[0] = ch->fd[1] = -1;
 	ch->buf_size = p->buf_size;
+	ipc_rdv_init(&ch->rdv);
+	if (p->name) {
+		rc = create_named(p, ch, e);
+		if (rc < 0)
+			goto err_destroy;
+		*out = ch;
+		return 0;
+	}
 	rc = make_fifo(ch, e);
 	if (rc < 0)
 		goto err_destroy;
@@ -183,17 +207,9 @@ static int fifo_create(const struct ipc_params *p, struct ipc_channel **out,
 	rc = remove_names(ch, e);
 	if (rc < 0)
 		goto err_destroy;
-	if (p->kbuf_size &&
-	    fcntl(ch->fd[1], F_SETPIPE_SZ, (int)p->kbuf_size) < 0) {
-		rc = ipc_errf(e, errno, "fcntl(F_SETPIPE_SZ, %zu)", p->kbuf_size);
+	rc = ipc_pipe_set_capacity(ch->fd[1], p->kbuf_size, &ch->capacity, e);
+	if (rc < 0)
 		goto err_destroy;
-	}
-	int cap = fcntl(ch->fd[1], F_GETPIPE_SZ);
-	if (cap < 0) {
-		rc = ipc_errf(e, errno, "fcntl(F_GETPIPE_SZ)");
-		goto err_destroy;
-	}
-	ch->capacity = (size_t)cap;
 	*out = ch;
 	return 0;
 
@@ -208,9 +224,47 @@ static void fifo_parent_close(struct ipc_channel *ch)
 	close_fd(&ch->fd[1]);
 }
 
+static int set_blocking(int fd, const char *path, struct ipc_err *e)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return ipc_errf(e, errno, "fcntl(%s, F_SETFL)", path);
+	return 0;
+}
+
+/* Named writer: the write end, once the reader holds the read end. */
+static int open_write_end(struct ipc_channel *ch, struct ipc_err *e)
+{
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	int rc = ipc_rdv_wait_reader(&ch->rdv, e);
+	if (rc < 0)
+		return rc;
+	while ((ch->fd[1] = open(o->name, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) <
+	       0) {
+		if (errno != ENXIO && errno != EINTR) /* ENXIO: no reader yet */
+			return ipc_errf(e, errno, "open(%s, O_WRONLY)", o->name);
+		rc = ipc_rdv_poll(&ch->rdv, "waiting for it to open the FIFO", e);
+		if (rc < 0)
+			return rc;
+	}
+	rc = set_blocking(ch->fd[1], o->name, e);
+	if (rc == 0)
+		rc = ipc_pipe_set_capacity(ch->fd[1], ch->kbuf, &ch->capacity, e);
+	if (rc < 0)
+		return rc;
+	/* Both ends are open: the name has no further use (as in fork mode). */
+	(void)ipc_rdv_remove_obj(o);
+	return 0;
+}
+
 static int fifo_attach(struct ipc_channel *ch, enum ipc_role role,
 		       struct ipc_err *e)
 {
+	if (ch->rdv.active) {
+		int rc = open_write_end(ch, e); /* the creator is the writer */
+		if (rc < 0)
+			return rc;
+	}
 	/* Keep only this side's end: a dead peer then shows as EOF / EPIPE. */
 	close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
 	ch->buf = malloc(ch->buf_size);
@@ -220,29 +274,109 @@ static int fifo_attach(struct ipc_channel *ch, enum ipc_role role,
 	return 0;
 }
 
+/*
+ * Named reader: the open, in place of create + attach.  The read end is
+ * opened with O_NONBLOCK, which needs no writer; the first read waits for
+ * the writer's end (see the header).
+ */
+static int fifo_open(const struct ipc_params *p, enum ipc_role role,
+		     struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	*out = NULL;
+	if (role != IPC_READER)
+		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
+				"the writer creates the FIFO");
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	ch->fd[0] = ch->fd[1] = -1;
+	rc = ipc_rdv_open(&ch->rdv, p, "fifo", e);
+	if (rc < 0)
+		goto err_destroy;
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	ch->buf_size = (size_t)ch->rdv.info.buf_size;
+	if (ch->rdv.info.nobj < 1 || o->kind != IPC_RDV_PATH ||
+	    ch->buf_size == 0) {
+		rc = ipc_errf(e, EBADMSG, "%s: the record lists no FIFO",
+			      ch->rdv.dir);
+		goto err_destroy;
+	}
+	ch->fd[0] = open(o->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (ch->fd[0] < 0) {
+		rc = ipc_errf(e, errno, "open(%s, O_RDONLY|O_NONBLOCK)", o->name);
+		goto err_destroy;
+	}
+	struct stat st;
+	if (fstat(ch->fd[0], &st) < 0) {
+		rc = ipc_errf(e, errno, "fstat(%s)", o->name);
+		goto err_destroy;
+	}
+	if (!S_ISFIFO(st.st_mode) || st.st_uid != geteuid() ||
+	    (uint64_t)st.st_ino != o->ino || (uint64_t)st.st_dev != o->dev) {
+		rc = ipc_errf(e, ESTALE, "%s is not the FIFO the writer made",
+			      o->name);
+		goto err_destroy;
+	}
+	int cap = fcntl(ch->fd[0], F_GETPIPE_SZ);
+	ch->capacity = cap > 0 ? (size_t)cap : 0;
+	ch->await_writer = 1;
+	ch->buf = malloc(ch->buf_size);
+	if (!ch->buf) {
+		rc = ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
+		goto err_destroy;
+	}
+	memset(ch->buf, 0, ch->buf_size); /* touch it before the transfer */
+	*out = ch;
+	return 0;
+
+err_destroy:
+	fifo_destroy(ch);
+	return rc;
+}
+
+/* Named reader, before a read: has the writer opened its end? */
+static int reader_ready(struct ipc_channel *ch, struct ipc_err *e)
+{
+	if (!ch->await_writer)
+		return 0;
+	int rc = ipc_rdv_await_fifo_writer(&ch->rdv, ch->fd[0], e);
+	if (rc == 0)
+		ch->await_writer = 0;
+	return rc;
+}
+
+/* Named reader, at end of file: the writer's end, or its death? */
+static int check_eof(struct ipc_channel *ch, struct ipc_err *e)
+{
+	if (!ch->rdv.active || ipc_rdv_eos_marked(&ch->rdv))
+		return 0;
+	return ipc_errf(e, EPIPE, "read(fifo): end of file, but the writer "
+			"(pid %ld) did not end the stream: it was killed, and "
+			"the data is cut short", (long)ch->rdv.peer_pid);
+}
+
 static int fifo_send(struct ipc_channel *ch, const void *buf, size_t len,
 		     struct ipc_err *e)
 {
 	if (len == 0) {
-		close_fd(&ch->fd[1]); /* end of stream: the reader sees EOF */
-		return 0;
+		int rc = ipc_rdv_mark_eos(&ch->rdv, e); /* before the close */
+		if (rc < 0)
+			return rc;
 	}
-	int rc = ipc_write_full(ch->fd[1], buf, len);
-	return rc < 0 ? ipc_errf(e, -rc, "write(fifo, %zu)", len) : 0;
+	/* len 0 closes the write end: the reader sees end of file. */
+	return ipc_pipe_send(&ch->fd[1], "fifo", buf, len, e);
 }
 
 static int fifo_recv(struct ipc_channel *ch, void *buf, size_t cap,
 		     size_t *len, struct ipc_err *e)
 {
-	for (;;) {
-		ssize_t n = read(ch->fd[0], buf, cap);
-		if (n >= 0) {
-			*len = (size_t)n;
-			return 0;
-		}
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "read(fifo, %zu)", cap);
-	}
+	int rc = reader_ready(ch, e);
+	if (rc == 0)
+		rc = ipc_pipe_recv(ch->fd[0], "fifo", buf, cap, len, e);
+	if (rc == 0 && *len == 0)
+		rc = check_eof(ch, e);
+	return rc;
 }
 
 static int fifo_acquire(struct ipc_channel *ch, enum ipc_role role,
@@ -254,11 +388,13 @@ static int fifo_acquire(struct ipc_channel *ch, enum ipc_role role,
 	if (role == IPC_WRITER)
 		return 0;
 	/* A whole block: read until BUF_SIZE bytes or end of file. */
-	ssize_t n = ipc_read_full(ch->fd[0], ch->buf, ch->buf_size);
-	if (n < 0)
-		return ipc_errf(e, (int)-n, "read(fifo, %zu)", ch->buf_size);
-	b->len = (size_t)n;
-	return 0;
+	int rc = reader_ready(ch, e);
+	if (rc == 0)
+		rc = ipc_pipe_read_block(ch->fd[0], "fifo", ch->buf,
+					 ch->buf_size, &b->len, e);
+	if (rc == 0 && b->len < ch->buf_size)
+		rc = check_eof(ch, e);
+	return rc;
 }
 
 static int fifo_release(struct ipc_channel *ch, enum ipc_role role,
@@ -280,6 +416,10 @@ static void fifo_detach(struct ipc_channel *ch, enum ipc_role role)
 	close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
 	free(ch->buf);
 	ch->buf = NULL;
+	/* Named writer: the directory goes in destroy, once the reader is
+	 * done with it (it reads the end-of-stream note there). */
+	if (role == IPC_WRITER && ch->rdv.info.eos)
+		ipc_rdv_wait_done(&ch->rdv);
 }
 
 const struct ipc_transport ipc_fifo = {
@@ -287,10 +427,11 @@ const struct ipc_transport ipc_fifo = {
 	.name = "fifo",
 	.summary = "named pipe (mkfifo), write()/read() (capacity: --pipe-size)",
 	.sync = "the kernel blocks the writer when the FIFO is full, the reader when it is empty",
-	.caps = 0,
+	.caps = IPC_CAP_NAMED,
 	.max_block = fifo_max_block,
 	.validate = fifo_validate,
 	.create = fifo_create,
+	.open = fifo_open,
 	.parent_close = fifo_parent_close,
 	.attach = fifo_attach,
 	.acquire = fifo_acquire,

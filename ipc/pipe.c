@@ -14,6 +14,7 @@
  *
  *   ipclab run -t pipe -b 64K --pipe-size 1M
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -50,19 +51,7 @@ static int pipe_max_block(const struct ipc_params *p, size_t *max, char *why,
 
 static int pipe_validate(const struct ipc_params *p, char *why, size_t whylen)
 {
-	unsigned long limit;
-	if (p->kbuf_size == 0)
-		return 0;
-	if (ipc_read_ulong("/proc/sys/fs/pipe-max-size", &limit) == 0 &&
-	    p->kbuf_size > limit) {
-		snprintf(why, whylen,
-			 "--pipe-size %zu: above fs.pipe-max-size (%lu bytes); "
-			 "use at most %lu, or raise it as root: "
-			 "sysctl fs.pipe-max-size=%zu",
-			 p->kbuf_size, limit, limit, p->kbuf_size);
-		return -EINVAL;
-	}
-	return 0;
+	return ipc_pipe_validate_size(p->kbuf_size, why, whylen);
 }
 
 static void pipe_destroy(struct ipc_channel *ch)
@@ -80,6 +69,12 @@ static int pipe_create(const struct ipc_params *p, struct ipc_channel **out,
 {
 	int rc;
 	*out = NULL;
+	/* Only a descendant of the creator can hold its descriptors. */
+	if (p->name)
+		return ipc_errf(e, EOPNOTSUPP,
+				"two-program mode (--name %s): an anonymous "
+				"pipe has no name; use fifo, a named pipe",
+				p->name);
 	struct ipc_channel *ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
@@ -89,13 +84,9 @@ static int pipe_create(const struct ipc_params *p, struct ipc_channel **out,
 		rc = ipc_errf(e, errno, "pipe2");
 		goto err_destroy;
 	}
-	if (p->kbuf_size &&
-	    fcntl(ch->fd[1], F_SETPIPE_SZ, (int)p->kbuf_size) < 0) {
-		rc = ipc_errf(e, errno, "fcntl(F_SETPIPE_SZ, %zu)", p->kbuf_size);
+	rc = ipc_pipe_set_capacity(ch->fd[1], p->kbuf_size, &ch->capacity, e);
+	if (rc < 0)
 		goto err_destroy;
-	}
-	int cap = fcntl(ch->fd[1], F_GETPIPE_SZ);
-	ch->capacity = cap > 0 ? (size_t)cap : 0;
 	*out = ch;
 	return 0;
 
@@ -125,26 +116,14 @@ static int pipe_attach(struct ipc_channel *ch, enum ipc_role role,
 static int pipe_send(struct ipc_channel *ch, const void *buf, size_t len,
 		     struct ipc_err *e)
 {
-	if (len == 0) {
-		close_fd(&ch->fd[1]); /* end of stream: the reader sees EOF */
-		return 0;
-	}
-	int rc = ipc_write_full(ch->fd[1], buf, len);
-	return rc < 0 ? ipc_errf(e, -rc, "write(pipe, %zu)", len) : 0;
+	/* len 0 closes the write end: the reader sees end of file. */
+	return ipc_pipe_send(&ch->fd[1], "pipe", buf, len, e);
 }
 
 static int pipe_recv(struct ipc_channel *ch, void *buf, size_t cap,
 		     size_t *len, struct ipc_err *e)
 {
-	for (;;) {
-		ssize_t n = read(ch->fd[0], buf, cap);
-		if (n >= 0) {
-			*len = (size_t)n;
-			return 0;
-		}
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "read(pipe, %zu)", cap);
-	}
+	return ipc_pipe_recv(ch->fd[0], "pipe", buf, cap, len, e);
 }
 
 static int pipe_acquire(struct ipc_channel *ch, enum ipc_role role,
@@ -156,11 +135,8 @@ static int pipe_acquire(struct ipc_channel *ch, enum ipc_role role,
 	if (role == IPC_WRITER)
 		return 0;
 	/* A whole block: read until BUF_SIZE bytes or end of file. */
-	ssize_t n = ipc_read_full(ch->fd[0], ch->buf, ch->buf_size);
-	if (n < 0)
-		return ipc_errf(e, (int)-n, "read(pipe, %zu)", ch->buf_size);
-	b->len = (size_t)n;
-	return 0;
+	return ipc_pipe_read_block(ch->fd[0], "pipe", ch->buf, ch->buf_size,
+				   &b->len, e);
 }
 
 static int pipe_release(struct ipc_channel *ch, enum ipc_role role,

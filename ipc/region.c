@@ -607,6 +607,38 @@ static void hugetlb_hint(const struct region *r, int err, char *buf,
 }
 
 /*
+ * POSIX regions this process made and still holds (ping-pong makes two
+ * before either is touched): the space check below must leave room for
+ * their untouched pages too.
+ */
+static struct region *live_posix[8];
+
+static void track_posix(struct region *r, int add)
+{
+	for (size_t i = 0; i < sizeof(live_posix) / sizeof(live_posix[0]); i++)
+		if (add ? live_posix[i] == NULL : live_posix[i] == r) {
+			live_posix[i] = add ? r : NULL;
+			return;
+		}
+}
+
+/* Bytes the live regions on the file system of st_dev may still take. */
+static unsigned long long untouched_bytes(dev_t dev)
+{
+	unsigned long long sum = 0;
+	struct stat st;
+	for (size_t i = 0; i < sizeof(live_posix) / sizeof(live_posix[0]); i++) {
+		const struct region *o = live_posix[i];
+		if (!o || o->fd < 0 || fstat(o->fd, &st) < 0 || st.st_dev != dev)
+			continue;
+		unsigned long long used = (unsigned long long)st.st_blocks * 512;
+		if (used < o->size)
+			sum += o->size - used;
+	}
+	return sum;
+}
+
+/*
  * tmpfs allocates a page on first touch, not at ftruncate: a region larger
  * than the free space of /dev/shm maps fine and then kills the first process
  * that touches the missing page with SIGBUS.  Refuse it here, with the
@@ -616,19 +648,23 @@ static void hugetlb_hint(const struct region *r, int err, char *buf,
 static int check_tmpfs_space(struct region *r, struct ipc_err *e)
 {
 	struct statvfs sv;
+	struct stat st;
 	char need[32], have[32], total[32];
-	if (fstatvfs(r->fd, &sv) < 0)
+	if (fstatvfs(r->fd, &sv) < 0 || fstat(r->fd, &st) < 0)
 		return ipc_errf(e, errno, "fstatvfs(%s)", r->name);
 	if (sv.f_blocks == 0) /* a tmpfs without a size limit */
 		return 0;
 	unsigned long long avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	unsigned long long promised = untouched_bytes(st.st_dev);
+	avail = avail > promised ? avail - promised : 0;
 	if ((unsigned long long)r->size <= avail)
 		return 0;
 	ipc_errf(e, ENOSPC, "shm_open(%s): the region needs %s, /dev/shm has "
-		 "%s free of %s", r->name, fmt_size(need, sizeof(need), r->size),
+		 "%s free of %s%s", r->name, fmt_size(need, sizeof(need), r->size),
 		 fmt_size(have, sizeof(have), (size_t)avail),
 		 fmt_size(total, sizeof(total),
-			  (size_t)((unsigned long long)sv.f_blocks * sv.f_frsize)));
+			  (size_t)((unsigned long long)sv.f_blocks * sv.f_frsize)),
+		 promised ? " (once this run's other regions are touched)" : "");
 	add_hint(e, "free space in /dev/shm (df -h /dev/shm; leftovers: ipclab "
 		 "clean), use a smaller --buf-size, or enlarge it as root: "
 		 "mount -o remount,size=2G /dev/shm");
@@ -656,6 +692,7 @@ static int create_posix(struct region *r, const char *name, enum backing b,
 	rc = map_region(r, r->fd, b, r->name, e);
 	if (rc < 0)
 		return rc;
+	track_posix(r, 1);
 	set_mechanism(r, "posix-shm");
 	return 0;
 }
@@ -1137,6 +1174,7 @@ void region_unlink(struct region *r)
 
 void region_destroy(struct region *r)
 {
+	track_posix(r, 0);
 	if (r->addr != MAP_FAILED && r->addr != NULL) {
 		if (r->kind == REGION_SYSV)
 			(void)shmdt(r->addr);

@@ -111,38 +111,46 @@ command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found (Debian: apt-ge
 mkdir -p "$outdir/hyperfine" || die "$outdir: cannot create the folder"
 json="$outdir/hyperfine/bufsize.json"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ipclab-hf.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/hyperfine-bufsize.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 head -c "$size" /dev/urandom >"$work/in"
 
 # One transfer, as a student runs it: writer and reader are two programs that
 # meet by name; the output must equal the input.  A reader that fails must not
 # leave the writer blocked (hyperfine would wait forever), hence the kill.
+# hyperfine hides the command's stderr, so the reasons also go to a log.
 cat >"$work/xfr-once.sh" <<'EOF'
 #!/usr/bin/env bash
 set -u
-bin=$1 t=$2 b=$3 in=$4 out=$5
+bin=$1 t=$2 b=$3 in=$4 out=$5 log=$6
 name="ipclab-hf-$$"
-"$bin" xfr writer -t "$t" -b "$b" --name "$name" <"$in" &
+"$bin" xfr writer -t "$t" -b "$b" --name "$name" <"$in" 2>>"$log" &
 wpid=$!
-"$bin" xfr reader -t "$t" --name "$name" >"$out"
+"$bin" xfr reader -t "$t" --name "$name" >"$out" 2>>"$log"
 rrc=$?
 if [ "$rrc" -ne 0 ]; then kill "$wpid" 2>/dev/null; fi
 wait "$wpid"
 wrc=$?
 if [ "$rrc" -ne 0 ] || [ "$wrc" -ne 0 ]; then
-	echo "xfr failed ($t, BUF_SIZE $b): writer exit $wrc, reader exit $rrc" >&2
+	echo "xfr failed ($t, BUF_SIZE $b): writer exit $wrc, reader exit $rrc" | tee -a "$log" >&2
 	exit 1
 fi
-cmp -s "$in" "$out" || { echo "xfr ($t, BUF_SIZE $b): output differs from input" >&2; exit 1; }
+if ! cmp -s "$in" "$out"; then
+	echo "xfr ($t, BUF_SIZE $b): output differs from input" | tee -a "$log" >&2
+	exit 1
+fi
 EOF
+: >"$work/errors.log"
 
 echo "$prog: $size-byte input, BUF_SIZE $sizes, transports $transports, $runs runs + $warmup warm-up each" >&2
-hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
+if ! hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
 	-L transport "$transports" -L buf "$sizes" \
 	--export-json "$json" \
-	"bash $work/xfr-once.sh $bin {transport} {buf} $work/in $work/out" >&2 ||
-	die "hyperfine failed (a transfer failed or its output differed; see above)"
+	"bash $work/xfr-once.sh $bin {transport} {buf} $work/in $work/out $work/errors.log" >&2; then
+	rm -f "$json" "$outdir/hyperfine/bufsize.meta.json"
+	why=$(tail -n 5 "$work/errors.log")
+	die "hyperfine stopped: a transfer failed${why:+: $why}"
+fi
 
 # Everything the plot needs to put ipclab's in-process numbers beside.
 cat >"$outdir/hyperfine/bufsize.meta.json" <<EOF

@@ -70,14 +70,15 @@ NOTES=()
 
 # mount_dirs TYPE: the mount points of file systems of that type.
 mount_dirs() {
-  local dev dir type rest
-  while read -r dev dir type rest; do
+  local dir type rest
+  while read -r _ dir type rest; do
     # /proc/self/mounts escapes blanks as \040
     if [[ $type == "$1" ]]; then printf '%b\n' "$dir"; fi
   done </proc/self/mounts
 }
 
-MQDIR=$(mount_dirs mqueue | head -n 1)
+MQDIR=$(mount_dirs mqueue)
+MQDIR=${MQDIR%%$'\n'*} # the first one
 if [[ -z $MQDIR ]]; then
   if [[ -n ${IPCLAB_CLEAN_PRIVATE_NS:-} ]]; then
     for spot in /dev/mqueue /mnt /media; do
@@ -271,25 +272,35 @@ socket_bound_in() { # dir
   awk -v d="$1/" 'NR > 1 && index($8, d) == 1 { found = 1 } END { exit !found }' /proc/net/unix
 }
 
-# Mark what a running process holds open or mapped.
+# Mark what a running process holds open or mapped: one pass over all the
+# /proc/<pid>/maps (device in hex there) and one over all /proc/<pid>/fd,
+# reduced by awk to the watched "major:minor inode" pairs.
 check_processes() {
   ((${#WATCH[@]})) || return 0
-  local p pid dev ino rest majmin di idx
-  for p in /proc/[0-9]*; do
-    pid=${p#/proc/}
-    [[ $pid -ne $$ && $pid -ne $BASHPID ]] || continue
-    if [[ -r $p/maps ]]; then
-      while read -r _ _ _ dev ino rest; do
-        [[ $ino != 0 && $dev == *:* ]] || continue
-        majmin=$((16#${dev%:*})):$((16#${dev#*:}))
-        for idx in ${WATCH["$majmin $ino"]:-}; do keep "$idx" "mapped by running process $pid"; done
-      done < <(cat -- "$p/maps" 2>/dev/null || true)
-    fi
-    [[ -r $p/fd && -x $p/fd ]] || continue
-    while read -r di; do
-      for idx in ${WATCH[$di]:-}; do keep "$idx" "open in running process $pid"; done
-    done < <(stat -L -c '%Hd:%Ld %i' -- "$p"/fd/* 2>/dev/null || true)
-  done
+  local keys pid di idx
+  keys=$(printf '%s\n' "${!WATCH[@]}")
+  while read -r pid di; do
+    for idx in ${WATCH[$di]:-}; do keep "$idx" "mapped by running process $pid"; done
+  done < <(grep -H '' /proc/[0-9]*/maps 2>/dev/null | awk -v keys="$keys" '
+      function hex(s,   i, n) {
+        n = 0
+        s = tolower(s)
+        for (i = 1; i <= length(s); i++)
+          n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+        return n
+      }
+      BEGIN { n = split(keys, k, "\n"); for (i = 1; i <= n; i++) want[k[i]] = 1 }
+      $5 != 0 {
+        split($1, f, "/")
+        split($4, d, ":")
+        key = hex(d[1]) ":" hex(d[2]) " " $5
+        if (key in want) print f[3], key
+      }' | sort -u || true)
+  while read -r pid di; do
+    for idx in ${WATCH[$di]:-}; do keep "$idx" "open in running process $pid"; done
+  done < <(stat -L -c '%n %Hd:%Ld %i' -- /proc/[0-9]*/fd/* 2>/dev/null | awk -v keys="$keys" '
+      BEGIN { n = split(keys, k, "\n"); for (i = 1; i <= n; i++) want[k[i]] = 1 }
+      { key = $2 " " $3; split($1, f, "/"); if (key in want) print f[3], key }' | sort -u || true)
 }
 
 declare -A WATCH=()

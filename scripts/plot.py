@@ -288,6 +288,8 @@ def fig_cputime(res, outdir):
         for i, t in enumerate(names):
             pts = ir.select(rows, transport=t, buf_size=size)
             if not pts:
+                ax.text(i, 0, "not run", ha="center", va="bottom", fontsize=7, color="0.4",
+                        rotation=90)
                 continue
             r = pts[0]
             gib = ir.num(r, "total_bytes") / (1 << 30)

@@ -443,7 +443,6 @@ helper_live() {
   HP=$!
   HPIDS+=("$HP")
   LIVE+=("$HP")
-  local i
   for _ in $(seq 100); do grep -q ready "$log" && return 0; sleep 0.05; done
   fail "live helper never became ready"
 }
@@ -549,6 +548,9 @@ scenario() {
     { fail "$LABEL -v: open FIFO not given as the reason"; show; }
   grep -Eq "^  tmp-dir +/tmp/ipclab-$F-.*\(holds data, which is neither" <<<"$OUT" ||
     { fail "$LABEL -v: foreign file in the directory not given as the reason"; show; }
+  # What is not ipclab's is not even mentioned among the kept objects.
+  ! grep -Eq "notours|ipclabx|ipclab_|link00|$(key_hex "$F" 0 | sed 's/0xb4/0x00/')" <<<"$OUT" ||
+    { fail "$LABEL -v: lists objects that are not ipclab's"; show; }
 
   # The real thing: exactly the dead one's objects go.
   run "${CLEAN[@]}"
@@ -596,11 +598,13 @@ scenario() {
     helper leave
     local R=$HP
     # Nothing may be written to /tmp meanwhile: the output stays in memory.
-    mount -o remount,ro /tmp
-    RC=0
-    OUT=$("${CLEAN[@]}" 2>&1) || RC=$?
-    ERR=""
-    mount -o remount,rw /tmp
+    RC=0 ERR=""
+    if ! OUT=$(mount -o remount,ro /tmp 2>&1); then
+      fail "$LABEL: cannot remount /tmp read-only (a removed file still open?): $OUT"
+    else
+      OUT=$("${CLEAN[@]}" 2>&1) || RC=$?
+      mount -o remount,rw /tmp
+    fi
     [[ $RC -eq 1 ]] || { fail "$LABEL on a read-only /tmp exited $RC, want 1"; show; }
     grep -Eq "ipclab-$R-.*(EROFS|Read-only)" <<<"$OUT" || { fail "$LABEL: no reason for the failed removal"; show; }
     grep -q "^removed $((EXPECT_N - 1)) of $EXPECT_N leftover(s); some could not be removed" <<<"$OUT" ||

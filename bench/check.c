@@ -1,0 +1,140 @@
+/*
+ * check.c - `ipclab check -t TRANSPORT`: run the transport contract
+ * (bench/contract.c) against a transport, usually a student's shared object,
+ * with a readable pass/fail report, then a short benchmark beside built-in
+ * transports.  Every case runs in its own process with a deadline, and any
+ * object that appears during a case and stays is reported, whatever its
+ * name: a broken plugin gets a verdict, never a crash or a hang of ipclab.
+ */
+#include "check.h"
+#include "contract.h"
+#include "options.h"
+#include "plugin.h"
+#include "point.h"
+#include "units.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ipclab check -t TRANSPORT|./plugin.so [--quick] "
+		"[--timeout SEC] [--no-bench]\n"
+		"Run the transport contract (create/destroy, streams of every "
+		"size through both APIs,\nrandom pieces, a crash mid-stream, "
+		"leaks), then a short benchmark beside pipe and\npshm-pipe. "
+		"Exit 0 when every case passed, 1 otherwise, 2 for bad usage.\n");
+}
+
+/* A short benchmark: the transport beside two built-in ones. */
+static void bench(const struct ipc_transport *t)
+{
+	const struct ipc_transport *ts[] = {t, ipc_transport_find("pipe"),
+					    ipc_transport_find("pshm-pipe")};
+	const uint64_t sizes[] = {4096, 65536};
+	struct bench_opts o;
+	char why[512];
+	char *argv[] = {"check", NULL};
+	options_parse(OPTS_RUN, 1, argv, &o, why, sizeof(why)); /* defaults */
+	o.min_time = 0.05;
+	o.reps = 3;
+	o.timeout_s = 20;
+	printf("\nbenchmark (copy mode, median of %u, --min-time %.2fs):\n",
+	       o.reps, o.min_time);
+	summary_write_header(stdout, FORMAT_TABLE);
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < 3; i++) {
+			if (!ts[i])
+				continue;
+			struct point p = {.t = ts[i], .buf_size = sizes[s]};
+			struct record recs[32];
+			size_t n = 0;
+			struct summary sum;
+			if (point_check(&p, &o, why, sizeof(why)) < 0) {
+				printf("%-12s %8llu  skipped: %s\n", ts[i]->name,
+				       (unsigned long long)sizes[s], why);
+				continue;
+			}
+			point_run(&p, &o, "check", recs, 32, &n, NULL, NULL);
+			summary_from_records(&sum, recs, n);
+			summary_write(stdout, FORMAT_TABLE, &sum);
+		}
+}
+
+int check_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"transport", required_argument, NULL, 't'},
+		{"quick", no_argument, NULL, 'q'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"no-bench", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *name = NULL;
+	struct contract_opts co = {.log = stdout, .case_timeout_s = 120,
+				   .snapshot = 1};
+	int no_bench = 0, c;
+	char why[640];
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			name = optarg;
+			break;
+		case 'q':
+			co.quick = 1;
+			break;
+		case 'n':
+			no_bench = 1;
+			break;
+		case 'T':
+			if (units_parse_seconds(optarg, &co.case_timeout_s, why,
+						sizeof(why)) < 0) {
+				fprintf(stderr, "ipclab: check: --timeout %s: %s\n",
+					optarg, why);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "ipclab: check: %s %s (see --help)\n",
+				c == ':' ? "missing value for" : "unknown option",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (!name || optind < argc) {
+		fprintf(stderr, "ipclab: check: %s (usage: ipclab check -t "
+			"TRANSPORT|./plugin.so)\n", name ? "unexpected argument"
+			: "--transport is required");
+		return 2;
+	}
+	const struct ipc_transport *t;
+	if (plugin_is_path(name)) {
+		t = plugin_load(name, why, sizeof(why));
+		if (!t) {
+			fprintf(stderr, "ipclab: check: %s\n", why);
+			printf("verdict: FAIL (cannot be loaded)\n");
+			return 2;
+		}
+	} else if (!(t = ipc_transport_find(name))) {
+		fprintf(stderr, "ipclab: check: unknown transport '%s'\n", name);
+		ipc_transport_list(stderr, 0);
+		return 2;
+	}
+	printf("checking %s: %s\n", t->name, t->summary);
+	fflush(stdout);
+	struct contract_result r;
+	contract_run(t, NULL, &co, &r);
+	printf("\nverdict: %s (%d of %d cases passed)\n",
+	       r.failed ? "FAIL" : "PASS", r.passed, r.passed + r.failed);
+	if (!r.failed && !no_bench)
+		bench(t);
+	return r.failed ? 1 : 0;
+}
