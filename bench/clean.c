@@ -69,6 +69,7 @@
 #define TMP_DIR "/tmp"
 #define SEM_FILE_PREFIX "sem." /* glibc keeps sem_open's /x as /dev/shm/sem.x */
 #define PREFIX_LEN (sizeof(IPC_NAME_PREFIX) - 1)
+#define SEM_PREFIX_LEN (sizeof(SEM_FILE_PREFIX) - 1)
 
 enum kind {
 	K_POSIX_SHM,
@@ -97,7 +98,7 @@ static const struct {
 
 struct leftover {
 	enum kind kind;
-	char name[NAME_MAX + 2];  /* as shown; POSIX: as given to *_unlink */
+	char name[PATH_MAX];      /* as shown; POSIX: as given to *_unlink */
 	char path[PATH_MAX];      /* file kinds: where it is */
 	uid_t uid;
 	pid_t pid;                /* creator; 0 when not known */
@@ -228,6 +229,18 @@ static pid_t name_pid(const char *base)
 	return (pid_t)v;
 }
 
+/* "." or "..". */
+static int dots(const char *name)
+{
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/* fstatat in d's directory, not following a symbolic link. */
+static int lstat_in(DIR *d, const char *name, struct stat *st)
+{
+	return fstatat(dirfd(d), name, st, AT_SYMLINK_NOFOLLOW);
+}
+
 /* A file kind seen twice (the same file system mounted twice) counts once. */
 static int seen(const struct clean *c, dev_t dev, ino_t ino)
 {
@@ -257,12 +270,13 @@ static unsigned long long mq_qsize(int dfd, const char *name)
 }
 
 /* An mqueue mount shows the queues of the IPC namespace that mounted it:
- * keep a queue only if opening it by name in ours finds the same inode. */
+ * a queue is ours only if opening it by name here finds the same inode.
+ * 1 yes, 0 no, -errno when it cannot be told. */
 static int mq_in_our_namespace(const char *name, const struct stat *st)
 {
 	mqd_t q = mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (q == (mqd_t)-1)
-		return 0;
+		return errno == ENOENT ? 0 : -errno;
 	struct stat qs;
 	int same = fstat((int)q, &qs) == 0 && qs.st_dev == st->st_dev &&
 		   qs.st_ino == st->st_ino;
@@ -291,14 +305,14 @@ static int scan_files(struct clean *c, const char *dir, enum kind kind)
 		const char *base = de->d_name;
 		enum kind k = kind;
 		if (kind == K_POSIX_SHM &&
-		    strncmp(base, SEM_FILE_PREFIX, strlen(SEM_FILE_PREFIX)) == 0) {
+		    strncmp(base, SEM_FILE_PREFIX, SEM_PREFIX_LEN) == 0) {
 			k = K_POSIX_SEM;
-			base += strlen(SEM_FILE_PREFIX);
+			base += SEM_PREFIX_LEN;
 		}
 		if (strncmp(base, IPC_NAME_PREFIX, PREFIX_LEN) != 0)
 			continue;
 		struct stat st;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (lstat_in(d, de->d_name, &st) < 0) {
 			if (errno != ENOENT) /* removed meanwhile: fine */
 				problem(c, errno, "stat(%s/%s)", dir,
 					de->d_name);
@@ -309,13 +323,17 @@ static int scan_files(struct clean *c, const char *dir, enum kind kind)
 			continue;
 		char name[sizeof(c->v->name)];
 		snprintf(name, sizeof(name), "/%s", base);
-		if (k == K_POSIX_MQ && !mq_in_our_namespace(name, &st))
+		int ns = k == K_POSIX_MQ ? mq_in_our_namespace(name, &st) : 1;
+		if (ns == 0)
 			continue;
 		struct leftover *lo = add(c, k);
 		if (!lo) {
 			rc = -ENOMEM;
 			break;
 		}
+		if (ns < 0)
+			keep(lo, "cannot open it to check it is of this IPC "
+				 "namespace: %s", ipc_errno_name(-ns));
 		snprintf(lo->path, sizeof(lo->path), "%s/%s", dir, de->d_name);
 		if (k == K_HUGETLBFS)
 			snprintf(lo->name, sizeof(lo->name), "%s", lo->path);
@@ -376,11 +394,11 @@ static int inspect_tmpdir(struct clean *c, int tfd, const char *base,
 				     ipc_errno_name(errno));
 			break;
 		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (dots(de->d_name))
 			continue;
 		lo->size++;
 		struct stat st;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (lstat_in(d, de->d_name, &st) < 0) {
 			keep(lo, "cannot stat %s: %s", de->d_name,
 			     ipc_errno_name(errno));
 			continue;
@@ -421,7 +439,7 @@ static int scan_tmpdirs(struct clean *c)
 		if (!is_tmpdir_name(de->d_name))
 			continue;
 		struct stat st;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (lstat_in(d, de->d_name, &st) < 0) {
 			if (errno != ENOENT)
 				problem(c, errno, "stat(" TMP_DIR "/%s)",
 					de->d_name);
@@ -658,10 +676,13 @@ static void check_process(struct clean *c, pid_t pid)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		struct stat st;
-		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+		/* stat follows the link to the open file itself */
+		if (dots(de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) < 0)
 			continue;
 		for (size_t i = 0; i < c->nw; i++)
-			if (c->w[i].ino == st.st_ino && c->w[i].dev == st.st_dev)
+			if (c->w[i].ino == st.st_ino &&
+			    c->w[i].dev == st.st_dev)
 				keep(&c->v[c->w[i].idx], "open in running "
 				     "process %d", (int)pid);
 	}
@@ -721,7 +742,7 @@ static void judge(struct clean *c)
 	check_processes(c);
 }
 
-/* Find the file systems to look in; mount an mqueue if need be. */
+/* The file systems to look in besides /dev/shm and /tmp. */
 struct mounts {
 	char mqueue[PATH_MAX]; /* "" when none */
 	char (*huge)[PATH_MAX];
@@ -861,9 +882,9 @@ static int remove_tmpdir(const struct leftover *lo, struct ipc_err *e)
 	}
 	struct dirent *de;
 	while (rc == 0 && (de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (dots(de->d_name))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (lstat_in(d, de->d_name, &st) < 0) {
 			rc = ipc_errf(e, errno, "stat(%s/%s)", lo->path,
 				      de->d_name);
 		} else if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
@@ -916,10 +937,9 @@ static int remove_one(struct leftover *lo, struct ipc_err *e)
 			rc = msgctl(lo->id, IPC_RMID, NULL);
 		if (rc < 0)
 			return ipc_errf(e, errno, "%s(%s, IPC_RMID)",
-					lo->kind == K_SYSV_SHM	 ? "shmctl"
+					lo->kind == K_SYSV_SHM ? "shmctl"
 					: lo->kind == K_SYSV_SEM ? "semctl"
-								 : "msgctl",
-					lo->name);
+					: "msgctl", lo->name);
 		return 0;
 	}
 	struct stat st;
@@ -981,7 +1001,8 @@ static void print_row(const struct leftover *lo, int wname, int wowner,
 	printf("%s%-9s  %-*s  %-*s  %-7s  %llu %s", lead, kinds[lo->kind].name,
 	       wname, lo->name, wowner,
 	       owner_name(lo->uid, owner, sizeof(owner)), creator, lo->size,
-	       kinds[lo->kind].unit);
+	       lo->kind == K_TMPDIR && lo->size == 1 ? "entry"
+						    : kinds[lo->kind].unit);
 	if (lo->kept[0])
 		printf("  (%s)", lo->kept);
 	putchar('\n');

@@ -1056,7 +1056,8 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_header(FILE *f, const struct opts *o, int ncpus)
+static void json_header(FILE *f, const struct opts *o, int ncpus,
+			double load)
 {
 	struct utsname u;
 	if (uname(&u) < 0)
@@ -1069,7 +1070,8 @@ static void json_header(FILE *f, const struct opts *o, int ncpus)
 			(unsigned long long)o->iters);
 	else
 		fprintf(f, "\"iters\":null,\"min_time_s\":%g,", o->min_time);
-	fprintf(f, "\"cpus_allowed\":%d,\"kernel\":", ncpus);
+	fprintf(f, "\"cpus_allowed\":%d,\"loadavg_1min\":%.2f,\"kernel\":",
+		ncpus, load);
 	json_string(f, u.release);
 	fprintf(f, ",\"min_switches_per_handoff\":%g},\n\"results\":[",
 		CTXSW_MIN_SWITCHES);
@@ -1308,6 +1310,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* The 1-minute load average, or -1 when /proc/loadavg cannot be read. */
+static double load_average(void)
+{
+	double load = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &load) != 1)
+			load = -1;
+		fclose(f);
+	}
+	return load;
+}
+
 /* ---- the command ------------------------------------------------------ */
 
 int ctxsw_main(int argc, char **argv)
@@ -1347,12 +1362,21 @@ int ctxsw_main(int argc, char **argv)
 				nrows++;
 			}
 
+	/* Other programs on the CPUs make a woken process wait for its turn:
+	 * that shows up as a slower handoff, not as more switches of ours. */
+	double load = load_average();
+	if (load >= 1.0)
+		fprintf(stderr, CMD ": warning: the machine is busy (load "
+			"average %.1f, %d CPU%s allowed): handoffs include "
+			"waiting for other programs; measure on an idle "
+			"machine\n", load, ncpus, ncpus == 1 ? "" : "s");
+
 	if (o.fmt == FMT_TABLE)
 		table_header(out, &o);
 	else if (o.fmt == FMT_CSV)
 		fprintf(out, "%s\n", csv_columns);
 	else
-		json_header(out, &o, ncpus);
+		json_header(out, &o, ncpus, load);
 	fflush(out);
 
 	int errors = 0, skipped = 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "clean.h"
 #include "config.h"
 #include "demo.h"
 #include "model_cmd.h"
@@ -187,6 +188,7 @@ static void usage(FILE *f)
 		"  model DIR        cost model per transport from a sweep: c_byte, c_handoff\n"
 		"  check -t T       the transport contract and a benchmark (T: a name or ./plugin.so)\n"
 		"  demo NAME        classroom demos (ipclab demo --list)\n"
+		"  clean [--dry-run] remove what crashed runs left (ipclab clean --help)\n"
 		"  version          version and build\n"
 		"  help             this text; COMMAND --help for a command's options\n\n"
 		"Exit status: 0 ok, 1 a run failed, 2 bad usage, 77 nothing could "
@@ -215,6 +217,8 @@ int main(int argc, char **argv)
 			sysinfo_write_text(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "clean") == 0)
+		return clean_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "model") == 0)

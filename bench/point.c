@@ -72,9 +72,9 @@ int point_check(const struct point *p, const struct bench_opts *o, char *why,
 			char m[24];
 			units_format_size(mem, m, sizeof(m));
 			snprintf(why, whylen, "--buf-size %llu: a run holds about "
-				 "%u buffers of BUF_SIZE at once (patterns, "
-				 "destination, region), more than this machine's "
-				 "memory (%s); use a smaller --buf-size",
+				 "%u x BUF_SIZE at once (patterns, destination, "
+				 "region), more than this machine's memory (%s); "
+				 "use a smaller --buf-size",
 				 (unsigned long long)p->buf_size, copies, m);
 			return -EINVAL;
 		}

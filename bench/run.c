@@ -123,11 +123,15 @@ int run_resolve_pin(struct run_config *c, char *why, size_t whylen)
 		for (int k = 0; k < 2; k++) {
 			int cpu = k ? c->cpu_reader : c->cpu_writer;
 			if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set)) {
+				char allowed[128] = "";
+				for (int j = 0; j < n && strlen(allowed) < 100; j++)
+					snprintf(allowed + strlen(allowed),
+						 sizeof(allowed) - strlen(allowed),
+						 "%s%d", j ? "," : "", cpus[j]);
 				snprintf(why, whylen,
 					 "--pin %d,%d: CPU %d is not available "
-					 "(allowed: 0-%d, see nproc)",
-					 c->cpu_writer, c->cpu_reader, cpu,
-					 cpus[n - 1]);
+					 "(this process may use CPUs %s)",
+					 c->cpu_writer, c->cpu_reader, cpu, allowed);
 				return -EINVAL;
 			}
 		}

@@ -42,6 +42,7 @@
  *
  *   ipclab run -t pipe-vmsplice -b 64K --access inplace --pin split
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -95,19 +96,7 @@ static int vms_max_block(const struct ipc_params *p, size_t *max, char *why,
 
 static int vms_validate(const struct ipc_params *p, char *why, size_t whylen)
 {
-	unsigned long limit;
-	if (p->kbuf_size == 0)
-		return 0;
-	if (ipc_read_ulong("/proc/sys/fs/pipe-max-size", &limit) == 0 &&
-	    p->kbuf_size > limit) {
-		snprintf(why, whylen,
-			 "--pipe-size %zu: above fs.pipe-max-size (%lu bytes); "
-			 "use at most %lu, or raise it as root: "
-			 "sysctl fs.pipe-max-size=%zu",
-			 p->kbuf_size, limit, limit, p->kbuf_size);
-		return -EINVAL;
-	}
-	return 0;
+	return ipc_pipe_validate_size(p->kbuf_size, why, whylen);
 }
 
 static void free_gifts(struct ipc_channel *ch)
@@ -149,17 +138,9 @@ static int vms_create(const struct ipc_params *p, struct ipc_channel **out,
 		rc = ipc_errf(e, errno, "pipe2");
 		goto err_destroy;
 	}
-	if (p->kbuf_size &&
-	    fcntl(ch->fd[1], F_SETPIPE_SZ, (int)p->kbuf_size) < 0) {
-		rc = ipc_errf(e, errno, "fcntl(F_SETPIPE_SZ, %zu)", p->kbuf_size);
+	rc = ipc_pipe_set_capacity(ch->fd[1], p->kbuf_size, &ch->capacity, e);
+	if (rc < 0)
 		goto err_destroy;
-	}
-	int cap = fcntl(ch->fd[1], F_GETPIPE_SZ);
-	if (cap <= 0) {
-		rc = ipc_errf(e, errno, "fcntl(F_GETPIPE_SZ)");
-		goto err_destroy;
-	}
-	ch->capacity = (size_t)cap;
 	ch->slots = ch->capacity / ch->page;
 	if (ch->slots == 0)
 		ch->slots = 1;
@@ -284,10 +265,8 @@ static int splice_gift(struct ipc_channel *ch, size_t len, struct ipc_err *e)
 static int vms_send(struct ipc_channel *ch, const void *buf, size_t len,
 		    struct ipc_err *e)
 {
-	if (len == 0) {
-		close_fd(&ch->fd[1]); /* end of stream: the reader sees EOF */
-		return 0;
-	}
+	if (len == 0) /* end of stream: closes the write end, the reader sees EOF */
+		return ipc_pipe_send(&ch->fd[1], "pipe", NULL, 0, e);
 	const char *p = buf;
 	while (len > 0) {
 		size_t n = len < ch->buf_size ? len : ch->buf_size;
@@ -308,15 +287,7 @@ static int vms_send(struct ipc_channel *ch, const void *buf, size_t len,
 static int vms_recv(struct ipc_channel *ch, void *buf, size_t cap,
 		    size_t *len, struct ipc_err *e)
 {
-	for (;;) {
-		ssize_t n = read(ch->fd[0], buf, cap);
-		if (n >= 0) {
-			*len = (size_t)n;
-			return 0;
-		}
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "read(pipe, %zu)", cap);
-	}
+	return ipc_pipe_recv(ch->fd[0], "pipe", buf, cap, len, e);
 }
 
 static int vms_acquire(struct ipc_channel *ch, enum ipc_role role,
@@ -339,11 +310,8 @@ static int vms_acquire(struct ipc_channel *ch, enum ipc_role role,
 	b->cap = ch->buf_size;
 	b->id = 0;
 	/* A whole block: read until BUF_SIZE bytes or end of file. */
-	ssize_t n = ipc_read_full(ch->fd[0], ch->buf, ch->buf_size);
-	if (n < 0)
-		return ipc_errf(e, (int)-n, "read(pipe, %zu)", ch->buf_size);
-	b->len = (size_t)n;
-	return 0;
+	return ipc_pipe_read_block(ch->fd[0], "pipe", ch->buf, ch->buf_size,
+				   &b->len, e);
 }
 
 static int vms_release(struct ipc_channel *ch, enum ipc_role role,
@@ -355,10 +323,8 @@ static int vms_release(struct ipc_channel *ch, enum ipc_role role,
 		return ipc_errf(e, EPROTO, "release: block %u was not acquired",
 				b->id);
 	ch->held = 0;
-	if (b->len == 0) {
-		close_fd(&ch->fd[1]); /* end of stream: the reader sees EOF */
-		return 0;
-	}
+	if (b->len == 0)
+		return ipc_pipe_send(&ch->fd[1], "pipe", NULL, 0, e);
 	if (b->len > ch->buf_size)
 		return ipc_errf(e, EINVAL, "release: %zu bytes > BUF_SIZE %zu",
 				b->len, ch->buf_size);

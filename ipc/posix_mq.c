@@ -13,9 +13,18 @@
  * again; once it is unlinked, the kernel frees the queue (and gives back its
  * bytes of the RLIMIT_MSGQUEUE budget) when the last descriptor closes, even if
  * every process is killed, and no other program can open it meanwhile.
- * destroy closes the creator's descriptor.  Named mode can be added later:
- * a queue has no room for a header, but mq_getattr gives its sizes and fstat
- * on the descriptor its owner.
+ * destroy closes the creator's descriptor.
+ *
+ * Two-program mode (`ipclab xfr`): the queue is /ipclab-NAME, made by the
+ * writer.  A queue has no room for a header, so BUF_SIZE and the depth are
+ * in the rendezvous record of pipe_io.h, with the queue's inode (a queue
+ * descriptor is a file descriptor on Linux: fstat works on it).  The reader
+ * opens the queue, checks owner, inode and mq_getattr's sizes against the
+ * record, and unlinks the name: both sides hold descriptors, so a crash can
+ * no longer leak the queue.  A queue does not tell a writer that its reader
+ * died, nor the reader that its writer did, so in this mode sends and
+ * receives are mq_timedsend/mq_timedreceive in slices of IPC_RDV_CHECK_MS,
+ * and each timeout looks whether the peer still holds its lock.
  *
  * Limits, read at run time, never clamped silently (mq_overview(7)):
  *   fs.mqueue.msgsize_max   largest mq_msgsize (EINVAL above it);
@@ -35,6 +44,7 @@
  *
  *   ipclab run -t posix-mq -b 8K --blocks 10
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -45,6 +55,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_DEPTH 10ul
 #define HARD_MSGMAX 65536ul                 /* include/linux/ipc_namespace.h */
@@ -68,6 +81,8 @@ struct ipc_channel {
 	char *buf;         /* private block (acquire/release, small recv) */
 	size_t pending_off, pending_len; /* rest of a message for recv */
 	int eos;           /* reader: the zero-length message arrived */
+	int eos_sent;      /* writer: the zero-length message went */
+	struct ipc_rdv rdv; /* two-program mode */
 };
 
 static int has_cap_sys_resource(void)
@@ -295,6 +310,7 @@ static void posix_mq_destroy(struct ipc_channel *ch)
 	if (ch->mq != (mqd_t)-1)
 		(void)mq_close(ch->mq);
 	ch->mq = (mqd_t)-1;
+	ipc_rdv_close(&ch->rdv); /* named: the record's objects, if left */
 	free(ch->buf);
 	free(ch);
 }
@@ -333,10 +349,6 @@ static int posix_mq_create(const struct ipc_params *p,
 	char why[384];
 	struct mq_limits l;
 	*out = NULL;
-	if (p->name)
-		return ipc_errf(e, EOPNOTSUPP,
-				"two-program mode (--name %s), not yet",
-				p->name);
 	rc = read_limits(&l, why, sizeof(why));
 	if (rc == 0)
 		rc = check_params(p, &l, why, sizeof(why));
@@ -348,20 +360,38 @@ static int posix_mq_create(const struct ipc_params *p,
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
 	ch->mq = (mqd_t)-1;
+	ipc_rdv_init(&ch->rdv);
 	ch->buf_size = p->buf_size;
 	ch->depth = depth_of(p, &l);
-	ipc_unique_name(ch->name, sizeof(ch->name));
+	if (p->name) {
+		rc = ipc_rdv_create(&ch->rdv, p, "posix-mq", e);
+		if (rc < 0)
+			goto err_destroy;
+		ipc_rdv_posix_name(&ch->rdv, ch->name, sizeof(ch->name));
+	} else {
+		ipc_unique_name(ch->name, sizeof(ch->name));
+	}
 	struct mq_attr attr = {.mq_maxmsg = (long)ch->depth,
 			       .mq_msgsize = (long)ch->buf_size};
 	ch->mq = mq_open(ch->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600,
 			 &attr);
 	if (ch->mq == (mqd_t)-1) {
 		rc = open_error(e, errno, ch, &l);
+		if (p->name)
+			(void)ipc_rdv_explain_exists(e, rc, ch->name);
 		ch->name[0] = '\0'; /* not ours: never unlink it */
 		goto err_destroy;
 	}
-	/* Fork mode: the children inherit the descriptor, the name can go. */
-	if (mq_unlink(ch->name) < 0) {
+	if (p->name) {
+		/* The reader unlinks it once it has it open (see the header);
+		 * until then the record names it, with its inode. */
+		rc = ipc_rdv_add_fd(&ch->rdv, IPC_RDV_MQ, ch->name, (int)ch->mq,
+				    e);
+		if (rc < 0)
+			goto err_destroy;
+	} else if (mq_unlink(ch->name) < 0) {
+		/* Fork mode: the children inherit the descriptor, the name can
+		 * go. */
 		rc = ipc_errf(e, errno, "mq_unlink(%s)", ch->name);
 		goto err_destroy;
 	}
@@ -379,6 +409,84 @@ static int posix_mq_create(const struct ipc_params *p,
 			      ch->buf_size);
 		goto err_destroy;
 	}
+	ch->rdv.info.nblocks = (uint32_t)ch->depth;
+	rc = ipc_rdv_ready(&ch->rdv, e);
+	if (rc < 0)
+		goto err_destroy;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	posix_mq_destroy(ch);
+	return rc;
+}
+
+static int posix_mq_attach(struct ipc_channel *ch, enum ipc_role role,
+			   struct ipc_err *e);
+
+/* Named reader: open the writer's queue and check it against the record. */
+static int posix_mq_open(const struct ipc_params *p, enum ipc_role role,
+			 struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	*out = NULL;
+	if (role != IPC_READER)
+		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
+				"the writer creates the queue");
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	ch->mq = (mqd_t)-1;
+	rc = ipc_rdv_open(&ch->rdv, p, "posix-mq", e);
+	if (rc < 0)
+		goto err_destroy;
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	ch->buf_size = (size_t)ch->rdv.info.buf_size;
+	ch->depth = ch->rdv.info.nblocks;
+	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_MQ ||
+	    ch->buf_size == 0) {
+		rc = ipc_errf(e, EBADMSG, "%s: the record lists no queue",
+			      ch->rdv.dir);
+		goto err_destroy;
+	}
+	ch->mq = mq_open(o->name, O_RDONLY | O_CLOEXEC);
+	if (ch->mq == (mqd_t)-1) {
+		rc = ipc_errf(e, errno, "mq_open(%s, O_RDONLY)", o->name);
+		goto err_destroy;
+	}
+	struct stat st;
+	struct mq_attr attr;
+	if (fstat((int)ch->mq, &st) < 0) {
+		rc = ipc_errf(e, errno, "fstat(queue %s)", o->name);
+		goto err_destroy;
+	}
+	if (st.st_uid != geteuid()) {
+		rc = ipc_errf(e, EPERM, "queue %s belongs to uid %ld, not to you",
+			      o->name, (long)st.st_uid);
+		goto err_destroy;
+	}
+	if ((uint64_t)st.st_ino != o->ino || (uint64_t)st.st_dev != o->dev) {
+		rc = ipc_errf(e, ESTALE, "queue %s is not the one the writer "
+			      "made (replaced?)", o->name);
+		goto err_destroy;
+	}
+	if (mq_getattr(ch->mq, &attr) < 0) {
+		rc = ipc_errf(e, errno, "mq_getattr(%s)", o->name);
+		goto err_destroy;
+	}
+	if ((size_t)attr.mq_msgsize != ch->buf_size ||
+	    (unsigned long)attr.mq_maxmsg != ch->depth) {
+		rc = ipc_errf(e, EBADMSG, "queue %s: maxmsg %ld, msgsize %ld; "
+			      "the record says %lu, %zu", o->name,
+			      attr.mq_maxmsg, attr.mq_msgsize, ch->depth,
+			      ch->buf_size);
+		goto err_destroy;
+	}
+	/* Both sides hold descriptors: the name has no further use. */
+	(void)ipc_rdv_remove_obj(o);
+	rc = posix_mq_attach(ch, IPC_READER, e);
+	if (rc < 0)
+		goto err_destroy;
 	*out = ch;
 	return 0;
 
@@ -390,7 +498,6 @@ err_destroy:
 static int posix_mq_attach(struct ipc_channel *ch, enum ipc_role role,
 			   struct ipc_err *e)
 {
-	(void)role;
 	if (!ch->buf)
 		ch->buf = malloc(ch->buf_size);
 	if (!ch->buf)
@@ -398,17 +505,55 @@ static int posix_mq_attach(struct ipc_channel *ch, enum ipc_role role,
 	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
 	ch->pending_len = 0;
 	ch->eos = 0;
-	return 0;
+	/* Named writer: start once a reader is there (it may come later). */
+	return role == IPC_WRITER ? ipc_rdv_wait_reader(&ch->rdv, e) : 0;
 }
 
 static int send_one(struct ipc_channel *ch, const char *buf, size_t len,
 		    struct ipc_err *e)
 {
+	if (len == 0)
+		ch->eos_sent = 1;
 	/* Lab: send end of stream with priority 1 and watch it overtake. */
-	while (mq_send(ch->mq, buf, len, 0) < 0)
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "mq_send(%zu bytes)", len);
-	return 0;
+	if (!ch->rdv.active) {
+		while (mq_send(ch->mq, buf, len, 0) < 0)
+			if (errno != EINTR)
+				return ipc_errf(e, errno, "mq_send(%zu bytes)",
+						len);
+		return 0;
+	}
+	for (;;) {
+		struct timespec ts;
+		ipc_rdv_slice(CLOCK_REALTIME, &ts);
+		if (mq_timedsend(ch->mq, buf, len, 0, &ts) == 0)
+			return 0;
+		if (errno == ETIMEDOUT) {
+			int rc = ipc_rdv_check_peer(&ch->rdv, e);
+			if (rc < 0)
+				return rc;
+		} else if (errno != EINTR) {
+			return ipc_errf(e, errno, "mq_timedsend(%zu bytes)", len);
+		}
+	}
+}
+
+/* mq_receive; in two-program mode in slices that check the writer lives. */
+static ssize_t chan_receive(struct ipc_channel *ch, char *buf, size_t cap,
+			    struct ipc_err *e)
+{
+	if (!ch->rdv.active)
+		return mq_receive(ch->mq, buf, cap, NULL);
+	for (;;) {
+		struct timespec ts;
+		ipc_rdv_slice(CLOCK_REALTIME, &ts);
+		ssize_t n = mq_timedreceive(ch->mq, buf, cap, NULL, &ts);
+		if (n >= 0 || errno != ETIMEDOUT)
+			return n;
+		if (ipc_rdv_check_peer(&ch->rdv, e) < 0) {
+			errno = EPIPE; /* e says why */
+			return -1;
+		}
+	}
 }
 
 static int posix_mq_send(struct ipc_channel *ch, const void *buf, size_t len,
@@ -434,13 +579,15 @@ static int receive_one(struct ipc_channel *ch, char *buf, size_t cap,
 		       size_t *len, struct ipc_err *e)
 {
 	for (;;) {
-		ssize_t n = mq_receive(ch->mq, buf, cap, NULL);
+		ssize_t n = chan_receive(ch, buf, cap, e);
 		if (n >= 0) {
 			*len = (size_t)n;
 			if (n == 0)
 				ch->eos = 1;
 			return 0;
 		}
+		if (errno == EPIPE && ch->rdv.active)
+			return -EPIPE; /* the writer is gone; e says so */
 		if (errno != EINTR)
 			return ipc_errf(e, errno, "mq_receive(%zu)", cap);
 	}
@@ -511,14 +658,16 @@ static void posix_mq_info(struct ipc_channel *ch, struct ipc_info *out)
 
 static void posix_mq_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	(void)role;
-	/* Messages already sent stay in the queue: the writer need not wait. */
+	/* Messages already sent stay in the queue: the writer need not wait
+	 * (named: only before it removes the directory, in destroy). */
 	if (ch->mq != (mqd_t)-1)
 		(void)mq_close(ch->mq);
 	ch->mq = (mqd_t)-1;
 	free(ch->buf);
 	ch->buf = NULL;
 	ch->pending_len = 0;
+	if (role == IPC_WRITER && ch->eos_sent)
+		ipc_rdv_wait_done(&ch->rdv);
 }
 
 const struct ipc_transport ipc_posix_mq = {
@@ -526,10 +675,11 @@ const struct ipc_transport ipc_posix_mq = {
 	.name = "posix-mq",
 	.summary = "POSIX message queue, mq_send()/mq_receive() (depth: --blocks)",
 	.sync = "the kernel blocks the writer when the queue is full, the reader when it is empty",
-	.caps = IPC_CAP_MESSAGES,
+	.caps = IPC_CAP_NAMED | IPC_CAP_MESSAGES,
 	.max_block = posix_mq_max_block,
 	.validate = posix_mq_validate,
 	.create = posix_mq_create,
+	.open = posix_mq_open,
 	.attach = posix_mq_attach,
 	.acquire = posix_mq_acquire,
 	.release = posix_mq_release,

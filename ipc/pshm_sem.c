@@ -155,7 +155,9 @@ static int pshm_sem_create(const struct ipc_params *p,
 	rc = region_create(&ch->region, REGION_POSIX,
 			   HEADER_BYTES + p->buf_size, &p->region, name, e);
 	if (rc < 0) {
-		(void)ipc_rdv_explain_exists(e, rc, shm);
+		char shown[IPC_RDV_NAME_MAX + 32];
+		snprintf(shown, sizeof(shown), "/dev/shm%s", shm);
+		(void)ipc_rdv_explain_exists(e, rc, shown);
 		goto err_destroy;
 	}
 	if (name) {

@@ -8,12 +8,13 @@
  * starting on a 64-byte boundary.  The header has, each on its own 128-byte
  * line so that the writer's and the reader's stores never share a line (nor
  * an adjacent-line prefetch pair):
- *   head   blocks published so far (stored by the writer only),
+ *   head   blocks published so far, followed by the length of every block
+ *          (0 = end of stream) - all stored by the writer only, and read by
+ *          the reader in the one cache-line transfer that brings it head,
  *   tail   blocks given back so far (stored by the reader only),
  *   side[role]: `waiting` (set by that side before it sleeps), its pid and
- *          the CPU it last ran on,
- * and one 64-byte cell per block holding the block's length (0 = end of
- * stream).  head and tail are free-running 32-bit counters: block k lives
+ *          the CPU it last ran on.
+ * head and tail are free-running 32-bit counters: block k lives
  * in slot k mod N, the ring is empty when head == tail and full when
  * head - tail == N.  Each side keeps a private copy of the other's counter
  * and reads the shared one only when its copy says empty/full, so a side
@@ -47,13 +48,16 @@
  * changed and FUTEX_WAIT returns EAGAIN at once.  The cost is one locked
  * store per block per side (xchg on x86).
  *
- * The spin bound (--spin N, pause-loop iterations) is fixed when given.  By
- * default it adapts, per side: spin up to DEFAULT_SPIN_NS (about the cost of
- * a cross-CPU sleep and wake-up here), halve the bound after each wait that
- * outlasted it by far (the peer is slow: spinning only burns CPU), restore
- * it after a wait that a spin would have covered, and never spin while the
- * peer last ran on our own CPU (it cannot make progress while we spin).
- * A huge N spins forever: the spin-only setting.
+ * The spin bound.  --spin N fixes it at N pause-loop iterations (a huge N
+ * never sleeps: the spin-only setting; 1 nearly always sleeps).  By default
+ * it adapts, per side, measured with the TSC on the waiting path only: never
+ * spin while the peer last ran on our own CPU (it cannot make progress while
+ * we spin); otherwise spin as long as we were busy since our previous wait
+ * (so spinning costs at most as much CPU as our own work: a balanced
+ * pipeline spins through its short waits, a side whose peer is much slower
+ * mostly sleeps), but at least a base of BASE_SPIN_NS (about a cross-CPU
+ * sleep + wake-up here) and at most MAX_SPIN_NS.  A wait that outlasts its
+ * bound by far halves the base; a shorter one restores it.
  *
  * End of stream is a block of length 0.  The writer's detach waits until the
  * reader has given that block back.  A side that waits also notices a peer
@@ -85,16 +89,18 @@
 #define SHM_FUTEX_MAGIC 0x69706678u /* "ipfx" */
 #define SHM_FUTEX_VERSION 1u
 #define LINE 128           /* a cache line pair: no false sharing */
-#define CELL 64            /* one length per cache line */
 #define BLOCK_ALIGN 64     /* blocks start on a cache line */
 #define DEFAULT_BLOCKS 8u
 #define MAX_BLOCKS 65536u
-/* Default spin bound: about the cost of a cross-CPU futex sleep + wake-up
- * measured on this machine (docs/shm-futex.md).  Lab: vary it with --spin
- * and watch reader_vcsw and the CPU columns. */
-#define DEFAULT_SPIN_NS 50000u
+/* Adaptive spinning (see the header).  The base bound is about the cost of
+ * a cross-CPU futex sleep + wake-up measured on this machine
+ * (docs/shm-futex.md).  Lab: try fixed bounds with --spin N and watch the
+ * vcsw and CPU columns. */
+#define BASE_SPIN_NS 50000u
+#define MAX_SPIN_NS 1000000u /* beyond 1 ms a sleep costs under ~5% */
 /* A wait longer than this many times the bound means the peer is slow. */
 #define SLOW_FACTOR 2u
+#define CLOCK_EVERY 32u /* pauses between clock readings while spinning */
 #define SLEEP_CHECK_NS 100000000L /* re-check a sleeping peer every 100 ms */
 #define PEER_CHECK_MASK ((1ull << 20) - 1)
 
@@ -113,19 +119,22 @@ struct header {
 	uint64_t buf_size;
 	uint64_t stride;
 	uint32_t nblocks;
-	_Alignas(LINE) _Atomic uint32_t head; /* published (writer stores) */
 	_Alignas(LINE) _Atomic uint32_t tail; /* given back (reader stores) */
 	struct side side[2];                  /* indexed by enum ipc_role */
 };
 
-struct cell {
-	_Alignas(CELL) uint64_t len; /* written before head moves past it */
+/* Written by the writer only; at header_bytes' offset PUB_OFFSET. */
+struct pub {
+	_Alignas(LINE) _Atomic uint32_t head; /* published */
+	uint32_t len[];  /* per slot, written before head moves past it */
 };
+
+#define PUB_OFFSET ipc_round_up(sizeof(struct header), LINE)
 
 struct ipc_channel {
 	struct region region;
 	struct header *hdr;
-	struct cell *cells;
+	struct pub *pub;
 	char *blocks;
 	size_t buf_size;
 	size_t stride;
@@ -136,14 +145,18 @@ struct ipc_channel {
 	unsigned slot;      /* pos mod nblocks */
 	int held;           /* a block is acquired and not yet released */
 	int eos_sent;
-	unsigned long spin_fixed; /* --spin N; 0 = adaptive */
-	double ns_per_pause;      /* adaptive: calibrated at attach */
-	uint64_t limit_ns;        /* adaptive: current spin bound */
+	unsigned long spin_fixed; /* --spin N: pause iterations; 0 = adaptive */
+	/* Adaptive spinning, in ticks of the spin clock: */
+	uint64_t base;      /* bound when we have not been busy; halves */
+	uint64_t base_full; /* BASE_SPIN_NS */
+	uint64_t cap;       /* MAX_SPIN_NS */
+	uint64_t last;      /* when our last wait ended */
 };
 
 static size_t header_bytes(unsigned nblocks)
 {
-	return ipc_round_up(sizeof(struct header) + (size_t)nblocks * CELL, 4096);
+	return ipc_round_up(PUB_OFFSET + ipc_round_up(sizeof(struct pub) +
+				(size_t)nblocks * sizeof(uint32_t), LINE), 4096);
 }
 
 static unsigned blocks_of(const struct ipc_params *p)
@@ -172,6 +185,17 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The spin clock: the TSC where there is one (a few ns, no system call),
+ * else CLOCK_MONOTONIC.  Read only on the waiting path. */
+static inline uint64_t ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __builtin_ia32_rdtsc();
+#else
+	return now_ns();
+#endif
 }
 
 static long futex(_Atomic uint32_t *word, int op, uint32_t val,
@@ -208,34 +232,39 @@ static int gone_err(enum ipc_role role, struct ipc_err *e)
 			role == IPC_WRITER ? "reader" : "writer");
 }
 
-/* Pause iterations to spin before sleeping, for this wait. */
-static uint64_t spin_bound(struct ipc_channel *ch, enum ipc_role role)
+/*
+ * Adaptive bound of a wait starting at t0, in ticks: never while the peer
+ * last ran on our CPU (it cannot move while we spin); otherwise as long as
+ * we were busy since our last wait (spinning then costs at most as much CPU
+ * as the work did: a balanced pipeline keeps spinning, a side whose peer is
+ * much slower mostly sleeps), at least `base`, at most `cap`.
+ */
+static uint64_t spin_bound(struct ipc_channel *ch, enum ipc_role role,
+			   uint64_t t0)
 {
-	if (ch->spin_fixed)
-		return ch->spin_fixed;
 	struct side *me = &ch->hdr->side[role];
 	int cpu = sched_getcpu();
 	if (cpu != atomic_load_explicit(&me->cpu, memory_order_relaxed))
 		atomic_store_explicit(&me->cpu, cpu, memory_order_relaxed);
-	/* On one CPU the peer cannot move while we spin. */
 	if (cpu >= 0 && cpu == atomic_load_explicit(&ch->hdr->side[!role].cpu,
 						    memory_order_relaxed))
 		return 0;
-	return (uint64_t)((double)ch->limit_ns / ch->ns_per_pause);
+	uint64_t busy = t0 > ch->last ? t0 - ch->last : 0;
+	uint64_t b = busy > ch->base ? busy : ch->base;
+	return b < ch->cap ? b : ch->cap;
 }
 
-/* Adaptive bound, after a wait that spun `spun` iterations in vain and then
- * slept for slept_ns: a wait a full spin would have covered restores the
- * full spin; one far beyond it halves the bound. */
-static void adapt(struct ipc_channel *ch, uint64_t spun, uint64_t slept_ns)
+/* After a wait that slept: one that a spin of the usual length would
+ * nearly have covered restores the base bound; one far beyond it (the peer
+ * is slow) halves it, so a side facing a slow peer soon stops spinning. */
+static void adapt(struct ipc_channel *ch, uint64_t t0, uint64_t bound,
+		  uint64_t t1)
 {
-	if (ch->spin_fixed)
-		return;
-	uint64_t waited = (uint64_t)((double)spun * ch->ns_per_pause) + slept_ns;
-	if (waited <= (uint64_t)SLOW_FACTOR * DEFAULT_SPIN_NS)
-		ch->limit_ns = DEFAULT_SPIN_NS;
+	uint64_t usual = bound > ch->base_full ? bound : ch->base_full;
+	if (t1 - t0 <= SLOW_FACTOR * usual)
+		ch->base = ch->base_full;
 	else
-		ch->limit_ns /= 2;
+		ch->base /= 2;
 }
 
 /*
@@ -248,21 +277,36 @@ static int wait_change(struct ipc_channel *ch, enum ipc_role role,
 		       struct ipc_err *e)
 {
 	uint32_t v;
-	uint64_t n = spin_bound(ch, role);
-	for (uint64_t i = 0; i < n; i++) {
-		cpu_relax();
-		v = atomic_load_explicit(word, memory_order_acquire);
-		if (v != old) {
-			*now = v;
-			return 0;
+	uint64_t t0 = 0, bound = 0;
+	if (ch->spin_fixed) {
+		for (uint64_t i = 0; i < ch->spin_fixed; i++) {
+			cpu_relax();
+			v = atomic_load_explicit(word, memory_order_acquire);
+			if (v != old) {
+				*now = v;
+				return 0;
+			}
+			if ((i & PEER_CHECK_MASK) == PEER_CHECK_MASK &&
+			    peer_gone(ch, role))
+				return gone_err(role, e);
 		}
-		if ((i & PEER_CHECK_MASK) == PEER_CHECK_MASK &&
-		    peer_gone(ch, role))
-			return gone_err(role, e);
+	} else {
+		uint64_t t = t0 = ticks();
+		bound = spin_bound(ch, role, t0);
+		for (unsigned i = 1; t - t0 < bound; i++) {
+			cpu_relax();
+			v = atomic_load_explicit(word, memory_order_acquire);
+			if (v != old) {
+				ch->last = t; /* to within CLOCK_EVERY pauses */
+				*now = v;
+				return 0;
+			}
+			if (i % CLOCK_EVERY == 0)
+				t = ticks();
+		}
 	}
 
 	_Atomic uint32_t *flag = &ch->hdr->side[role].waiting;
-	uint64_t t0 = now_ns();
 	for (;;) {
 		atomic_store_explicit(flag, 1, memory_order_seq_cst);
 		v = atomic_load_explicit(word, memory_order_seq_cst);
@@ -282,10 +326,14 @@ static int wait_change(struct ipc_channel *ch, enum ipc_role role,
 			}
 		}
 	}
-	/* Found it on the re-check: the publisher may still see the flag and
-	 * make one needless FUTEX_WAKE, which is harmless. */
+	/* The counter moved.  If we saw it on the re-check, the publisher may
+	 * still see our flag and make one needless FUTEX_WAKE: harmless. */
 	atomic_store_explicit(flag, 0, memory_order_relaxed);
-	adapt(ch, n, now_ns() - t0);
+	if (!ch->spin_fixed) {
+		uint64_t t1 = ticks();
+		adapt(ch, t0, bound, t1);
+		ch->last = t1;
+	}
 	*now = v;
 	return 0;
 }
@@ -308,9 +356,10 @@ static int wake_peer(struct ipc_channel *ch, enum ipc_role role,
 static int shm_futex_max_block(const struct ipc_params *p, size_t *max,
 			       char *why, size_t whylen)
 {
-	(void)why;
-	(void)whylen;
-	*max = (SIZE_MAX / 4) / blocks_of(p);
+	size_t by_region = (SIZE_MAX / 4) / blocks_of(p);
+	*max = by_region < UINT32_MAX ? by_region : UINT32_MAX;
+	snprintf(why, whylen, "block lengths are kept in 32 bits beside head, "
+		 "so that one cache-line transfer brings both");
 	return 0;
 }
 
@@ -365,15 +414,14 @@ static int shm_futex_create(const struct ipc_params *p,
 	ch->hdr->buf_size = p->buf_size;
 	ch->hdr->stride = ch->stride;
 	ch->hdr->nblocks = ch->nblocks;
-	atomic_init(&ch->hdr->head, 0);
+	ch->pub = (struct pub *)((char *)ch->region.addr + PUB_OFFSET);
+	atomic_init(&ch->pub->head, 0);
 	atomic_init(&ch->hdr->tail, 0);
 	for (int r = 0; r < 2; r++) {
 		atomic_init(&ch->hdr->side[r].waiting, 0);
 		atomic_init(&ch->hdr->side[r].pid, 0);
 		atomic_init(&ch->hdr->side[r].cpu, -1);
 	}
-	ch->cells = (struct cell *)((char *)ch->region.addr +
-				    ipc_round_up(sizeof(struct header), CELL));
 	ch->blocks = (char *)ch->region.addr + hdr;
 	*out = ch;
 	return 0;
@@ -383,21 +431,20 @@ err_destroy:
 	return rc;
 }
 
-/* Nanoseconds per pause on this CPU, the fastest of a few short tries (a
- * preempted try only looks slower). */
-static double calibrate_pause(void)
+/* Ticks of the spin clock per nanosecond, over 200 us (a preemption
+ * stretches both clocks alike). */
+static double calibrate_ticks(void)
 {
-	uint64_t best = UINT64_MAX;
-	for (int k = 0; k < 5; k++) {
-		uint64_t t0 = now_ns();
-		for (int i = 0; i < 256; i++)
-			cpu_relax();
-		uint64_t d = now_ns() - t0;
-		if (d < best)
-			best = d;
-	}
-	double ns = (double)best / 256;
-	return ns < 0.25 ? 0.25 : ns;
+#if defined(__x86_64__) || defined(__i386__)
+	uint64_t n0 = now_ns(), t0 = ticks(), n1;
+	do
+		n1 = now_ns();
+	while (n1 - n0 < 200000);
+	double r = (double)(ticks() - t0) / (double)(n1 - n0);
+	return r > 0.01 ? r : 1.0;
+#else
+	return 1.0;
+#endif
 }
 
 static int shm_futex_attach(struct ipc_channel *ch, enum ipc_role role,
@@ -410,8 +457,10 @@ static int shm_futex_attach(struct ipc_channel *ch, enum ipc_role role,
 	ch->slot = 0;
 	ch->held = ch->eos_sent = 0;
 	if (!ch->spin_fixed) {
-		ch->ns_per_pause = calibrate_pause();
-		ch->limit_ns = DEFAULT_SPIN_NS;
+		double r = calibrate_ticks();
+		ch->base = ch->base_full = (uint64_t)(r * BASE_SPIN_NS);
+		ch->cap = (uint64_t)(r * MAX_SPIN_NS);
+		ch->last = ticks();
 	}
 	atomic_store_explicit(&ch->hdr->side[role].cpu, sched_getcpu(),
 			      memory_order_relaxed);
@@ -441,20 +490,20 @@ static int shm_futex_acquire(struct ipc_channel *ch, enum ipc_role role,
 		b->len = 0;
 	} else {
 		if (ch->pos == ch->peer) { /* empty, as last seen */
-			ch->peer = atomic_load_explicit(&ch->hdr->head,
+			ch->peer = atomic_load_explicit(&ch->pub->head,
 							memory_order_acquire);
 			while (ch->pos == ch->peer) {
-				rc = wait_change(ch, role, &ch->hdr->head,
+				rc = wait_change(ch, role, &ch->pub->head,
 						 ch->peer, &ch->peer, e);
 				if (rc < 0)
 					return rc;
 			}
 		}
-		uint64_t len = ch->cells[ch->slot].len;
+		uint32_t len = ch->pub->len[ch->slot];
 		if (len > ch->buf_size)
-			return ipc_errf(e, EPROTO, "block %u: length %llu > "
+			return ipc_errf(e, EPROTO, "block %u: length %u > "
 					"BUF_SIZE %zu: corrupt ring", ch->slot,
-					(unsigned long long)len, ch->buf_size);
+					len, ch->buf_size);
 		b->len = (size_t)len;
 	}
 	b->id = ch->slot;
@@ -477,10 +526,10 @@ static int shm_futex_release(struct ipc_channel *ch, enum ipc_role role,
 	ch->held = 0;
 	ch->pos++;
 	ch->slot = ch->slot + 1 == ch->nblocks ? 0 : ch->slot + 1;
-	_Atomic uint32_t *mine = role == IPC_WRITER ? &ch->hdr->head
+	_Atomic uint32_t *mine = role == IPC_WRITER ? &ch->pub->head
 						    : &ch->hdr->tail;
 	if (role == IPC_WRITER) {
-		ch->cells[b->id].len = b->len;
+		ch->pub->len[b->id] = (uint32_t)b->len;
 		if (b->len == 0)
 			ch->eos_sent = 1;
 	}

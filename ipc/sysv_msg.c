@@ -24,12 +24,21 @@
  * removal early (IPC_RMID removes it at once, and a reader blocked in msgrcv
  * gets EIDRM), so destroy removes it on every path, including a partial
  * create.  A child that dies mid-run leaves it to the parent's destroy.
- * Named mode can be added later: msgctl(IPC_STAT) gives the owner and the
- * key carries the creator's pid (ipc_sysv_key); the first message could carry
- * a header with magic, version and BUF_SIZE.
+ *
+ * Two-program mode (`ipclab xfr`): the writer makes the queue with an
+ * ordinary ipclab key (its pid in it) and records id, key, BUF_SIZE in the
+ * rendezvous record of pipe_io.h; the reader finds the queue by that id,
+ * not by a key derived from NAME, and checks key, owner and msg_qbytes.  The
+ * writer removes the queue once the reader is done.  System V queues have
+ * no timed send or receive, so here, unlike the other named transports, a
+ * peer killed mid-stream leaves the survivor blocked in msgsnd/msgrcv until
+ * it is interrupted (^C, which also removes the writer's objects) or the
+ * queue is removed (`ipclab clean`, or the next writer of the same name),
+ * which makes the call fail with EIDRM.
  *
  *   ipclab run -t sysv-msg -b 8K
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -39,6 +48,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <unistd.h>
 
 #define KEY_ATTEMPTS 64u
 #define MSG_TYPE 1
@@ -55,6 +65,9 @@ struct ipc_channel {
 	struct message *msg; /* private {mtype, mtext[buf_size]} */
 	size_t pending_off, pending_len; /* rest of a message for recv */
 	int eos;          /* reader: the zero-length message arrived */
+	int eos_sent;     /* writer: the zero-length message went */
+	int owner;        /* this side removes the queue */
+	struct ipc_rdv rdv; /* two-program mode */
 };
 
 static int read_limits(unsigned long *msgmax, unsigned long *msgmnb, char *why,
@@ -144,9 +157,10 @@ static void sysv_msg_destroy(struct ipc_channel *ch)
 	if (!ch)
 		return;
 	/* Removed on every path: nothing else would ever remove the queue. */
-	if (ch->msqid >= 0)
+	if (ch->msqid >= 0 && ch->owner)
 		(void)msgctl(ch->msqid, IPC_RMID, NULL);
 	ch->msqid = -1;
+	ipc_rdv_close(&ch->rdv); /* named: the record's objects, if left */
 	free(ch->msg);
 	free(ch);
 }
@@ -157,10 +171,6 @@ static int sysv_msg_create(const struct ipc_params *p,
 	int rc;
 	char why[384];
 	*out = NULL;
-	if (p->name)
-		return ipc_errf(e, EOPNOTSUPP,
-				"two-program mode (--name %s), not yet",
-				p->name);
 	rc = sysv_msg_validate(p, why, sizeof(why));
 	if (rc < 0) {
 		ipc_errf(e, 0, "%s", why);
@@ -170,13 +180,21 @@ static int sysv_msg_create(const struct ipc_params *p,
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
 	ch->msqid = -1;
+	ipc_rdv_init(&ch->rdv);
 	ch->buf_size = p->buf_size;
+	if (p->name) {
+		rc = ipc_rdv_create(&ch->rdv, p, "sysv-msg", e);
+		if (rc < 0)
+			goto err_destroy;
+	}
+	key_t key = 0;
 	for (unsigned attempt = 0; attempt < KEY_ATTEMPTS; attempt++) {
-		ch->msqid = msgget(ipc_sysv_key(attempt),
-				   IPC_CREAT | IPC_EXCL | 0600);
+		key = ipc_sysv_key(attempt);
+		ch->msqid = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
 		if (ch->msqid >= 0 || errno != EEXIST)
 			break;
 	}
+	ch->owner = ch->msqid >= 0;
 	if (ch->msqid < 0) {
 		int err = errno;
 		rc = ipc_errf(e, err, "msgget%s",
@@ -191,6 +209,67 @@ static int sysv_msg_create(const struct ipc_params *p,
 		goto err_destroy;
 	}
 	ch->qbytes = ds.msg_qbytes;
+	rc = ipc_rdv_add_sysv(&ch->rdv, IPC_RDV_SYSV_MSG, ch->msqid, key, e);
+	if (rc == 0)
+		rc = ipc_rdv_ready(&ch->rdv, e);
+	if (rc < 0)
+		goto err_destroy;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	sysv_msg_destroy(ch);
+	return rc;
+}
+
+static int sysv_msg_attach(struct ipc_channel *ch, enum ipc_role role,
+			   struct ipc_err *e);
+
+/* Named reader: the writer's queue by its recorded id, checked. */
+static int sysv_msg_open(const struct ipc_params *p, enum ipc_role role,
+			 struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	*out = NULL;
+	if (role != IPC_READER)
+		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
+				"the writer creates the queue");
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	ch->msqid = -1;
+	rc = ipc_rdv_open(&ch->rdv, p, "sysv-msg", e);
+	if (rc < 0)
+		goto err_destroy;
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	ch->buf_size = (size_t)ch->rdv.info.buf_size;
+	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_SYSV_MSG ||
+	    ch->buf_size == 0) {
+		rc = ipc_errf(e, EBADMSG, "%s: the record lists no queue",
+			      ch->rdv.dir);
+		goto err_destroy;
+	}
+	struct msqid_ds ds;
+	if (msgctl(o->id, IPC_STAT, &ds) < 0) {
+		rc = ipc_errf(e, errno, "msgctl(%d, IPC_STAT)", o->id);
+		goto err_destroy;
+	}
+	if (ds.msg_perm.__key != (key_t)o->key) {
+		rc = ipc_errf(e, ESTALE, "queue id %d has key 0x%08x, not 0x%08x "
+			      "as recorded (removed and replaced?)", o->id,
+			      (unsigned)ds.msg_perm.__key, (unsigned)o->key);
+		goto err_destroy;
+	}
+	if (ds.msg_perm.uid != geteuid()) {
+		rc = ipc_errf(e, EPERM, "queue id %d belongs to uid %ld, not to "
+			      "you", o->id, (long)ds.msg_perm.uid);
+		goto err_destroy;
+	}
+	ch->msqid = o->id; /* the writer's to remove */
+	ch->qbytes = ds.msg_qbytes;
+	rc = sysv_msg_attach(ch, IPC_READER, e);
+	if (rc < 0)
+		goto err_destroy;
 	*out = ch;
 	return 0;
 
@@ -213,13 +292,16 @@ static int sysv_msg_attach(struct ipc_channel *ch, enum ipc_role role,
 	ch->msg->mtype = MSG_TYPE;
 	ch->pending_len = 0;
 	ch->eos = 0;
-	return 0;
+	/* Named writer: start once a reader is there (it may come later). */
+	return role == IPC_WRITER ? ipc_rdv_wait_reader(&ch->rdv, e) : 0;
 }
 
 /* Send len <= buf_size bytes already in ch->msg->mtext. */
 static int send_msg(struct ipc_channel *ch, size_t len, struct ipc_err *e)
 {
 	ch->msg->mtype = MSG_TYPE;
+	if (len == 0)
+		ch->eos_sent = 1;
 	while (msgsnd(ch->msqid, ch->msg, len, 0) < 0)
 		if (errno != EINTR)
 			return ipc_errf(e, errno, "msgsnd(%d, %zu bytes)",
@@ -323,11 +405,13 @@ static void sysv_msg_info(struct ipc_channel *ch, struct ipc_info *out)
 
 static void sysv_msg_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	(void)role;
-	/* Messages already sent stay in the queue: the writer need not wait. */
+	/* Messages already sent stay in the queue: the writer need not wait,
+	 * except, named, before its destroy removes the queue. */
 	free(ch->msg);
 	ch->msg = NULL;
 	ch->pending_len = 0;
+	if (role == IPC_WRITER && ch->eos_sent)
+		ipc_rdv_wait_done(&ch->rdv);
 }
 
 const struct ipc_transport ipc_sysv_msg = {
@@ -335,10 +419,11 @@ const struct ipc_transport ipc_sysv_msg = {
 	.name = "sysv-msg",
 	.summary = "System V message queue, msgsnd()/msgrcv() (copies via {mtype, mtext})",
 	.sync = "the kernel blocks the writer when the queue holds msgmnb bytes, the reader when it is empty",
-	.caps = IPC_CAP_MESSAGES,
+	.caps = IPC_CAP_NAMED | IPC_CAP_MESSAGES,
 	.max_block = sysv_msg_max_block,
 	.validate = sysv_msg_validate,
 	.create = sysv_msg_create,
+	.open = sysv_msg_open,
 	.attach = sysv_msg_attach,
 	.acquire = sysv_msg_acquire,
 	.release = sysv_msg_release,

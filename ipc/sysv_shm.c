@@ -33,14 +33,27 @@
  * blocked in semop.  SEM_UNDO is not used: a producer/consumer pair does not
  * give back what it took, so undo would corrupt the counts.
  *
- * Named mode can be added later: the header carries magic, version, sizes and
- * the semaphore id; the creator's pid is in the keys (ipc_sysv_key).  It will
- * then need the sem_otime handshake of TLPI 47.5 (the set is created and
- * initialised in two steps); in fork mode the set is initialised before any
- * other process exists, so the race cannot happen.
+ * Two-program mode (`ipclab xfr`, the textbook svshm_xfr pair).  The keys
+ * stay ordinary ipclab keys (IPC_KEY_MARK and the writer's pid, so `ipclab
+ * clean` can judge them like any other); the reader does not derive a key
+ * from NAME but finds the segment and the set through their ids in the
+ * rendezvous record of pipe_io.h (/tmp/ipclab-NAME/info), and checks each:
+ * key as recorded, owner, size, then the header (magic, version, BUF_SIZE,
+ * semaphore id).  A key made from NAME (ftok, a hash) would collide between
+ * names and say nothing about the creator.  The segment is kept until the
+ * reader has attached it, and the reader marks it IPC_RMID at once: both
+ * are attached, so from then on the kernel frees it whatever happens.  The
+ * set lives until the writer's destroy, or, if the writer died, the
+ * reader's.  TLPI 47.5's sem_otime handshake (semget and SETALL are two
+ * steps, so a second process could use a set not yet initialised) is not
+ * needed: the record is published only after SETALL.  A peer killed while
+ * the other waits would leave it waiting for ever, so in this mode every
+ * wait is a semtimedop of IPC_RDV_CHECK_MS that looks, when it times out,
+ * whether the peer still holds its lock.
  *
  *   ipclab run -t sysv-shm -b 10 --total 50M
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -85,6 +98,9 @@ struct ipc_channel {
 	int eos_sent;  /* writer: end of stream published */
 	int eos_seen;  /* reader: end of stream taken */
 	int eos_acked; /* reader: the writer's last turn given back */
+	int sem_owner; /* this side removes the set (fork mode: the parent) */
+	key_t semkey;
+	struct ipc_rdv rdv; /* two-program mode */
 };
 
 /* One semop on one semaphore, retried when a signal interrupts the wait. */
@@ -95,6 +111,28 @@ static int sem_op(int semid, unsigned short num, short op)
 		if (errno != EINTR)
 			return -errno;
 	return 0;
+}
+
+/* sem_op on the channel's set; in two-program mode in slices that check the
+ * peer lives: -EPIPE, with the message in e, when it is gone. */
+static int chan_sem_op(struct ipc_channel *ch, unsigned short num, short op,
+		       struct ipc_err *e)
+{
+	if (!ch->rdv.active)
+		return sem_op(ch->semid, num, op);
+	struct sembuf sb = {.sem_num = num, .sem_op = op, .sem_flg = 0};
+	for (;;) {
+		struct timespec slice = {IPC_RDV_CHECK_MS / 1000,
+					 (IPC_RDV_CHECK_MS % 1000) * 1000000L};
+		if (semtimedop(ch->semid, &sb, 1, &slice) == 0)
+			return 0;
+		if (errno == EAGAIN) {
+			if (ipc_rdv_check_peer(&ch->rdv, e) < 0)
+				return -EPIPE;
+		} else if (errno != EINTR) {
+			return -errno;
+		}
+	}
 }
 
 static int sysv_shm_max_block(const struct ipc_params *p, size_t *max,
@@ -123,21 +161,23 @@ static void sysv_shm_destroy(struct ipc_channel *ch)
 	if (!ch)
 		return;
 	/* Removed on every path: nothing else would ever remove the set. */
-	if (ch->semid >= 0)
+	if (ch->semid >= 0 && ch->sem_owner)
 		(void)semctl(ch->semid, 0, IPC_RMID);
 	ch->semid = -1;
 	region_destroy(&ch->region);
+	ipc_rdv_close(&ch->rdv); /* named: the record's objects, if left */
 	free(ch);
 }
 
 static int make_semaphores(struct ipc_channel *ch, struct ipc_err *e)
 {
 	for (unsigned attempt = 0; attempt < KEY_ATTEMPTS; attempt++) {
-		ch->semid = semget(ipc_sysv_key(attempt), 2,
-				   IPC_CREAT | IPC_EXCL | 0600);
+		ch->semkey = ipc_sysv_key(attempt);
+		ch->semid = semget(ch->semkey, 2, IPC_CREAT | IPC_EXCL | 0600);
 		if (ch->semid >= 0 || errno != EEXIST)
 			break;
 	}
+	ch->sem_owner = ch->semid >= 0;
 	if (ch->semid < 0)
 		return ipc_errf(e, errno, "semget(2 semaphores)%s",
 				errno == ENOSPC ? " (kernel.sem: too many sets "
@@ -155,21 +195,33 @@ static int sysv_shm_create(const struct ipc_params *p,
 {
 	int rc;
 	*out = NULL;
-	if (p->name)
-		return ipc_errf(e, EOPNOTSUPP,
-				"two-program mode (--name %s), not yet",
-				p->name);
 	struct ipc_channel *ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
 	region_init(&ch->region);
+	ipc_rdv_init(&ch->rdv);
 	ch->semid = -1;
 	ch->buf_size = p->buf_size;
+	if (p->name) {
+		rc = ipc_rdv_create(&ch->rdv, p, "sysv-shm", e);
+		if (rc < 0)
+			goto err_destroy;
+	}
+	/* With a name the region keeps the segment (no IPC_RMID yet): the
+	 * reader still has to attach it. */
 	rc = region_create(&ch->region, REGION_SYSV,
-			   HEADER_BYTES + p->buf_size, &p->region, NULL, e);
+			   HEADER_BYTES + p->buf_size, &p->region, p->name, e);
+	if (rc < 0)
+		goto err_destroy;
+	rc = ipc_rdv_add_sysv(&ch->rdv, IPC_RDV_SYSV_SHM, ch->region.shmid,
+			      ch->region.key, e);
 	if (rc < 0)
 		goto err_destroy;
 	rc = make_semaphores(ch, e);
+	if (rc < 0)
+		goto err_destroy;
+	rc = ipc_rdv_add_sysv(&ch->rdv, IPC_RDV_SYSV_SEM, ch->semid,
+			      ch->semkey, e);
 	if (rc < 0)
 		goto err_destroy;
 	ch->hdr = ch->region.addr;
@@ -179,6 +231,121 @@ static int sysv_shm_create(const struct ipc_params *p,
 	ch->hdr->buf_size = p->buf_size;
 	ch->hdr->semid = ch->semid;
 	ch->hdr->count = 0;
+	/* Only now may a reader attach: everything above is initialised. */
+	rc = ipc_rdv_ready(&ch->rdv, e);
+	if (rc < 0)
+		goto err_destroy;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	sysv_shm_destroy(ch);
+	return rc;
+}
+
+/* Named reader: is the object with this id the one the record names? */
+static int check_ipc_perm(const struct ipc_perm *perm,
+			  const struct ipc_rdv_obj *o, const char *what,
+			  struct ipc_err *e)
+{
+	if (perm->__key != (key_t)o->key)
+		return ipc_errf(e, ESTALE, "%s id %d has key 0x%08x, not 0x%08x "
+				"as recorded (removed and replaced?)", what,
+				o->id, (unsigned)perm->__key, (unsigned)o->key);
+	if (perm->uid != geteuid())
+		return ipc_errf(e, EPERM, "%s id %d belongs to uid %ld, not to "
+				"you", what, o->id, (long)perm->uid);
+	return 0;
+}
+
+/* Named reader: attach the writer's segment and set by their ids (see the
+ * header), check them, mark the segment for removal. */
+static int sysv_shm_open(const struct ipc_params *p, enum ipc_role role,
+			 struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	*out = NULL;
+	if (role != IPC_READER)
+		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
+				"the writer creates the channel");
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	region_init(&ch->region);
+	ch->semid = -1;
+	rc = ipc_rdv_open(&ch->rdv, p, "sysv-shm", e);
+	if (rc < 0)
+		goto err_destroy;
+	const struct ipc_rdv_info *in = &ch->rdv.info;
+	const struct ipc_rdv_obj *seg = &in->obj[0], *set = &in->obj[1];
+	ch->buf_size = (size_t)in->buf_size;
+	if (in->nobj != 2 || seg->kind != IPC_RDV_SYSV_SHM ||
+	    set->kind != IPC_RDV_SYSV_SEM || ch->buf_size == 0) {
+		rc = ipc_errf(e, EBADMSG, "%s: the record does not list a "
+			      "segment and a semaphore set", ch->rdv.dir);
+		goto err_destroy;
+	}
+	struct shmid_ds ds;
+	if (shmctl(seg->id, IPC_STAT, &ds) < 0) {
+		rc = ipc_errf(e, errno, "shmctl(%d, IPC_STAT)", seg->id);
+		goto err_destroy;
+	}
+	rc = check_ipc_perm(&ds.shm_perm, seg, "segment", e);
+	if (rc < 0)
+		goto err_destroy;
+	if (ds.shm_segsz < HEADER_BYTES + ch->buf_size) {
+		rc = ipc_errf(e, EBADMSG, "segment id %d: %zu bytes, too small "
+			      "for BUF_SIZE %zu", seg->id, (size_t)ds.shm_segsz,
+			      ch->buf_size);
+		goto err_destroy;
+	}
+	void *a = shmat(seg->id, NULL, 0);
+	if (a == (void *)-1) {
+		rc = ipc_errf(e, errno, "shmat(%d)", seg->id);
+		goto err_destroy;
+	}
+	/* The region helper opens POSIX names only: describe the attachment
+	 * to it, so that prepare and destroy work as for the writer (shmid
+	 * stays -1: the removal is below, checked). */
+	ch->region.kind = REGION_SYSV;
+	ch->region.addr = a;
+	ch->region.size = (size_t)ds.shm_segsz;
+	ch->region.opts = p->region;
+	ch->region.info.size = ch->region.info.requested = ch->region.size;
+	snprintf(ch->region.info.mechanism, sizeof(ch->region.info.mechanism),
+		 "sysv-shm");
+	struct header *h = a;
+	if (h->magic != SYSV_SHM_MAGIC || h->version != SYSV_SHM_VERSION ||
+	    h->buf_size != ch->buf_size || h->semid != set->id) {
+		rc = ipc_errf(e, EBADMSG, "segment id %d is not a sysv-shm "
+			      "channel of BUF_SIZE %zu (magic 0x%08x, version "
+			      "%u)", seg->id, ch->buf_size, (unsigned)h->magic,
+			      (unsigned)h->version);
+		goto err_destroy;
+	}
+	struct semid_ds sds;
+	union semun arg = {.buf = &sds};
+	if (semctl(set->id, 0, IPC_STAT, arg) < 0) {
+		rc = ipc_errf(e, errno, "semctl(%d, IPC_STAT)", set->id);
+		goto err_destroy;
+	}
+	rc = check_ipc_perm(&sds.sem_perm, set, "semaphore set", e);
+	if (rc < 0)
+		goto err_destroy;
+	if (sds.sem_nsems != 2) {
+		rc = ipc_errf(e, EBADMSG, "semaphore set id %d has %lu "
+			      "semaphores, not 2", set->id,
+			      (unsigned long)sds.sem_nsems);
+		goto err_destroy;
+	}
+	ch->semid = set->id; /* the writer's to remove */
+	ch->hdr = h;
+	ch->buf = (char *)a + HEADER_BYTES;
+	/* Both sides are attached: mark it, and a crash cannot leak it. */
+	(void)ipc_rdv_remove_obj(seg);
+	rc = region_prepare(&ch->region, e);
+	if (rc < 0)
+		goto err_destroy;
 	*out = ch;
 	return 0;
 
@@ -191,8 +358,12 @@ static int sysv_shm_attach(struct ipc_channel *ch, enum ipc_role role,
 			   struct ipc_err *e)
 {
 	(void)role;
-	/* The attachment came with fork; only pre-faulting is left to do. */
-	return region_prepare(&ch->region, e);
+	/* The attachment came with fork (named: with create); only
+	 * pre-faulting is left to do, then, named, waiting for the reader. */
+	int rc = region_prepare(&ch->region, e);
+	if (rc == 0)
+		rc = ipc_rdv_wait_reader(&ch->rdv, e);
+	return rc;
 }
 
 static int sysv_shm_acquire(struct ipc_channel *ch, enum ipc_role role,
@@ -206,7 +377,9 @@ static int sysv_shm_acquire(struct ipc_channel *ch, enum ipc_role role,
 		b->len = 0; /* the stream stays ended; nobody will post again */
 		return 0;
 	}
-	int rc = sem_op(ch->semid, num, -1);
+	int rc = chan_sem_op(ch, num, -1, e);
+	if (rc == -EPIPE)
+		return rc; /* named: the peer is gone, e says so */
 	if (rc < 0)
 		return ipc_errf(e, -rc, "semop(%d, %s, -1)", ch->semid,
 				num == SEM_FREE ? "free" : "full");
@@ -258,8 +431,10 @@ static void sysv_shm_detach(struct ipc_channel *ch, enum ipc_role role)
 {
 	/* One more turn: when it comes, the reader has taken end of stream. */
 	if (role == IPC_WRITER && ch->eos_sent) {
-		(void)sem_op(ch->semid, SEM_FREE, -1);
+		struct ipc_err e;
+		(void)chan_sem_op(ch, SEM_FREE, -1, &e);
 		ch->eos_sent = 0;
+		ipc_rdv_wait_done(&ch->rdv); /* named: until it has let go */
 	}
 }
 
@@ -268,10 +443,11 @@ const struct ipc_transport ipc_sysv_shm = {
 	.name = "sysv-shm",
 	.summary = "System V shm, one buffer, System V semaphore set of two",
 	.sync = "writer waits on sem 0 (free), posts sem 1 (full); reader waits on sem 1, posts sem 0",
-	.caps = IPC_CAP_REGION | IPC_CAP_ZEROCOPY,
+	.caps = IPC_CAP_REGION | IPC_CAP_NAMED | IPC_CAP_ZEROCOPY,
 	.max_block = sysv_shm_max_block,
 	.validate = sysv_shm_validate,
 	.create = sysv_shm_create,
+	.open = sysv_shm_open,
 	.attach = sysv_shm_attach,
 	.acquire = sysv_shm_acquire,
 	.release = sysv_shm_release,

@@ -40,12 +40,18 @@
  * (net.core.wmem_default) unless BUF_SIZE does not fit, in which case it is
  * raised to hold two messages.
  *
- * Named mode (to come): the same two sockets from connect/accept on a path in
- * a private ipclab- directory; set_sndbuf() and everything after create
- * apply unchanged.
+ * Two-program mode (`ipclab xfr`): the same two sockets from connect/accept
+ * on /tmp/ipclab-NAME/sock in the rendezvous directory of pipe_io.h, as for
+ * unix-stream: the writer binds and listens in create, accepts in attach and
+ * sets its SO_SNDBUF there (the request create chose, so the largest
+ * message is what create checked); SO_PEERCRED checks each side; the path
+ * goes once connected.  The writer notes end of stream in the rendezvous
+ * record before its shutdown, so a reader can tell the end from a killed
+ * writer.
  *
  *   ipclab run -t unix-seqpacket -b 64K
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -56,6 +62,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +77,9 @@ struct ipc_channel {
 	size_t sndbuf;  /* SO_SNDBUF of the writer's socket, as obtained */
 	int shut;       /* writer: end of stream sent */
 	char *buf;      /* private block of the block API */
+	int lfd;        /* named writer: the listening socket until accept */
+	int req;        /* named writer: SO_SNDBUF request, applied at accept */
+	struct ipc_rdv rdv; /* two-program mode */
 };
 
 /* What one SO_SNDBUF request gives: found by probing (see the header). */
@@ -279,8 +290,73 @@ static void useq_destroy(struct ipc_channel *ch)
 		return;
 	close_fd(&ch->fd[IPC_WRITER]);
 	close_fd(&ch->fd[IPC_READER]);
+	close_fd(&ch->lfd);
+	ipc_rdv_close(&ch->rdv); /* named: the record's objects, if left */
 	free(ch->buf);
 	free(ch);
+}
+
+/* Named: the peer at the other end is the caller's user (and, when pid is
+ * not 0, that process). */
+static int check_peer_cred(int fd, pid_t pid, const char *path,
+			   struct ipc_err *e)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return ipc_errf(e, errno, "getsockopt(%s, SO_PEERCRED)", path);
+	if (cr.uid != geteuid() || (pid && cr.pid != pid))
+		return ipc_errf(e, EPERM, "%s: the peer is pid %ld of uid %ld, "
+				"not %s", path, (long)cr.pid, (long)cr.uid,
+				pid ? "the recorded writer" : "you");
+	return 0;
+}
+
+/* Named writer, in create: bind and listen on the directory's socket. */
+static int listen_named(const struct ipc_params *p, struct ipc_channel *ch,
+			struct ipc_err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int rc = ipc_rdv_create(&ch->rdv, p, "unix-seqpacket", e);
+	if (rc < 0)
+		return rc;
+	ipc_rdv_path(&ch->rdv, "sock", sa.sun_path, sizeof(sa.sun_path));
+	ch->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			 0);
+	if (ch->lfd < 0)
+		return ipc_errf(e, errno, "socket(AF_UNIX, SOCK_SEQPACKET)");
+	if (bind(ch->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ipc_errf(e, errno, "bind(%s)", sa.sun_path);
+	rc = ipc_rdv_add_path(&ch->rdv, sa.sun_path, e);
+	if (rc < 0)
+		return rc;
+	if (listen(ch->lfd, 1) < 0)
+		return ipc_errf(e, errno, "listen(%s)", sa.sun_path);
+	return ipc_rdv_ready(&ch->rdv, e);
+}
+
+/* Named writer, in attach: the reader's connection. */
+static int accept_named(struct ipc_channel *ch, struct ipc_err *e)
+{
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	int rc = ipc_rdv_wait_reader(&ch->rdv, e);
+	if (rc < 0)
+		return rc;
+	int fd;
+	while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			return ipc_errf(e, errno, "accept(%s)", o->name);
+		rc = ipc_rdv_poll(&ch->rdv, "waiting for it to connect", e);
+		if (rc < 0)
+			return rc;
+	}
+	ch->fd[IPC_WRITER] = fd;
+	close_fd(&ch->lfd); /* one reader per name */
+	rc = check_peer_cred(fd, 0, o->name, e);
+	if (rc < 0)
+		return rc;
+	(void)ipc_rdv_remove_obj(o); /* connected: the path has done its job */
+	return set_sndbuf(fd, ch->req, &ch->sndbuf, e);
 }
 
 /* The SO_SNDBUF request create makes (0: keep the default). */
@@ -312,9 +388,6 @@ static int useq_create(const struct ipc_params *p, struct ipc_channel **out,
 	int rc, req;
 	char why[256];
 	*out = NULL;
-	if (p->name)
-		return ipc_errf(e, EOPNOTSUPP, "two-program mode (--name %s)",
-				p->name);
 	if (useq_validate(p, why, sizeof(why)) < 0) {
 		(void)ipc_errf(e, 0, "%s", why);
 		return -EINVAL;
@@ -339,8 +412,17 @@ static int useq_create(const struct ipc_params *p, struct ipc_channel **out,
 	struct ipc_channel *ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
-	ch->fd[IPC_WRITER] = ch->fd[IPC_READER] = -1;
+	ch->fd[IPC_WRITER] = ch->fd[IPC_READER] = ch->lfd = -1;
+	ipc_rdv_init(&ch->rdv);
 	ch->buf_size = p->buf_size;
+	if (p->name) {
+		ch->req = req;
+		rc = listen_named(p, ch, e);
+		if (rc < 0)
+			goto err_destroy;
+		*out = ch;
+		return 0;
+	}
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = ipc_errf(e, errno, "socketpair(AF_UNIX, SOCK_SEQPACKET)");
@@ -368,6 +450,11 @@ static void useq_parent_close(struct ipc_channel *ch)
 static int useq_attach(struct ipc_channel *ch, enum ipc_role role,
 		       struct ipc_err *e)
 {
+	if (ch->lfd >= 0) {
+		int rc = accept_named(ch, e); /* the creator is the writer */
+		if (rc < 0)
+			return rc;
+	}
 	/* Keep only this side's socket: a dead peer then shows as end of
 	 * stream (reader) or ECONNRESET / EPIPE (writer). */
 	close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
@@ -419,6 +506,10 @@ static int useq_send(struct ipc_channel *ch, const void *buf, size_t len,
 {
 	int fd = ch->fd[IPC_WRITER];
 	if (len == 0) {
+		/* Named: say it is the end before the reader sees end of file. */
+		int rc = ipc_rdv_mark_eos(&ch->rdv, e);
+		if (rc < 0)
+			return rc;
 		/* End of stream: the reader's recv returns 0 after the data. */
 		if (!ch->shut && shutdown(fd, SHUT_WR) < 0)
 			return ipc_errf(e, errno,
@@ -459,6 +550,13 @@ static int useq_recv(struct ipc_channel *ch, void *buf, size_t cap,
 					"message was cut",
 					cap);
 		*len = (size_t)n;
+		/* Named: end of file is the writer's end, or its death. */
+		if (n == 0 && ch->rdv.active && !ipc_rdv_eos_marked(&ch->rdv))
+			return ipc_errf(e, EPIPE, "recv(unix-seqpacket): end of "
+					"file, but the writer (pid %ld) did not "
+					"end the stream: it was killed, and the "
+					"data is cut short",
+					(long)ch->rdv.peer_pid);
 		return 0;
 	}
 }
@@ -489,11 +587,80 @@ static void useq_info(struct ipc_channel *ch, struct ipc_info *out)
 	out->kbuf_size = ch->sndbuf;
 }
 
+static int useq_attach(struct ipc_channel *ch, enum ipc_role role,
+		       struct ipc_err *e);
+
+/* Named reader: connect to the writer's socket, check it is the writer. */
+static int useq_open(const struct ipc_params *p, enum ipc_role role,
+		     struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	*out = NULL;
+	if (role != IPC_READER)
+		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
+				"the writer creates the channel");
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	ch->fd[IPC_WRITER] = ch->fd[IPC_READER] = ch->lfd = -1;
+	rc = ipc_rdv_open(&ch->rdv, p, "unix-seqpacket", e);
+	if (rc < 0)
+		goto err_destroy;
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	ch->buf_size = (size_t)ch->rdv.info.buf_size;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_PATH ||
+	    ch->buf_size == 0 || strlen(o->name) >= sizeof(sa.sun_path)) {
+		rc = ipc_errf(e, EBADMSG, "%s: the record lists no socket",
+			      ch->rdv.dir);
+		goto err_destroy;
+	}
+	memcpy(sa.sun_path, o->name, strlen(o->name) + 1);
+	struct stat st;
+	if (lstat(o->name, &st) < 0) {
+		rc = ipc_errf(e, errno, "lstat(%s)", o->name);
+		goto err_destroy;
+	}
+	if (!S_ISSOCK(st.st_mode) || (uint64_t)st.st_ino != o->ino ||
+	    (uint64_t)st.st_dev != o->dev) {
+		rc = ipc_errf(e, ESTALE, "%s is not the socket the writer made",
+			      o->name);
+		goto err_destroy;
+	}
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = ipc_errf(e, errno, "socket(AF_UNIX, SOCK_SEQPACKET)");
+		goto err_destroy;
+	}
+	ch->fd[IPC_READER] = fd;
+	/* The writer listens since before it published the record. */
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		if (errno != EINTR) {
+			rc = ipc_errf(e, errno, "connect(%s)", o->name);
+			goto err_destroy;
+		}
+	rc = check_peer_cred(fd, (pid_t)ch->rdv.info.writer_pid, o->name, e);
+	if (rc == 0)
+		rc = useq_attach(ch, IPC_READER, e);
+	if (rc < 0)
+		goto err_destroy;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	useq_destroy(ch);
+	return rc;
+}
+
 static void useq_detach(struct ipc_channel *ch, enum ipc_role role)
 {
 	close_fd(&ch->fd[role]);
 	free(ch->buf);
 	ch->buf = NULL;
+	/* Named writer: the directory goes in destroy, once the reader is
+	 * done with it (it reads the end-of-stream note there). */
+	if (role == IPC_WRITER && ch->shut)
+		ipc_rdv_wait_done(&ch->rdv);
 }
 
 const struct ipc_transport ipc_unix_seqpacket = {
@@ -501,10 +668,11 @@ const struct ipc_transport ipc_unix_seqpacket = {
 	.name = "unix-seqpacket",
 	.summary = "Unix domain SOCK_SEQPACKET socketpair, one message per block (buffer: --sock-buf)",
 	.sync = "the kernel blocks the writer when its send buffer is full, the reader when no message is queued",
-	.caps = IPC_CAP_MESSAGES,
+	.caps = IPC_CAP_NAMED | IPC_CAP_MESSAGES,
 	.max_block = useq_max_block,
 	.validate = useq_validate,
 	.create = useq_create,
+	.open = useq_open,
 	.parent_close = useq_parent_close,
 	.attach = useq_attach,
 	.acquire = useq_acquire,

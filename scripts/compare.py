@@ -15,7 +15,12 @@ import math
 import os
 import sys
 
-import matplotlib
+try:
+    import matplotlib
+    import numpy  # noqa: F401
+except ImportError:
+    sys.exit("fatal: %s cannot import matplotlib and numpy: run this script through "
+             "scripts/pyrun, which finds a Python that has them" % sys.executable)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

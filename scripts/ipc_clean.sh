@@ -188,6 +188,7 @@ scan_tmpdirs() {
       WATCH["$(dev_ino "$e")"]+=" $i"
     done
     SIZE[i]=$n
+    ((n != 1)) || UNIT[i]=entry
   done
 }
 

@@ -466,7 +466,7 @@ def cost_model(summary):
             good = np.isfinite(bts) & np.isfinite(hos) & np.isfinite(tns)
             fit = fit_cost_model(bts[good], hos[good], tns[good])
             if fit is None:
-                e["note"] = ("needs at least two BUF_SIZEs with measured times"
+                e["note"] = ("needs 2 or more BUF_SIZEs"
                              if len(set(sizes[good])) < 2
                              else "cannot separate byte and handoff costs")
             else:
@@ -477,12 +477,11 @@ def cost_model(summary):
                 e["crossover_bytes"] = ch / cb if cb > 0 and ch > 0 else math.nan
                 notes = []
                 if cb <= 0 or ch <= 0:
-                    notes.append("a negative cost: the model does not describe "
-                                 "this transport")
+                    notes.append("negative cost: model does not fit")
                 if fit["n"] == 2:
-                    notes.append("two points: any two costs fit them exactly")
+                    notes.append("2 sizes: exact by construction")
                 elif math.isfinite(fit["r2"]) and fit["r2"] < 0.9:
-                    notes.append("poor fit")
+                    notes.append("poor fit (R² < 0.9)")
                 e["note"] = "; ".join(notes)
             out.append(e)
     return out

@@ -16,7 +16,12 @@ import os
 import sys
 import textwrap
 
-import matplotlib
+try:
+    import matplotlib
+    import numpy  # noqa: F401
+except ImportError:
+    sys.exit("fatal: %s cannot import matplotlib and numpy: run this script through "
+             "scripts/pyrun, which finds a Python that has them" % sys.executable)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -84,7 +89,7 @@ def log_y(ax, fmt, values):
     less than two decades, so the axis never shows a single tick."""
     ax.set_yscale("log")
     v = [x for x in values if x > 0 and math.isfinite(x)]
-    subs = (1.0, 2.0, 5.0) if v and max(v) / min(v) < 100 else (1.0,)
+    subs = (1.0, 2.0, 5.0) if v and max(v) / min(v) < 1000 else (1.0,)
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, p: fmt(x)))
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda x, p: ""))
@@ -288,8 +293,7 @@ def fig_cputime(res, outdir):
         for i, t in enumerate(names):
             pts = ir.select(rows, transport=t, buf_size=size)
             if not pts:
-                ax.text(i, 0, "not run", ha="center", va="bottom", fontsize=7, color="0.4",
-                        rotation=90)
+                ax.text(i, 0, "not run", ha="center", va="bottom", fontsize=7, color="0.4")
                 continue
             r = pts[0]
             gib = ir.num(r, "total_bytes") / (1 << 30)
@@ -307,6 +311,7 @@ def fig_cputime(res, outdir):
                         fontsize=7, color="white")
                 top = max(top, us + sy)
                 drawn = True
+        ax.set_xlim(-0.6, len(names) - 0.4)
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names, rotation=35, ha="right")
         ax.set_title("BUF_SIZE %s" % ir.fmt_size(size), fontsize=10)
@@ -379,7 +384,7 @@ def fig_memory(res, outdir):
             settings.append(s)
     if len(settings) < 2:
         raise Skip("only one populate/huge-pages setting in this folder "
-                   "(sweep with --populate both or --hugepages ... to see their effect)")
+                   "(sweep with --populate both or --hugepages off,on to see their effect)")
     settings.sort()
     pin = main_pin(rows)
     rows = ir.select(rows, pin=pin)
@@ -435,22 +440,28 @@ def fig_costmodel(res, outdir):
     rows = ir.baseline(ir.select(res.summary, mode="stream", access=("copy", ""),
                                  status="ok"))
     allv = []
+    pins = ir.unique(fits, "pin")
     for e in fits:
         pts = ir.sorted_by_size(ir.select(rows, transport=e["transport"], pin=e["pin"]))
         x = ir.column(pts, "buf_size")
         c = ir.transport_color(e["transport"])
+        k = pins.index(e["pin"])
         fx, fy = finite_pos(x, ir.column(pts, "ns_per_block"))
-        ax.plot(fx, fy, "o", color=c, ms=5)
+        ax.plot(fx, fy, SETTING_MARKERS[k % 4], color=c, ms=5)
         allv += list(fy)
         if math.isfinite(e["c_byte_ns"]) and len(x):
             xs = np.geomspace(np.nanmin(x), np.nanmax(x), 60)
-            ax.plot(xs, e["c_handoff_ns"] + xs * e["c_byte_ns"], color=c, lw=1.4)
+            ax.plot(xs, e["c_handoff_ns"] + xs * e["c_byte_ns"], color=c, lw=1.4,
+                    ls=SETTING_STYLES[k % 4])
     size_axis(ax, ir.column(rows, "buf_size"))
     log_y(ax, ir.fmt_ns, allv)
     ax.set_ylabel("time per handoff")
     handles = transport_handles(ir.transports_in(rows))
     handles += [Line2D([], [], color="0.3", ls="none", marker="o", label="measured (median)"),
                 Line2D([], [], color="0.3", lw=1.4, label="model: c_handoff + BUF_SIZE · c_byte")]
+    if multi_pin:
+        handles += [style_handle(SETTING_STYLES[k % 4], "pin %s" % pin, SETTING_MARKERS[k % 4])
+                    for k, pin in enumerate(pins)]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
               fontsize=9)
     tax = fig.add_subplot(gs[1])

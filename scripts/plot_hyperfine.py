@@ -13,16 +13,19 @@ adds to the transfer itself.  Writes DIR/plots/hyperfine-bufsize.png and .svg
 """
 
 import argparse
-import json
 import math
 import os
 import re
 import sys
 
-import matplotlib
+try:
+    import matplotlib
+    import numpy  # noqa: F401
+except ImportError:
+    sys.exit("fatal: %s cannot import matplotlib and numpy: run this script through "
+             "scripts/pyrun, which finds a Python that has them" % sys.executable)
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 

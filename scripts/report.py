@@ -20,8 +20,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot  # noqa: E402  (first: it checks for matplotlib and numpy)
 import ipclab_results as ir  # noqa: E402
-import plot  # noqa: E402
 
 CAPTIONS = {
     "throughput": "Throughput at the reader vs BUF_SIZE (median; band: min–max over the "
@@ -239,13 +239,15 @@ def reading_transport(e, pts):
     if e["points"] == 2:
         fit += (" With only two BUF_SIZEs the fit is exact by construction (R² says nothing); "
                 "sweep more sizes to test the model.")
-    elif e["note"]:
+    elif "poor" in e["note"] or "negative" in e["note"]:
         wv1 = ir.num(last, "writer_vcsw_per_block")
         rv1 = ir.num(last, "reader_vcsw_per_block")
         fit += (" The model describes `%s` poorly (%s): its cost per handoff is not constant "
                 "over this range — context switches per handoff go from %s/%s (writer/reader) at "
                 "%s to %s/%s at %s; see the context-switch figure."
-                % (t, e["note"], ir.fmt_num(wv, 2), ir.fmt_num(rv, 2), ir.fmt_size(s0),
+                % (t, "a negative cost" if "negative" in e["note"] else
+                   "R² = %s" % ir.fmt_num(e["r2"], 2), ir.fmt_num(wv, 2), ir.fmt_num(rv, 2),
+                   ir.fmt_size(s0),
                    ir.fmt_num(wv1, 2), ir.fmt_num(rv1, 2), ir.fmt_size(s1)))
     out.append(fit)
     return out

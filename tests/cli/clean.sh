@@ -20,6 +20,10 @@ SRC=${IPCLAB_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SCRIPT=$SRC/scripts/ipc_clean.sh
 [[ -x $BIN ]] || { echo "clean.sh: $BIN is not executable" >&2; exit 1; }
 command -v cc >/dev/null || { echo "clean.sh: needs cc for its helper: skipped"; exit 77; }
+if ! "$BIN" clean --help >/dev/null 2>&1; then
+  echo "FAIL: '$BIN clean --help' fails: is the clean command dispatched in bench/main.c?" >&2
+  exit 1
+fi
 
 # ---- isolation: re-run inside private namespaces --------------------------
 if [[ -z ${CLEAN_TEST_INNER:-} ]]; then
@@ -39,6 +43,7 @@ fi
 ISOLATED=0
 [[ $CLEAN_TEST_INNER == ns ]] && ISOLATED=1
 ROOT=$CLEAN_TEST_REAL_ROOT # really root: another user can be made
+command -v setpriv >/dev/null || ROOT=0
 
 HUGE=""
 if ((ISOLATED)); then
@@ -53,6 +58,27 @@ if ((ISOLATED)); then
   fi
 fi
 
+TMP="" HELPER=""
+HPIDS=()     # every helper pid whose objects may exist
+LIVE=()      # helpers still running
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+cleanup() {
+  local p
+  if ((ISOLATED)); then mount -o remount,bind,rw /tmp 2>/dev/null || true; fi
+  for p in "${LIVE[@]+"${LIVE[@]}"}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${LIVE[@]+"${LIVE[@]}"}"; do wait "$p" 2>/dev/null || true; done
+  if [[ -x $HELPER ]]; then
+    for p in "${HPIDS[@]+"${HPIDS[@]}"}"; do
+      "$HELPER" purge "$p" "$HUGE" 2>/dev/null || true
+      rm -rf /tmp/ipclab-"$p"-* /tmp/notours-"$p"-* 2>/dev/null || true
+    done
+  fi
+  [[ -z $TMP ]] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 TMP=$(mktemp -d /tmp/clean-test.XXXXXX)
 chmod 755 "$TMP"
 HELPER=$TMP/mkobj
@@ -63,26 +89,6 @@ if ((ISOLATED)) && [[ $SCRIPT == /tmp/* ]]; then
   cat <&9 >"$TMP/ipc_clean.sh" && SCRIPT=$TMP/ipc_clean.sh
 fi
 if ((ISOLATED)); then exec 8<&- 9<&-; fi
-HPIDS=()     # every helper pid whose objects may exist
-LIVE=()      # helpers still running
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-cleanup() {
-  local p
-  if ((ISOLATED)); then mount -o remount,rw /tmp 2>/dev/null || true; fi
-  for p in "${LIVE[@]+"${LIVE[@]}"}"; do kill -KILL "$p" 2>/dev/null || true; done
-  for p in "${LIVE[@]+"${LIVE[@]}"}"; do wait "$p" 2>/dev/null || true; done
-  if [[ -x $HELPER ]]; then
-    for p in "${HPIDS[@]+"${HPIDS[@]}"}"; do
-      "$HELPER" purge "$p" "$HUGE" 2>/dev/null || true
-      rm -rf /tmp/ipclab-"$p"-* /tmp/notours-"$p"-* 2>/dev/null || true
-    done
-  fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # ---- the helper -----------------------------------------------------------
 cat >"$TMP/mkobj.c" <<'EOF'
@@ -112,6 +118,9 @@ cat >"$TMP/mkobj.c" <<'EOF'
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#ifdef WITH_UTIL
+#include "util.h" /* ipclab's own naming: the test follows it */
+#endif
 
 static int me;
 
@@ -130,6 +139,42 @@ static key_t key(int pid, unsigned n, int marked)
 static void pname(char *b, size_t l, const char *pfx, int pid, unsigned n)
 {
 	snprintf(b, l, "/%s%d-%u", pfx, pid, n);
+}
+
+/* The n-th POSIX name and System V key this process makes, as ipclab makes
+ * them when built against ipc/util.c - which must match what the test and
+ * scripts/ipc_clean.sh expect. */
+static void ours_name(char *b, size_t l, unsigned n)
+{
+	pname(b, l, "ipclab-", me, n);
+#ifdef WITH_UTIL
+	static unsigned next;
+	char u[64];
+	do
+		ipc_unique_name(u, sizeof(u));
+	while (next++ < n);
+	if (strcmp(u, b) != 0) {
+		fprintf(stderr, "mkobj: ipc_unique_name gives %s, the test "
+				"expects %s: update clean.sh and ipc_clean.sh\n",
+			u, b);
+		exit(3);
+	}
+#endif
+}
+
+static key_t ours_key(unsigned n)
+{
+	key_t k = key(me, n, 1);
+#ifdef WITH_UTIL
+	key_t u = ipc_sysv_key(0);
+	if (u != k) {
+		fprintf(stderr, "mkobj: ipc_sysv_key gives 0x%08x, the test "
+				"expects 0x%08x: update clean.sh and "
+				"ipc_clean.sh\n", (unsigned)u, (unsigned)k);
+		exit(3);
+	}
+#endif
+	return k;
 }
 
 static int make_shm(const char *name)
@@ -204,16 +249,16 @@ static void stay(void)
 static int leave(const char *huge)
 {
 	char n[64], dir[64];
-	close(make_shm((pname(n, sizeof(n), "ipclab-", me, 0), n)));
-	pname(n, sizeof(n), "ipclab-", me, 1);
+	close(make_shm((ours_name(n, sizeof(n), 0), n)));
+	ours_name(n, sizeof(n), 1);
 	sem_t *s = sem_open(n, O_CREAT | O_EXCL, 0600, 1);
 	if (s == SEM_FAILED)
 		die(n);
 	sem_close(s);
-	make_mq((pname(n, sizeof(n), "ipclab-", me, 2), n), 1);
-	sysv(0, key(me, 0, 1));
-	sysv(1, key(me, 1, 1));
-	int q = sysv(2, key(me, 2, 1));
+	make_mq((ours_name(n, sizeof(n), 2), n), 1);
+	sysv(0, ours_key(0));
+	sysv(1, ours_key(1));
+	int q = sysv(2, ours_key(2));
 	struct { long type; char text[16]; } m = {1, "sixteen bytes.."};
 	if (msgsnd(q, &m, sizeof(m.text), 0) < 0)
 		die("msgsnd");
@@ -266,11 +311,11 @@ static int foreign(void)
 static int inuse(void)
 {
 	char shm[64], mq[64], dir[64], fifo[128];
-	int fd = make_shm((pname(shm, sizeof(shm), "ipclab-", me, 0), shm));
-	make_mq((pname(mq, sizeof(mq), "ipclab-", me, 2), mq), 0);
-	int shmid = sysv(0, key(me, 0, 1));
-	int semid = sysv(1, key(me, 1, 1));
-	int msqid = sysv(2, key(me, 2, 1));
+	int fd = make_shm((ours_name(shm, sizeof(shm), 0), shm));
+	make_mq((ours_name(mq, sizeof(mq), 2), mq), 0);
+	int shmid = sysv(0, ours_key(0));
+	int semid = sysv(1, ours_key(1));
+	int msqid = sysv(2, ours_key(2));
 	make_dir("ipclab-", dir, sizeof(dir));
 	make_fifo(dir);
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
@@ -364,7 +409,12 @@ int main(int argc, char **argv)
 	return 2;
 }
 EOF
-cc -std=c11 -D_GNU_SOURCE -Wall -Werror -o "$HELPER" "$TMP/mkobj.c" -lrt -lpthread
+# Built with ipclab's own naming functions when they compile on their own.
+if ! cc -std=c11 -D_GNU_SOURCE -Wall -Werror -DWITH_UTIL -I"$SRC/ipc" -o "$HELPER" \
+     "$TMP/mkobj.c" "$SRC/ipc/util.c" -lrt -lpthread 2>"$TMP/cc.err"; then
+  echo "clean.sh: note: helper not built against ipc/util.c: $(head -n 3 "$TMP/cc.err")"
+  cc -std=c11 -D_GNU_SOURCE -Wall -Werror -o "$HELPER" "$TMP/mkobj.c" -lrt -lpthread
+fi
 
 # ---- looking at what exists -----------------------------------------------
 # Can the ipclab side see POSIX queues?  Root (real or in the user namespace)
@@ -599,11 +649,11 @@ scenario() {
     local R=$HP
     # Nothing may be written to /tmp meanwhile: the output stays in memory.
     RC=0 ERR=""
-    if ! OUT=$(mount -o remount,ro /tmp 2>&1); then
+    if ! OUT=$(mount -o remount,bind,ro /tmp 2>&1); then
       fail "$LABEL: cannot remount /tmp read-only (a removed file still open?): $OUT"
     else
       OUT=$("${CLEAN[@]}" 2>&1) || RC=$?
-      mount -o remount,rw /tmp
+      mount -o remount,bind,rw /tmp
     fi
     [[ $RC -eq 1 ]] || { fail "$LABEL on a read-only /tmp exited $RC, want 1"; show; }
     grep -Eq "ipclab-$R-.*(EROFS|Read-only)" <<<"$OUT" || { fail "$LABEL: no reason for the failed removal"; show; }
@@ -648,7 +698,7 @@ done
 scenario "ipclab clean" "$BIN" clean
 scenario "scripts/ipc_clean.sh" bash "$SCRIPT"
 
-((ROOT)) || echo "clean.sh: not root: the parts with another user were skipped"
+((ROOT)) || echo "clean.sh: not root (or no setpriv): the parts with another user were skipped"
 if ((fails)); then
   echo "clean.sh: $fails failure(s)" >&2
   exit 1

@@ -160,7 +160,6 @@ if [[ ${#REGION_T[@]} -eq 0 ]]; then
   echo "SKIP: no transport with a shared region in this build" >&2
   exit 77
 fi
-has() { local t; for t in "${REGION_T[@]}"; do [[ $t == "$1" ]] && return 0; done; return 1; }
 
 # AddressSanitizer's checks of memcpy on the region read its shadow (1/8 of
 # the region), which faults in the timed region whatever --populate says.
@@ -178,7 +177,34 @@ declare -A MECH=([pshm-sem]=memfd [pshm-pipe]=memfd [sysv-shm]=sysv-shm)
 REGION_BYTES=$((8 << 20))
 PAGES=$((REGION_BYTES / PAGE))
 
+# lock_pool sh|ex: take the pool lock (fd in LOCKFD); 1 if it cannot.
+lock_pool() {
+  command -v flock >/dev/null || return 1
+  if [[ -z $LOCKFD ]]; then
+    if [[ -e $LOCK ]]; then exec {LOCKFD}<"$LOCK"; else exec {LOCKFD}>>"$LOCK"; fi
+  fi
+  flock -w 300 "-${1:0:1}" "$LOCKFD"
+}
+unlock_pool() { [[ -z $LOCKFD ]] || flock -u "$LOCKFD"; }
+
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+# Pages a new region can still get (as region_hugetlb_pool counts them).
+pool_available() {
+  local free rsvd over surp avail
+  free=$(meminfo HugePages_Free) rsvd=$(meminfo HugePages_Rsvd)
+  surp=$(meminfo HugePages_Surp)
+  over=$(cat /proc/sys/vm/nr_overcommit_hugepages 2>/dev/null || echo 0)
+  avail=$((free > rsvd ? free - rsvd : 0))
+  ((over > surp)) && avail=$((avail + over - surp))
+  echo "$avail"
+}
+selected() { sed -n 's/.*\[\([^]]*\)\].*/\1/p' "$1"; }
+
 # --- populate: faults of the region leave the timed region ----------------
+# Shared lock: nobody may switch shmem THP to always under us (4 KiB pages
+# are what these counts are about).
+pool_locked=0
+lock_pool sh && pool_locked=1
 for t in "${REGION_T[@]}"; do
   # shellcheck disable=SC2086  # SIZE holds several options
   {
@@ -207,31 +233,9 @@ for t in "${REGION_T[@]}"; do
   fi
   echo "populate $t: minflt writer/reader off $wf_off/$rf_off, on $wf_on/$rf_on ($PAGES pages, asan $ASAN)"
 done
+((pool_locked == 0)) || unlock_pool
 
 # --- huge pages with none free: `on` refused, `try` falls back --------------
-# lock_pool sh|ex: take the pool lock (fd in LOCKFD); 1 if it cannot.
-lock_pool() {
-  command -v flock >/dev/null || return 1
-  if [[ -z $LOCKFD ]]; then
-    if [[ -e $LOCK ]]; then exec {LOCKFD}<"$LOCK"; else exec {LOCKFD}>>"$LOCK"; fi
-  fi
-  flock -w 300 "-${1:0:1}" "$LOCKFD"
-}
-unlock_pool() { [[ -z $LOCKFD ]] || flock -u "$LOCKFD"; }
-
-meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
-# Pages a new region can still get (as region_hugetlb_pool counts them).
-pool_available() {
-  local free rsvd over surp avail
-  free=$(meminfo HugePages_Free) rsvd=$(meminfo HugePages_Rsvd)
-  surp=$(meminfo HugePages_Surp)
-  over=$(cat /proc/sys/vm/nr_overcommit_hugepages 2>/dev/null || echo 0)
-  avail=$((free > rsvd ? free - rsvd : 0))
-  ((over > surp)) && avail=$((avail + over - surp))
-  echo "$avail"
-}
-selected() { sed -n 's/.*\[\([^]]*\)\].*/\1/p' "$1"; }
-
 if [[ -z $(meminfo Hugepagesize) ]]; then
   skip "huge pages: this kernel has no hugetlb pages"
 elif ! lock_pool sh; then
@@ -373,8 +377,9 @@ else
 
   a=${CPUS[0]} b=${CPUS[1]}
   for pair in "$a,$b" "$b,$a"; do
+    # Recorded as W:R, so that the CSV cell needs no quotes.
     one "pin-$pair" -t "$PT" -b 64K --total 1M --pin "$pair"
-    expect_row "--pin $pair" pin="$pair" writer_cpu="${pair%,*}" \
+    expect_row "--pin $pair" pin="${pair/,/:}" writer_cpu="${pair%,*}" \
       reader_cpu="${pair#*,}"
   done
 fi
@@ -444,13 +449,11 @@ fi
 
 # --- nothing of ours left behind --------------------------------------------
 for pid in "${PIDS[@]}"; do
-  leaked=$(ls /dev/shm 2>/dev/null | grep -E "^ipclab-$pid-" || true)
+  leaked=$(compgen -G "/dev/shm/ipclab-$pid-*" || true)
   leaked+=$(awk -v p="$pid" 'FNR > 1 { k = $1 + 0; if (k < 0) k += 4294967296;
              if (int(k / 67108864) == 45 && int(k / 16) % 4194304 == p) print FILENAME ": " $0 }' \
              /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg)
-  if [[ -d /dev/hugepages ]]; then
-    leaked+=$(ls /dev/hugepages 2>/dev/null | grep -E "^ipclab-$pid-" || true)
-  fi
+  leaked+=$(compgen -G "/dev/hugepages/ipclab-$pid-*" || true)
   [[ -z $leaked ]] || fail "objects of ipclab pid $pid left behind: $leaked"
 done
 

@@ -14,7 +14,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import FIXTURE, REPO, SCRIPTS, run, run_script
+from conftest import FIXTURE, SCRIPTS, run, run_script
 
 import ipclab_results as ir
 
