@@ -285,7 +285,8 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 	longopts[nl] = (struct option){0};
 	shortopts[ns] = '\0';
 
-	optind = 1;
+	optind = 0; /* glibc: a full restart, also of the position inside a
+		     * cluster like -hX left by an earlier call */
 	opterr = 0;
 	int c;
 	while (rc == 0 && (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {

@@ -377,16 +377,36 @@ def fmt_num(v, digits=3):
 # ---------------------------------------------------------------- cost model
 
 
-def fit_cost_model(bytes_, handoffs, time_ns):
-    """Least-squares fit of time = bytes*c_byte + handoffs*c_handoff, no
-    intercept (the same model as bench/model.c).  Returns a dict with c_byte_ns,
-    c_handoff_ns, r2 (NaN when every time is equal) and n, or None when the
-    points cannot separate the two costs (fewer than 2 points, a non-finite
-    value, or every point with the same bytes/handoffs ratio, i.e. one BUF_SIZE).
+def _solve2(a, b, t):
+    """Least squares t ~ a*p + b*q without intercept; (p, q) or None when the
+    two columns are (nearly) parallel.  The columns are scaled to unit length
+    first, which keeps the 2x2 system well conditioned."""
+    na = math.sqrt(float(np.dot(a, a)))
+    nb = math.sqrt(float(np.dot(b, b)))
+    if na == 0 or nb == 0:
+        return None
+    As, Bs = a / na, b / nb
+    cos = float(np.dot(As, Bs))
+    det = 1.0 - cos * cos
+    if det < 1e-9:
+        return None
+    ba, bb = float(np.dot(As, t)), float(np.dot(Bs, t))
+    return (ba - cos * bb) / det / na, (bb - cos * ba) / det / nb
 
-    The columns are scaled to unit length first: bytes reach 1e10 and
-    handoffs 1e8 in one sweep, and this keeps the 2x2 system well conditioned
-    and makes "singular" a test on the angle between the two columns."""
+
+def fit_cost_model(bytes_, handoffs, time_ns):
+    """Fit time = bytes*c_byte + handoffs*c_handoff (no intercept) the way
+    `ipclab model` does (bench/model.c, model_fit_relative): least squares on
+    the RELATIVE miss (t_i - model_i) / t_i, so every BUF_SIZE counts equally.
+    A --min-time sweep makes every point last about as long; plain least
+    squares would then be fitting noise.  It is the same two equations for
+    bytes/t and handoffs/t against 1.
+
+    Returns a dict with c_byte_ns, c_handoff_ns, r2 (on the time per byte,
+    t/bytes, against c_byte + c_handoff*handoffs/bytes: the curve the plots
+    show; NaN when it is flat), max_rel_err (the worst miss of one point) and
+    n, or None when the points cannot separate the two costs (fewer than 2
+    points, a value not > 0, or one bytes/handoffs ratio, i.e. one BUF_SIZE)."""
     x = np.asarray(bytes_, dtype=float)
     y = np.asarray(handoffs, dtype=float)
     t = np.asarray(time_ns, dtype=float)
@@ -395,30 +415,26 @@ def fit_cost_model(bytes_, handoffs, time_ns):
         return None
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y)) and np.all(np.isfinite(t))):
         return None
-    nx = math.sqrt(float(np.dot(x, x)))
-    ny = math.sqrt(float(np.dot(y, y)))
-    if nx == 0 or ny == 0:
+    if np.any(t <= 0) or np.any(x <= 0):
         return None
-    xs, ys = x / nx, y / ny
-    cos = float(np.dot(xs, ys))
-    det = 1.0 - cos * cos
-    if det < 1e-9:
+    sol = _solve2(x / t, y / t, np.ones(n))
+    if sol is None:
         return None
-    bx, by = float(np.dot(xs, t)), float(np.dot(ys, t))
-    a = (bx - cos * by) / det
-    b = (by - cos * bx) / det
-    c_byte, c_handoff = a / nx, b / ny
-    pred = x * c_byte + y * c_handoff
-    ss_res = float(np.sum((t - pred) ** 2))
-    ss_tot = float(np.sum((t - t.mean()) ** 2))
+    c_byte, c_handoff = sol
+    per_byte = t / x
+    model = c_byte + c_handoff * y / x
+    ss_res = float(np.sum((per_byte - model) ** 2))
+    ss_tot = float(np.sum((per_byte - per_byte.mean()) ** 2))
     r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
-    return {"c_byte_ns": c_byte, "c_handoff_ns": c_handoff, "r2": r2, "n": n}
+    max_rel = float(np.max(np.abs(model * x - t) / t))
+    return {"c_byte_ns": c_byte, "c_handoff_ns": c_handoff, "r2": r2,
+            "max_rel_err": max_rel, "n": n}
 
 
 COSTMODEL_COLUMNS = (
     "transport", "pin", "points", "buf_size_min", "buf_size_max",
     "c_byte_ns", "c_byte_gb_per_s", "c_handoff_ns", "c_handoff_us", "r2",
-    "writer_vcsw_per_handoff", "reader_vcsw_per_handoff", "crossover_bytes",
+    "max_rel_err", "writer_vcsw_per_handoff", "reader_vcsw_per_handoff", "crossover_bytes",
     "floor_gb_per_s", "note",
 )
 
@@ -458,7 +474,7 @@ def cost_model(summary):
             fl = num(pts[-1], "floor_bytes_per_s")
             e["floor_gb_per_s"] = fl / 1e9 if fl > 0 else math.nan
             for k in ("c_byte_ns", "c_byte_gb_per_s", "c_handoff_ns", "c_handoff_us",
-                      "r2", "crossover_bytes"):
+                      "r2", "max_rel_err", "crossover_bytes"):
                 e[k] = math.nan
             bts = column(pts, "total_bytes")
             hos = column(pts, "blocks")
@@ -472,7 +488,8 @@ def cost_model(summary):
             else:
                 cb, ch = fit["c_byte_ns"], fit["c_handoff_ns"]
                 e.update(c_byte_ns=cb, c_handoff_ns=ch, c_handoff_us=ch / 1e3,
-                         r2=fit["r2"], points=fit["n"])
+                         r2=fit["r2"], max_rel_err=fit["max_rel_err"],
+                         points=fit["n"])
                 e["c_byte_gb_per_s"] = 1.0 / cb if cb > 0 else math.nan
                 e["crossover_bytes"] = ch / cb if cb > 0 and ch > 0 else math.nan
                 notes = []

@@ -403,8 +403,8 @@ def pingpong_table(rows):
 
 def cost_table(fits):
     head = ["transport", "pin", "BUF_SIZEs", "c_byte (ns/byte)", "1/c_byte (GB/s)",
-            "memcpy floor (GB/s)", "c_handoff (µs)", "R²", "vcsw/handoff W", "vcsw/handoff R",
-            "crossover BUF_SIZE", "note"]
+            "memcpy floor (GB/s)", "c_handoff (µs)", "R²", "max miss", "vcsw/handoff W",
+            "vcsw/handoff R", "crossover BUF_SIZE", "note"]
     out = []
     for e in fits:
         out.append([e["transport"], e["pin"] or "-",
@@ -412,10 +412,14 @@ def cost_table(fits):
                                     ir.fmt_size(e["buf_size_max"]), e["points"]),
                     ir.fmt_num(e["c_byte_ns"]), ir.fmt_num(e["c_byte_gb_per_s"]),
                     ir.fmt_num(e["floor_gb_per_s"]), ir.fmt_num(e["c_handoff_us"]),
-                    ir.fmt_num(e["r2"], 2), ir.fmt_num(e["writer_vcsw_per_handoff"], 2),
+                    ir.fmt_num(e["r2"], 2),
+                    ("%.0f%%" % (100 * e["max_rel_err"])
+                     if isinstance(e.get("max_rel_err"), float)
+                     and math.isfinite(e["max_rel_err"]) else "-"),
+                    ir.fmt_num(e["writer_vcsw_per_handoff"], 2),
                     ir.fmt_num(e["reader_vcsw_per_handoff"], 2),
                     ir.fmt_size_approx(e["crossover_bytes"]), e["note"] or "-"])
-    return head, out, ["l", "l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "l"]
+    return head, out, ["l", "l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l"]
 
 
 def by_size(rows):
@@ -491,9 +495,11 @@ def build(res, notes):
         doc.table(h, rows, al)
 
     doc.h(2, "Cost model")
-    doc.p("time = bytes · c_byte + handoffs · c_handoff, fitted by least squares without "
-          "intercept over each transport's BUF_SIZE points (stream, copy, default memory "
-          "options; time = wall_ns_median, bytes = total_bytes, handoffs = blocks). "
+    doc.p("time = bytes · c_byte + handoffs · c_handoff, fitted without intercept over "
+          "each transport's BUF_SIZE points (stream, copy, default memory options; time = "
+          "wall_ns_median, bytes = total_bytes, handoffs = blocks) by least squares on the "
+          "relative miss, so that every BUF_SIZE counts equally (as `ipclab model` does). "
+          "R² is taken on the time per byte; 'max miss' is the worst relative miss of one point. "
           "The crossover BUF_SIZE = c_handoff / c_byte is where a handoff costs as much as "
           "the bytes it carries. Also in plots/costmodel.csv.")
     if fits:

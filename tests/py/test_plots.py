@@ -257,9 +257,26 @@ def test_cost_model_fit_edge_cases():
     assert ir.fit_cost_model(x, x / 64, x) is None
     assert ir.fit_cost_model([1.0], [1.0], [1.0]) is None
     assert ir.fit_cost_model([1.0, 2.0], [1.0, float("nan")], [1.0, 2.0]) is None
-    # equal times: R^2 undefined, reported as NaN, coefficients still fitted
-    f = ir.fit_cost_model([1.0, 2.0, 3.0], [3.0, 1.0, 1.0], [5.0, 5.0, 5.0])
+    # a flat time per byte: R^2 undefined, reported as NaN, coefficients fitted
+    f = ir.fit_cost_model([1.0, 2.0, 4.0], [3.0, 1.0, 1.0], [2.0, 4.0, 8.0])
     assert f is not None and math.isnan(f["r2"])
+    # times and byte counts must be positive
+    assert ir.fit_cost_model([1.0, 2.0], [2.0, 1.0], [1.0, 0.0]) is None
+
+
+def test_cost_model_relative_fit_on_min_time_sweep():
+    """Every point lasts ~50 ms (a --min-time sweep) with +-3% noise: the
+    relative fit recovers the costs, as bench/model.c's does."""
+    rng = np.random.default_rng(42)
+    sizes = 16.0 * 4.0 ** np.arange(9)
+    per = 0.1 * sizes + 3000.0
+    y = np.floor(50e6 / per)
+    x = y * sizes
+    t = (0.1 * x + 3000.0 * y) * (1 + rng.uniform(-0.03, 0.03, len(x)))
+    f = ir.fit_cost_model(x, y, t)
+    assert f["c_byte_ns"] == pytest.approx(0.1, abs=0.01)
+    assert f["c_handoff_ns"] == pytest.approx(3000.0, abs=150)
+    assert f["r2"] > 0.99 and f["max_rel_err"] < 0.06
 
 
 # ---------------------------------------------------------------- colours
