@@ -172,6 +172,9 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 			o->pins[o->npins++] = pc;
 	}
 	free(copy);
+	if (rc == 0 && o->npins == 0) /* only separators: ",,/" */
+		rc = bad(why, len, "pin", s, "empty list (expected none, same, "
+			 "split or W,R)");
 	if (rc == 0 && !list && o->npins != 1)
 		rc = bad(why, len, "pin", s, "one placement per run (use ipclab "
 			 "sweep for several)");

@@ -17,8 +17,8 @@
  *                           within its capacity, BUF_SIZEs >= 1
  *
  * For options_parse the text is split into argv words at NUL and newline
- * bytes, as a shell would hand them over.  A broken promise calls
- * __builtin_trap(), which libFuzzer reports as a crash with the input.
+ * bytes, as a shell would hand them over.  A broken promise prints which one
+ * and aborts, which libFuzzer reports as a crash with the input.
  *
  *   build/fuzz/fuzz_parsers -runs=20000 -close_fd_mask=1
  */
@@ -35,8 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PROMISE(x)                                                           \
 	do {                                                                 \
-		if (!(x))                                                    \
-			__builtin_trap();                                    \
+		if (!(x)) {                                                  \
+			fprintf(stderr, "broken promise: %s (%s:%d)\n", #x,  \
+				__FILE__, __LINE__);                         \
+			abort();                                             \
+		}                                                            \
 	} while (0)
 
 static char *text_of(const uint8_t *data, size_t size)
