@@ -16,6 +16,7 @@
 #include "check.h"
 #include "clean.h"
 #include "config.h"
+#include "ctxsw.h"
 #include "demo.h"
 #include "model_cmd.h"
 #include "options.h"
@@ -186,6 +187,7 @@ static void usage(FILE *f)
 		"  sweep            every combination into results/<run-id>/\n"
 		"  sysinfo [--json] huge pages, THP and IPC limits of this machine\n"
 		"  model DIR        cost model per transport from a sweep: c_byte, c_handoff\n"
+		"  ctxsw            context-switch cost: ipclab ctxsw --pin both\n"
 		"  check -t T       the transport contract and a benchmark (T: a name or ./plugin.so)\n"
 		"  demo NAME        classroom demos (ipclab demo --list)\n"
 		"  clean [--dry-run] remove what crashed runs left (ipclab clean --help)\n"
@@ -219,6 +221,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "clean") == 0)
 		return clean_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "ctxsw") == 0)
+		return ctxsw_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "model") == 0)

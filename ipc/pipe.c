@@ -7,7 +7,9 @@
  * write end, the reader the read end, the parent closes both once the
  * children are running, so that the writer's close is the reader's end of
  * file (end of stream).  The pipe capacity is an option (F_SETPIPE_SZ, up to
- * /proc/sys/fs/pipe-max-size); the capacity obtained is recorded.
+ * /proc/sys/fs/pipe-max-size); the capacity obtained is recorded.  Having
+ * no name, it cannot join two unrelated programs: for `ipclab xfr` (the
+ * two-program mode) use fifo, the same pipe with a name.
  *
  * Copy mode uses send/recv straight from the source and into the destination
  * buffer: the system call is the copy, nothing is added.

@@ -327,20 +327,21 @@ def one(item):
     p = subprocess.Popen([BIN.encode()] + [a if isinstance(a, bytes) else
                          a.encode("utf-8", "surrogateescape") for a in argv],
                          cwd=WORK, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          start_new_session=True)
     timed_out = False
     try:
-        _, err = p.communicate(timeout=limit)
+        out, err = p.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
         timed_out = True
         os.killpg(p.pid, signal.SIGTERM)
         try:
-            _, err = p.communicate(timeout=10)
+            out, err = p.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
-            _, err = p.communicate()
+            out, err = p.communicate()
     err = err.decode(errors="replace")
+    out = out.decode(errors="replace")
     rc = p.returncode
     problems = []
     if timed_out and not unbounded_ok:
@@ -353,8 +354,11 @@ def one(item):
                 "UndefinedBehaviorSanitizer"):
         if bad in err:
             problems.append(f"sanitizer: {bad}")
-    if rc in (1, 2) and not err.strip():
-        problems.append(f"exit {rc} without a message on stderr")
+    if rc in (1, 2) and not err.strip() and not out.strip():
+        problems.append(f"exit {rc} without a message")
+    for bad in ("runtime error", "AddressSanitizer"):
+        if bad in out:
+            problems.append(f"sanitizer (stdout): {bad}")
     left = leftovers(p.pid)
     if left:
         problems.append("left behind: " + ", ".join(left))

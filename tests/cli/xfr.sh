@@ -79,10 +79,13 @@ sysv_of() { # PID...: System V objects whose ipclab key carries one of them
       k=$((key & 0xffffffff))
       (((k >> 26) == 0x2d)) || continue
       for p in "$@"; do
-        (((k >> 4 & 0x3fffff) == p)) && echo "sysv $f key $(printf 0x%08x "$k") id $id"
+        if (((k >> 4 & 0x3fffff) == p)); then
+          echo "sysv $f key $(printf 0x%08x "$k") id $id"
+        fi
       done
     done <"/proc/sysvipc/$f"
   done
+  return 0
 }
 
 # leftovers NAME [WRITER_PID]: print what of this run is still there.
@@ -92,6 +95,7 @@ leftovers() {
   [[ ! -e /tmp/ipclab-$n ]] || echo "/tmp/ipclab-$n"
   mq_names "$n"
   [[ -z ${2:-} ]] || sysv_of "$2"
+  return 0
 }
 
 expect_clean() { # NAME WRITER_PID WHAT
@@ -130,12 +134,17 @@ trap cleanup EXIT
 
 WRC=0 RRC=0
 # pair T BUF ORDER INFILE NAME: one round trip, the second program started
-# 0.3 s after the first; stdout in $TMP/NAME.out, stderr in .werr / .rerr.
+# 0.3 s after the first (ORDER writer-first or reader-first) or at once
+# (together: the race for the rendezvous); stdout in $TMP/NAME.out, stderr
+# in .werr / .rerr.
 pair() {
   local t=$1 b=$2 order=$3 in=$4 n=$5 w r dog
   local wcmd=("$BIN" xfr writer -t "$t" -b "$b" --name "$n" --timeout 60)
   local rcmd=("$BIN" xfr reader -t "$t" --name "$n" --timeout 60)
-  if [[ $order == writer-first ]]; then
+  if [[ $order == together ]]; then
+    "${wcmd[@]}" <"$in" 2>"$TMP/$n.werr" & w=$!
+    "${rcmd[@]}" >"$TMP/$n.out" 2>"$TMP/$n.rerr" & r=$!
+  elif [[ $order == writer-first ]]; then
     "${wcmd[@]}" <"$in" 2>"$TMP/$n.werr" & w=$!
     sleep 0.3
     "${rcmd[@]}" >"$TMP/$n.out" 2>"$TMP/$n.rerr" & r=$!
@@ -196,6 +205,11 @@ for want in pshm-sem pshm-pipe sysv-shm fifo unix-stream unix-seqpacket posix-mq
 done
 [[ " ${NAMED[*]} " != *" pipe "* ]] || fail "ipclab list marks the anonymous pipe as named"
 note "named transports: ${NAMED[*]}"
+if ! "$BIN" xfr --help >/dev/null 2>&1; then
+  echo "FAIL: $BIN has no xfr command (bench/main.c must dispatch" \
+       "\`ipclab xfr\` to xfr_main)" >&2
+  exit 1
+fi
 
 head -c "$BIG_SIZE" /dev/urandom >"$TMP/big"
 head -c "$SMALL_SIZE" /dev/urandom >"$TMP/small"
@@ -216,7 +230,9 @@ for t in "${NAMED[@]}"; do
       note "$t: BUF_SIZE $b is above its limit here ($max): refused with exit 2; round trip at $max"
       b=$max
     fi
-    for order in writer-first reader-first; do
+    orders=(writer-first reader-first)
+    [[ $b -eq 10 ]] || orders+=(together)
+    for order in "${orders[@]}"; do
       roundtrip "$t" "$b" "$in" "$size" "$order"
     done
   done
@@ -345,7 +361,9 @@ for t in "${NAMED[@]}"; do
     WPIDS+=("$w")
     "$BIN" xfr reader -t "$t" --name "$n" --timeout 30 >/dev/null 2>"$TMP/$n.rerr" & r=$!
     sleep 1
-    if [[ $victim == writer ]]; then kill -9 "$w"; s=$r; else kill -9 "$r"; s=$w; fi
+    if [[ $victim == writer ]]; then v=$w s=$r; else v=$r s=$w; fi
+    kill -9 "$v"
+    wait "$v" 2>/dev/null || true # (bash reports the kill here, to /dev/null)
     (sleep 30; kill -9 "$s" 2>/dev/null) & dog=$!
     wait "$s" || rc=$?
     kill "$dog" 2>/dev/null || true
