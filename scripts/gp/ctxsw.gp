@@ -57,9 +57,13 @@ if (words(TLIST) == 0) {
 }
 PIN = (ARGC >= 3 && strlen(ARG3) > 0) ? ARG3 : word(distinct("pin"), 1)
 
-basemem(x) = (x eq "off" || x eq "n/a" || x eq "")
-keepany(dummy) = strcol("mode") eq "stream" && strcol("status") eq "ok" && (strcol("access") eq "copy" || strcol("access") eq "") && basemem(strcol("populate")) && basemem(strcol("hugepages")) && strcol("pin") eq PIN
-keep(t) = strcol("transport") eq t && keepany(0)
+# awk program: the header and the rows of transport t (any when t is "") of
+# the baseline settings (stream, ok, copy, populate/hugepages off or n/a, the
+# chosen pin), sorted by buf_size.  Lines
+# are drawn from these rows only: a row of another transport in between would
+# otherwise break the line (or, with smooth, be averaged in).
+SEL = 'function csv(s, f,   n, i, c, q) { n = 1; f[1] = ""; q = 0; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\"") q = !q; else if (c == "," && !q) f[++n] = ""; else f[n] = f[n] c } return n } { n = csv($0, f) } NR == 1 { for (i = 1; i <= n; i++) h[f[i]] = i; print "0\t" $0; next } (t == "" || f[h["transport"]] == t) && f[h["mode"]] == "stream" && f[h["status"]] == "ok" && (f[h["access"]] == "copy" || f[h["access"]] == "") && f[h["populate"]] ~ /^(off|n\/a|)$/ && f[h["hugepages"]] ~ /^(off|n\/a|)$/ && f[h["pin"]] == pin { print f[h["buf_size"]] "\t" $0 }'
+rows(t) = sprintf("< awk -v t='%s' -v pin='%s' '%s' '%s' | sort -s -t '\t' -k1,1g | cut -f2-", t, PIN, SEL, file)
 pos(v) = v > 0 ? v : NaN
 
 set datafile separator comma
@@ -102,27 +106,27 @@ set multiplot layout 1,3 title sprintf("Context switches and cost per handoff (s
 
 set key off
 set ylabel "voluntary context switches per handoff"
-plot for [k = 1:words(TLIST)] file \
-	using (column("buf_size")):(keep(word(TLIST, k)) ? pos(column("writer_vcsw_per_block")) : NaN) \
-	smooth unique with linespoints lw 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) notitle, \
-     for [k = 1:words(TLIST)] file \
-	using (column("buf_size")):(keep(word(TLIST, k)) ? pos(column("reader_vcsw_per_block")) : NaN) \
-	smooth unique with linespoints lw 2 dt 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) notitle
+plot for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
+	using (column("buf_size")):(pos(column("writer_vcsw_per_block"))) \
+	with linespoints lw 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) notitle, \
+     for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
+	using (column("buf_size")):(pos(column("reader_vcsw_per_block"))) \
+	with linespoints lw 2 dt 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) notitle
 
 set ylabel "voluntary context switches per MiB moved"
-plot for [k = 1:words(TLIST)] file \
-	using (column("buf_size")):(keep(word(TLIST, k)) ? permib(column("writer_vcsw_per_block")) : NaN) \
-	smooth unique with linespoints lw 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) notitle, \
-     for [k = 1:words(TLIST)] file \
-	using (column("buf_size")):(keep(word(TLIST, k)) ? permib(column("reader_vcsw_per_block")) : NaN) \
-	smooth unique with linespoints lw 2 dt 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) notitle
+plot for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
+	using (column("buf_size")):(permib(column("writer_vcsw_per_block"))) \
+	with linespoints lw 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) notitle, \
+     for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
+	using (column("buf_size")):(permib(column("reader_vcsw_per_block"))) \
+	with linespoints lw 2 dt 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) notitle
 
 set ylabel "time per handoff (wall / blocks)"
 set format y "%.0s %cs"
 set key at screen 0.89, 0.8 left top Left reverse
-plot for [k = 1:words(TLIST)] file \
-	using (column("buf_size")):(keep(word(TLIST, k)) ? pos(column("ns_per_block")) * 1e-9 : NaN) \
-	smooth unique with linespoints lw 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) title word(TLIST, k), \
+plot for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
+	using (column("buf_size")):(pos(column("ns_per_block")) * 1e-9) \
+	with linespoints lw 2 pt 7 ps 0.6 lc rgb color(word(TLIST, k), k) title word(TLIST, k), \
      NaN with lines lw 2 lc rgb "#555555" title "writer", \
      NaN with lines lw 2 dt 2 lc rgb "#555555" title "reader"
 unset multiplot

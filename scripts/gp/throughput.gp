@@ -57,9 +57,13 @@ if (words(TLIST) == 0) {
 }
 PIN = (ARGC >= 3 && strlen(ARG3) > 0) ? ARG3 : word(distinct("pin"), 1)
 
-basemem(x) = (x eq "off" || x eq "n/a" || x eq "")
-keepany(dummy) = strcol("mode") eq "stream" && strcol("status") eq "ok" && (strcol("access") eq "copy" || strcol("access") eq "") && basemem(strcol("populate")) && basemem(strcol("hugepages")) && strcol("pin") eq PIN
-keep(t) = strcol("transport") eq t && keepany(0)
+# awk program: the header and the rows of transport t (any when t is "") of
+# the baseline settings (stream, ok, copy, populate/hugepages off or n/a, the
+# chosen pin), sorted by buf_size.  Lines
+# are drawn from these rows only: a row of another transport in between would
+# otherwise break the line (or, with smooth, be averaged in).
+SEL = 'function csv(s, f,   n, i, c, q) { n = 1; f[1] = ""; q = 0; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\"") q = !q; else if (c == "," && !q) f[++n] = ""; else f[n] = f[n] c } return n } { n = csv($0, f) } NR == 1 { for (i = 1; i <= n; i++) h[f[i]] = i; print "0\t" $0; next } (t == "" || f[h["transport"]] == t) && f[h["mode"]] == "stream" && f[h["status"]] == "ok" && (f[h["access"]] == "copy" || f[h["access"]] == "") && f[h["populate"]] ~ /^(off|n\/a|)$/ && f[h["hugepages"]] ~ /^(off|n\/a|)$/ && f[h["pin"]] == pin { print f[h["buf_size"]] "\t" $0 }'
+rows(t) = sprintf("< awk -v t='%s' -v pin='%s' '%s' '%s' | sort -s -t '\t' -k1,1g | cut -f2-", t, PIN, SEL, file)
 pos(v) = v > 0 ? v : NaN
 
 set datafile separator comma
@@ -98,13 +102,13 @@ set key outside right top
 set terminal pngcairo size 1100,620 font "DejaVu Sans,10" noenhanced
 set output out
 
-plot for [k = 1:words(TLIST)] file \
-	using (column("buf_size")):(keep(word(TLIST, k)) ? pos(column("bytes_per_s_median")) : NaN) \
-	smooth unique with lines lw 2 lc rgb color(word(TLIST, k), k) title word(TLIST, k), \
-     for [k = 1:words(TLIST)] file \
-	using (column("buf_size")):(keep(word(TLIST, k)) ? pos(column("bytes_per_s_median")) : NaN):(pos(column("bytes_per_s_min"))):(pos(column("bytes_per_s_max"))) \
+plot for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
+	using (column("buf_size")):(pos(column("bytes_per_s_median"))) \
+	with lines lw 2 lc rgb color(word(TLIST, k), k) title word(TLIST, k), \
+     for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
+	using (column("buf_size")):(pos(column("bytes_per_s_median"))):(pos(column("bytes_per_s_min"))):(pos(column("bytes_per_s_max"))) \
 	with yerrorbars pt 7 ps 0.7 lc rgb color(word(TLIST, k), k) notitle, \
-     file using (column("buf_size")):(keepany(0) ? pos(column("floor_bytes_per_s")) : NaN) \
+     rows("") using (column("buf_size")):(pos(column("floor_bytes_per_s"))) \
 	smooth unique with lines dt 2 lw 1.5 lc rgb "black" title "memcpy floor (same run)"
 unset output
 set print "-"
