@@ -26,6 +26,7 @@
 #include "sweep.h"
 #include "sysinfo.h"
 #include "transport.h"
+#include "xfr.h"
 
 static int usage_error(const char *cmd, const char *why)
 {
@@ -185,6 +186,7 @@ static void usage(FILE *f)
 		"  list [-v]        transports, capabilities, limits on this machine\n"
 		"  run              one configuration: ipclab run -t pshm-sem -b 10\n"
 		"  sweep            every combination into results/<run-id>/\n"
+		"  xfr writer|reader the exercise as two programs: ipclab xfr --help\n"
 		"  sysinfo [--json] huge pages, THP and IPC limits of this machine\n"
 		"  model DIR        cost model per transport from a sweep: c_byte, c_handoff\n"
 		"  ctxsw            context-switch cost: ipclab ctxsw --pin both\n"
@@ -221,6 +223,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "clean") == 0)
 		return clean_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "xfr") == 0)
+		return xfr_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "ctxsw") == 0)
 		return ctxsw_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)

@@ -344,8 +344,11 @@ static int run_writer(const struct xfr_opts *o)
 			 * rather than read() again (a terminal would wait for
 			 * more after ^D). */
 			b = (struct ipc_block){0};
-			if (t->acquire(ch, IPC_WRITER, &b, &e) < 0 ||
-			    (b.len = 0, t->release(ch, IPC_WRITER, &b, &e)) < 0)
+			rc = t->acquire(ch, IPC_WRITER, &b, &e);
+			b.len = 0;
+			if (rc == 0)
+				rc = t->release(ch, IPC_WRITER, &b, &e);
+			if (rc < 0)
 				status = failed(o, "", &e);
 			break;
 		}

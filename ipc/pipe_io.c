@@ -693,6 +693,9 @@ void ipc_rdv_wait_done(struct ipc_rdv *r)
 {
 	if (!r->active || r->role != IPC_WRITER || r->peer_fd < 0)
 		return;
+	/* A reader started from now on must wait for the next writer, not
+	 * attach to this finished stream. */
+	(void)ipc_rdv_mark_eos(r, NULL);
 	/* The reader's lock is free once it has finished or died; taking it
 	 * means waiting for exactly that, without polling. */
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
@@ -748,6 +751,11 @@ static int look(struct ipc_rdv *r, const char *transport, char *notyet,
 					  !r->info.ready))) {
 		snprintf(notyet, len, "writer pid %ld is still setting up",
 			 (long)holder);
+		return 1;
+	}
+	if (rc == 0 && r->info.eos) {
+		snprintf(notyet, len, "writer pid %ld is finishing a transfer "
+			 "to another reader", (long)holder);
 		return 1;
 	}
 	if (rc == -EPROTO)

@@ -115,8 +115,9 @@ struct ipc_rdv_info {
 	char transport[32];
 	int64_t writer_pid;
 	uint32_t ready;    /* 1: every object made; the reader may attach */
-	uint32_t eos;      /* 1: the writer ended the stream (stream transports,
-			    * whose end of file looks like a crash) */
+	uint32_t eos;      /* 1: the writer ended the stream: a stream reader
+			    * at end of file knows it was no crash, and a
+			    * new reader waits for the next writer */
 	uint64_t buf_size;
 	uint64_t kbuf_size;
 	uint32_t nblocks;
@@ -180,8 +181,10 @@ int ipc_rdv_wait_reader(struct ipc_rdv *r, struct ipc_err *e);
  * closing the stream, so the reader can tell it from a crash. */
 int ipc_rdv_mark_eos(struct ipc_rdv *r, struct ipc_err *e);
 
-/* Writer, from detach after end of stream: wait until the reader is done
- * (its lock is free), so that removing the objects cannot cut it short. */
+/* Writer, from detach after end of stream: note the end in the record (a
+ * reader arriving now waits for the next writer), then wait until the
+ * reader is done (its lock is free), so that removing the objects cannot
+ * cut it short. */
 void ipc_rdv_wait_done(struct ipc_rdv *r);
 
 /*

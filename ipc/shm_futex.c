@@ -12,8 +12,8 @@
  *          (0 = end of stream) - all stored by the writer only, and read by
  *          the reader in the one cache-line transfer that brings it head,
  *   tail   blocks given back so far (stored by the reader only),
- *   side[role]: `waiting` (set by that side before it sleeps), its pid and
- *          the CPU it last ran on.
+ *   side[role]: `waiting` (what that side is about to sleep on, see below),
+ *          its pid and the CPU it last ran on.
  * head and tail are free-running 32-bit counters: block k lives
  * in slot k mod N, the ring is empty when head == tail and full when
  * head - tail == N.  Each side keeps a private copy of the other's counter
@@ -23,27 +23,34 @@
  * Who waits on what: the reader waits for head to move (ring empty), the
  * writer waits for tail to move (ring full).  A waiter first spins, reading
  * the counter between pause instructions; if the counter has not moved after
- * the spin bound, it sets its `waiting` flag, reads the counter again and,
- * if still unchanged, sleeps with FUTEX_WAIT on the counter word itself,
- * passing the value it saw (the kernel re-checks it under its own lock).
- * The publisher stores the new counter value, then reads the peer's flag;
- * only if it is set does it clear it and call FUTEX_WAKE.  So a ring where
- * both sides keep up makes no system call at all.  The futexes are shared
- * ones (no FUTEX_PRIVATE_FLAG): the two processes map the same pages.
+ * the spin bound, it announces itself in `waiting` - a token holding the
+ * counter value it saw - reads the counter again and, if still unchanged,
+ * sleeps with FUTEX_WAIT on the counter word itself, passing that value
+ * (the kernel re-checks it under its own lock); after any return it
+ * announces and re-checks again.  The publisher stores the new counter
+ * value, then reads the peer's `waiting`; only if it holds a token for an
+ * older value does it clear it (compare-and-swap of that very token) and
+ * call FUTEX_WAKE.  So a ring where both sides keep up makes no system call
+ * at all.  Why a token and not a flag: a publisher that read the flag of
+ * one wait and cleared it a moment later could clear the flag of the
+ * peer's *next* wait, whose FUTEX_WAIT then sleeps unannounced - the next
+ * publish would not wake it (we caught exactly this with a flag; the CAS on
+ * the token fails instead).  The futexes are shared ones (no
+ * FUTEX_PRIVATE_FLAG): the two processes map the same pages.
  *
- * Memory ordering.  Data: the writer fills block k and its length cell with
- * plain stores, then publishes head = k+1 with a store that is at least
- * release; the reader loads head with (at least) acquire before it reads
- * the length and the block, so it sees them complete.  The reader's store of
+ * Memory ordering.  Data: the writer fills block k and its length (beside
+ * head) with plain stores, then publishes head = k+1 with a store that is
+ * at least release; the reader loads head with (at least) acquire before it
+ * reads the length and the block, so it sees them complete.  The reader's store of
  * tail (release) and the writer's load of it (acquire) order the reader's
  * last reads of a block before the writer overwrites it.  Wake-ups: this is
- * Dekker's pattern - the waiter does "store flag; load counter", the
- * publisher "store counter; load flag".  With plain release/acquire both
+ * Dekker's pattern - the waiter does "store token; load counter", the
+ * publisher "store counter; load token".  With plain release/acquire both
  * loads could see the old values (a store may wait in the store buffer
  * while the later load runs) and the waiter would sleep with nobody to wake
  * it.  All four accesses are therefore seq_cst, which forbids that outcome:
  * either the waiter sees the new counter and does not sleep, or the
- * publisher sees the flag and wakes it.  And if the publisher's store lands
+ * publisher sees the token and wakes it.  And if the publisher's store lands
  * between the waiter's check and its FUTEX_WAIT, the kernel finds the word
  * changed and FUTEX_WAIT returns EAGAIN at once.  The cost is one locked
  * store per block per side (xchg on x86).
@@ -103,12 +110,15 @@
 #define CLOCK_EVERY 32u /* pauses between clock readings while spinning */
 #define SLEEP_CHECK_NS 100000000L /* re-check a sleeping peer every 100 ms */
 #define PEER_CHECK_MASK ((1ull << 20) - 1)
+/* `waiting` = WAIT_TOKEN | the counter value the side sleeps on (may be 0) */
+#define WAIT_TOKEN (1ull << 32)
 
 _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t),
 	       "a futex word is 32 bits");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "waiting must be lock-free");
 
 struct side {
-	_Alignas(LINE) _Atomic uint32_t waiting; /* 1: about to sleep/asleep */
+	_Alignas(LINE) _Atomic uint64_t waiting; /* 0, or WAIT_TOKEN | value */
 	_Atomic int32_t pid;                     /* 0 until attached */
 	_Atomic int32_t cpu;                     /* last CPU seen, -1 unknown */
 };
@@ -270,7 +280,7 @@ static void adapt(struct ipc_channel *ch, uint64_t t0, uint64_t bound,
 /*
  * Wait until *word (the peer's counter) differs from old and put its new
  * value in *now.  Spin first, then sleep (see the header comment for the
- * order of the flag and the counter).
+ * order of the token and the counter).
  */
 static int wait_change(struct ipc_channel *ch, enum ipc_role role,
 		       _Atomic uint32_t *word, uint32_t old, uint32_t *now,
@@ -306,9 +316,9 @@ static int wait_change(struct ipc_channel *ch, enum ipc_role role,
 		}
 	}
 
-	_Atomic uint32_t *flag = &ch->hdr->side[role].waiting;
+	_Atomic uint64_t *flag = &ch->hdr->side[role].waiting;
 	for (;;) {
-		atomic_store_explicit(flag, 1, memory_order_seq_cst);
+		atomic_store_explicit(flag, WAIT_TOKEN | old, memory_order_seq_cst);
 		v = atomic_load_explicit(word, memory_order_seq_cst);
 		if (v != old)
 			break;
@@ -327,7 +337,7 @@ static int wait_change(struct ipc_channel *ch, enum ipc_role role,
 		}
 	}
 	/* The counter moved.  If we saw it on the re-check, the publisher may
-	 * still see our flag and make one needless FUTEX_WAKE: harmless. */
+	 * still see our token and make one needless FUTEX_WAKE: harmless. */
 	atomic_store_explicit(flag, 0, memory_order_relaxed);
 	if (!ch->spin_fixed) {
 		uint64_t t1 = ticks();
@@ -338,15 +348,21 @@ static int wait_change(struct ipc_channel *ch, enum ipc_role role,
 	return 0;
 }
 
-/* After storing our counter: wake the peer if it said it might sleep. */
+/* After storing value in our counter: wake the peer if it announced a
+ * sleep on an older value. */
 static int wake_peer(struct ipc_channel *ch, enum ipc_role role,
-		     _Atomic uint32_t *word, struct ipc_err *e)
+		     _Atomic uint32_t *word, uint32_t value, struct ipc_err *e)
 {
-	_Atomic uint32_t *flag = &ch->hdr->side[!role].waiting;
-	if (!atomic_load_explicit(flag, memory_order_seq_cst))
+	_Atomic uint64_t *flag = &ch->hdr->side[!role].waiting;
+	uint64_t w = atomic_load_explicit(flag, memory_order_seq_cst);
+	if (w == 0 || (uint32_t)w == value)
+		return 0; /* nobody sleeps, or it waits for a later value */
+	/* Clear exactly that announcement: if it changed meanwhile, that wait
+	 * ended and any newer one saw our value before it could sleep. */
+	if (!atomic_compare_exchange_strong_explicit(flag, &w, 0,
+						     memory_order_relaxed,
+						     memory_order_relaxed))
 		return 0;
-	if (!atomic_exchange_explicit(flag, 0, memory_order_relaxed))
-		return 0; /* the peer found the new value itself */
 	if (futex(word, FUTEX_WAKE, 1, NULL) < 0)
 		return ipc_errf(e, errno, "futex(FUTEX_WAKE, %s)",
 				role == IPC_WRITER ? "head" : "tail");
@@ -535,7 +551,7 @@ static int shm_futex_release(struct ipc_channel *ch, enum ipc_role role,
 	}
 	/* seq_cst, not just release: see "Wake-ups" in the header. */
 	atomic_store_explicit(mine, ch->pos, memory_order_seq_cst);
-	return wake_peer(ch, role, mine, e);
+	return wake_peer(ch, role, mine, ch->pos, e);
 }
 
 static void shm_futex_info(struct ipc_channel *ch, struct ipc_info *out)
@@ -563,7 +579,7 @@ const struct ipc_transport ipc_shm_futex = {
 	.abi = IPC_ABI_VERSION,
 	.name = "shm-futex",
 	.summary = "SPSC ring of N blocks in shm, atomics; spin, then futex only when empty/full",
-	.sync = "reader spins then FUTEX_WAITs on head when the ring is empty, writer on tail when full; each wakes the other only if its waiting flag is set",
+	.sync = "reader spins then FUTEX_WAITs on head when the ring is empty, writer on tail when full; each wakes the other only if it announced a sleep",
 	.caps = IPC_CAP_REGION | IPC_CAP_ZEROCOPY,
 	.max_block = shm_futex_max_block,
 	.validate = shm_futex_validate,

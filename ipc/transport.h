@@ -21,8 +21,10 @@
  *   writer:         fork, attach(W), acquire/release..., detach(W)
  *   reader:         fork, attach(R), acquire/release..., detach(R)
  *
- * In two-program mode (IPC_CAP_NAMED) the first program calls create with
- * p->name set and the second calls open with the same name.
+ * In two-program mode (IPC_CAP_NAMED) the writer calls create with p->name,
+ * then attach(IPC_WRITER), which waits up to p->timeout_ms for a reader; the
+ * reader calls open(p, IPC_READER) and learns BUF_SIZE from the writer's
+ * record (ipc/pipe_io.h).
  *
  * Error convention: every slot that can fail returns 0 or a negative errno
  * and fills *e with "call(object): ENAME (text)"; nothing in ipc/ prints or
@@ -56,7 +58,8 @@ struct ipc_params {
 	size_t kbuf_size;     /* kernel buffer: pipe capacity, socket buffer */
 	struct region_opts region; /* populate, huge pages (IPC_CAP_REGION) */
 	const char *name;     /* two-program mode: object name; NULL = fork */
-	int timeout_ms;       /* named mode: how long open/first wait may wait */
+	int timeout_ms;       /* named mode: how long open/first wait may wait;
+			       * 0 = 30 s */
 	unsigned long spin;   /* busy-wait iterations before sleeping (spinning
 			       * transports); 0 = the transport's default */
 	unsigned channels;    /* channels of these params alive at once (ping-pong:
@@ -115,9 +118,10 @@ struct ipc_transport {
 		      struct ipc_err *e);
 
 	/*
-	 * Named mode only (NULL unless IPC_CAP_NAMED): attach to objects created
-	 * by another program under p->name, checking their header and owner.  May
-	 * wait up to p->timeout_ms for the creator.  Attach is implied.
+	 * Named mode only (NULL unless IPC_CAP_NAMED), reader only: attach to
+	 * objects created by another program under p->name, checking their
+	 * header and owner; p->buf_size is ignored (the writer's record says).
+	 * May wait up to p->timeout_ms for the creator.  Attach is implied.
 	 */
 	int (*open)(const struct ipc_params *p, enum ipc_role role,
 		    struct ipc_channel **out, struct ipc_err *e);
@@ -133,7 +137,8 @@ struct ipc_transport {
 	/*
 	 * In the child, after fork: take the role's side (close the other end of
 	 * pipes, map the region, pre-fault it if asked).  Called once per role in
-	 * its own process.  May not block on the peer.
+	 * its own process.  May not block on the peer (fork mode; the named
+	 * writer waits for its reader).
 	 */
 	int (*attach)(struct ipc_channel *ch, enum ipc_role role,
 		      struct ipc_err *e);

@@ -111,7 +111,7 @@ for mode in stream pingpong; do
         fail "$what: no children after 10 s"; cat "$err"
         kill -KILL "$p"; wait "$p"; continue
       fi
-      sleep 0.5 # well inside the timed region
+      sleep 0.3 # well inside the timed region
       read -r wpid rpid < <(children "$p")
       if [ -z "${rpid:-}" ]; then
         fail "$what: the run ended before the kill"; cat "$err"

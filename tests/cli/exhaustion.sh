@@ -192,7 +192,10 @@ transports=$("$bin" list | awk 'NR > 1 { print $1 }')
 seen_emfile=0
 for t in $transports; do
   for n in 4 5 6 7 8; do
-    bash -c 'ulimit -n "$1"; shift; exec "$@"' sh "$n" "$bin" run -t "$t" -b 4K \
+    # Only 0, 1 and 2 open (ctest and shells may pass more), then the limit.
+    bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}
+               [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done
+             ulimit -n "$1"; shift; exec "$@"' sh "$n" "$bin" run -t "$t" -b 4K \
       "${short[@]}" >/dev/null 2>"$work/emfile.err" &
     p=$!
     pids+=("$p")
