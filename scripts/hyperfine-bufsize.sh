@@ -20,7 +20,7 @@
 # existing sweep folder, so that the plot can put ipclab's numbers beside.
 #
 #   scripts/hyperfine-bufsize.sh --quick -o results/hf-test
-#   scripts/hyperfine-bufsize.sh -t pshm-sem,pipe -b 10,100,1000,10000 -o results/RUN
+#   scripts/hyperfine-bufsize.sh -t pshm-sem,fifo -b 10,100,1000,10000 -o results/RUN
 #
 # The ipclab binary: $IPCLAB_BIN, else build/release/ipclab, else build/ipclab.
 # Needs hyperfine (Debian: apt-get install hyperfine; options of 1.15 only).
@@ -41,7 +41,7 @@ per BUF_SIZE and transport, measured by hyperfine.
   --quick          ~1 MB input, BUF_SIZEs 100,10000, 3 runs, 1 warm-up
   -o DIR           results folder (default results/hyperfine-YYYYmmdd-HHMMSS);
                    writes DIR/hyperfine/bufsize.json and bufsize.meta.json
-  -t TRANSPORTS    comma list (default pshm-sem,pshm-pipe,pipe,unix-stream)
+  -t TRANSPORTS    comma list of transports with a named mode (`ipclab list`: "named"); default pshm-sem,pshm-pipe,fifo,unix-stream
   -b SIZES         comma list of BUF_SIZEs in bytes (default 10,100,1000,10000)
   --size BYTES     input file size (default 10000013; --quick 1000013)
   --runs N         timed runs per point (default 10; --quick 3)
@@ -54,7 +54,7 @@ EOF
 
 quick=0
 outdir=""
-transports="pshm-sem,pshm-pipe,pipe,unix-stream"
+transports="pshm-sem,pshm-pipe,fifo,unix-stream"
 sizes=""
 size=""
 runs=""
