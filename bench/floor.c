@@ -1,6 +1,7 @@
 /* floor.c - the memcpy floor of a stream (see floor.h). */
 #include "floor.h"
 #include "pattern.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -16,7 +17,7 @@ double floor_bytes_per_s(size_t bs, enum run_access access, double seconds)
 	/* The block lives in its own shared mapping, like a transport's. */
 	unsigned char *block = mmap(NULL, bs, PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	unsigned char *dst = malloc(bs);
+	unsigned char *dst = ipc_page_alloc(bs);
 	if (block == MAP_FAILED || !dst) {
 		if (block != MAP_FAILED)
 			munmap(block, bs);

@@ -1,5 +1,6 @@
 /* pattern.c - the data a stream carries (see pattern.h). */
 #include "pattern.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ int pattern_init(struct pattern *p, size_t buf_size, uint64_t seed)
 {
 	p->period = buf_size + 64;
 	p->seed = seed;
-	p->buf = malloc(2 * p->period);
+	p->buf = ipc_page_alloc(2 * p->period);
 	if (!p->buf)
 		return -ENOMEM;
 	pattern_generate(seed, 0, p->buf, p->period);

@@ -174,7 +174,10 @@ static void fill(struct record *rec, const struct run_config *c,
 static void self_check(struct record *rec, const struct run_config *c)
 {
 	char note[200] = "";
-	if (isfinite(rec->floor_ratio) && rec->floor_ratio > 1.25)
+	/* The floor is both copies in one thread; on two CPUs the writer's copy
+	 * of one block overlaps the reader's copy of the previous one. */
+	double limit = 1.25 * (c->pin == PIN_SAME ? 1 : 2);
+	if (isfinite(rec->floor_ratio) && rec->floor_ratio > limit)
 		snprintf(note, sizeof(note), "suspect: %.2fx faster than the "
 			 "memcpy floor measured beside it; was the data moved?",
 			 rec->floor_ratio);

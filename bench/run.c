@@ -241,7 +241,7 @@ static int stream_reader(const struct run_config *c, struct ipc_channel *ch,
 	volatile uint64_t sink = 0;
 
 	if (c->access == ACCESS_COPY) {
-		dst = malloc(bs);
+		dst = ipc_page_alloc(bs);
 		if (!dst || pattern_init(&pat, bs, c->seed) < 0) {
 			free(dst);
 			return ipc_errf(e, ENOMEM, "buffers(%zu)", bs);
@@ -369,7 +369,7 @@ static int pp_initiator(const struct run_config *c, struct ipc_channel *fwd,
 	size_t bs = c->params.buf_size;
 	struct pattern pat = {0};
 	struct rusage ru;
-	unsigned char *in = malloc(bs);
+	unsigned char *in = ipc_page_alloc(bs);
 	int rc = 0;
 	if (!in || pattern_init(&pat, bs, c->seed) < 0) {
 		free(in);
@@ -431,7 +431,7 @@ static int pp_echo(const struct run_config *c, struct ipc_channel *fwd,
 	const struct ipc_transport *t = c->t;
 	size_t bs = c->params.buf_size;
 	struct rusage ru;
-	unsigned char *buf = malloc(bs);
+	unsigned char *buf = ipc_page_alloc(bs);
 	int rc = 0;
 	if (!buf)
 		return ipc_errf(e, ENOMEM, "buffer(%zu)", bs);

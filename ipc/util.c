@@ -111,6 +111,12 @@ int ipc_read_ulong(const char *path, unsigned long *out)
 	return 0;
 }
 
+void *ipc_page_alloc(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	return aligned_alloc(page, ipc_round_up(n ? n : 1, page));
+}
+
 size_t ipc_round_up(size_t n, size_t align)
 {
 	if (align == 0)

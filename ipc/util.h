@@ -46,6 +46,15 @@ ssize_t ipc_read_full(int fd, void *buf, size_t len);
 /* Read one unsigned number from a /proc or /sys file; 0 ok, -errno. */
 int ipc_read_ulong(const char *path, unsigned long *out);
 
+/*
+ * A private buffer of n bytes starting on a page boundary (free with free()).
+ * Benchmarks copy between such buffers and shared blocks, which start on
+ * pages: malloc's large blocks start 16 bytes past a page, and a memcpy
+ * between addresses 16 bytes apart in their pages runs many times slower on
+ * some CPUs (4 KiB aliasing), which would be measured as the transport's cost.
+ */
+void *ipc_page_alloc(size_t n);
+
 /* Round n up to a multiple of align (a power of two or not). */
 size_t ipc_round_up(size_t n, size_t align);
 
