@@ -32,7 +32,8 @@ struct contract_opts {
 	int snapshot;         /* also report any new object in /dev/shm,
 			       * /dev/mqueue or the SysV tables, whatever its
 			       * name (for transports not written with ipclab's
-			       * naming helpers) */
+			       * naming helpers), except other ipclab processes'
+			       * (their pid is in the name or key) */
 };
 
 struct contract_result {

@@ -4,6 +4,9 @@
 # ipclab itself never crashes or hangs.
 set -euo pipefail
 bin=$1
+# A sanitizer build must let a plugin's segfault kill the case process, as a
+# plain build does, instead of reporting it itself.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
 dir=${IPCLAB_PLUGIN_DIR:-$(dirname "$bin")/plugins}
 out=$(mktemp)
 trap 'rm -f "$out"; rm -f /dev/shm/ipclab-check-leak-*' EXIT
