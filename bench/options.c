@@ -20,7 +20,7 @@ struct opt_doc {
 enum {
 	O_TOTAL = 256, O_MIN_TIME, O_ACCESS, O_VERIFY, O_POPULATE, O_HUGEPAGES,
 	O_PIN, O_PIPE_SIZE, O_SOCK_BUF, O_BLOCKS, O_MESSAGES, O_TIMEOUT, O_SEED,
-	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN,
+	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN, O_NAGLE,
 };
 
 static const struct opt_doc docs[] = {
@@ -41,6 +41,7 @@ static const struct opt_doc docs[] = {
 	{"sock-buf", O_SOCK_BUF, 1, 3, "BYTES", "socket buffer (SO_SNDBUF/SO_RCVBUF); default: the kernel's"},
 	{"blocks", O_BLOCKS, 1, 3, "N", "blocks in a ring / queue depth (pshm-pipe default 8)"},
 	{"spin", O_SPIN, 1, 3, "N", "busy-wait iterations before sleeping, for spinning transports (shm-futex); default: the transport's"},
+	{"nagle", O_NAGLE, 0, 3, NULL, "tcp-loopback: keep Nagle's algorithm (default: TCP_NODELAY, small messages leave at once)"},
 	{"format", 'f', 1, 3, "FMT", "table | csv | json (one row per repetition) (default table)"},
 	{"output", 'o', 1, 3, "PATH", "run: write the rows to FILE; sweep: the results folder (default results/<run-id>)"},
 	{"timeout", O_TIMEOUT, 1, 3, "SEC", "kill a repetition that takes longer (default 120s)"},
@@ -457,6 +458,9 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 			if (!*a)
 				rc = bad(why, whylen, "output", "''", "empty path");
 			o->output = a;
+			break;
+		case O_NAGLE:
+			o->nagle = 1;
 			break;
 		case O_FAIL_FAST:
 			o->fail_fast = 1;

@@ -39,6 +39,7 @@ struct bench_opts {
 	uint64_t kbuf_size;   /* --pipe-size / --sock-buf */
 	unsigned nblocks;     /* --blocks */
 	unsigned long spin;   /* --spin */
+	int nagle;            /* --nagle */
 	double timeout_s;
 	uint64_t seed;
 	int fail_fast;

@@ -19,6 +19,7 @@ int point_config(const struct point *p, const struct bench_opts *o,
 	c->params.nblocks = o->nblocks;
 	c->params.kbuf_size = (size_t)o->kbuf_size;
 	c->params.spin = o->spin;
+	c->params.nagle = o->nagle;
 	c->params.region.populate = p->populate;
 	c->params.region.hugepages = p->hugepages;
 	c->params.channels = p->mode == MODE_PINGPONG ? 2 : 1;

@@ -36,9 +36,11 @@
  * after copying from it.  So once S slots were spliced after a buffer's
  * last slot, all of that buffer was read.  The writer counts slots and
  * keeps 1 + S / (pages per block) buffers (2 at 64 KiB blocks and the
- * default 64 KiB pipe); short blocks take fewer pages per slot, and the
- * ring then grows, up to S + 1 buffers, which is always enough.  Munmap is
- * safe at any time: the pipe's reference keeps a page alive.
+ * default 64 KiB pipe, 17 at 4 KiB); short blocks take fewer slots, and
+ * the ring then grows, up to S + 1 buffers, which is always enough (at
+ * worst (S + 1) x BUF_SIZE of memory: 17 MiB at -b 1M and a 64 KiB pipe,
+ * only when most blocks are short).  Munmap is safe at any time: the
+ * pipe's reference keeps a page alive.
  *
  *   ipclab run -t pipe-vmsplice -b 64K --access inplace --pin split
  */
@@ -158,15 +160,20 @@ static void vms_parent_close(struct ipc_channel *ch)
 	close_fd(&ch->fd[1]);
 }
 
-/* A fresh gift buffer, touched now so the timed region does not fault. */
-static int new_gift(struct ipc_channel *ch, struct gift *g, struct ipc_err *e)
+/* A fresh gift buffer.  Those made at attach are touched, so the timed
+ * region does not fault; one made later is not: it may carry nothing (the
+ * end-of-stream acquire after a short block grows the ring), and the pages
+ * a block does fill fault when written. */
+static int new_gift(struct ipc_channel *ch, struct gift *g, int touch,
+		    struct ipc_err *e)
 {
 	void *m = mmap(NULL, ch->gift_bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return ipc_errf(e, errno, "mmap(gift buffer, %zu)",
 				ch->gift_bytes);
-	memset(m, 0, ch->gift_bytes);
+	if (touch)
+		memset(m, 0, ch->gift_bytes);
 	*g = (struct gift){.mem = m};
 	return 0;
 }
@@ -186,7 +193,7 @@ static int attach_writer(struct ipc_channel *ch, struct ipc_err *e)
 		return ipc_errf(e, ENOMEM, "calloc(%u gift buffers)",
 				ch->max_gifts);
 	for (; ch->ngifts < want; ch->ngifts++) {
-		int rc = new_gift(ch, &ch->gifts[ch->ngifts], e);
+		int rc = new_gift(ch, &ch->gifts[ch->ngifts], 1, e);
 		if (rc < 0)
 			return rc;
 	}
@@ -224,7 +231,7 @@ static int take_gift(struct ipc_channel *ch, struct ipc_err *e)
 	memmove(&ch->gifts[ch->next + 1], &ch->gifts[ch->next],
 		(ch->ngifts - ch->next) * sizeof(*ch->gifts));
 	ch->ngifts++;
-	int rc = new_gift(ch, &ch->gifts[ch->next], e);
+	int rc = new_gift(ch, &ch->gifts[ch->next], 0, e);
 	if (rc < 0) { /* undo, so free_gifts sees no stale entry */
 		memmove(&ch->gifts[ch->next], &ch->gifts[ch->next + 1],
 			(ch->ngifts - ch->next - 1) * sizeof(*ch->gifts));

@@ -22,7 +22,7 @@
  * that dies resets the connection: the writer's send fails (ECONNRESET or
  * EPIPE).  Sends and receives can be short, so both loop.
  *
- * Options: TCP_NODELAY is on, so that a small message leaves at once
+ * Options: TCP_NODELAY is on unless --nagle, so that a small message leaves at once
  * instead of waiting for the ACK of the previous one (Nagle) - what every
  * latency-minded user sets.  Socket buffers (--sock-buf, p->kbuf_size):
  * SO_RCVBUF on the listening socket before listen (the accepted socket
@@ -51,7 +51,6 @@
 
 /* Lab: set to 0 and compare the ping-pong latency at -b 64 (Nagle + delayed
  * ACK).  An option would need a field in struct ipc_params. */
-#define TCP_LOOPBACK_NODELAY 1
 
 struct ipc_channel {
 	int fd[2];      /* indexed by role: [IPC_WRITER] client, [IPC_READER]
@@ -227,7 +226,7 @@ static int tcp_create(const struct ipc_params *p, struct ipc_channel **out,
 		goto err_destroy;
 	for (int i = 0; i < 2; i++) {
 		rc = set_int(ch->fd[i], IPPROTO_TCP, TCP_NODELAY,
-			     TCP_LOOPBACK_NODELAY, "TCP_NODELAY", e);
+			     !p->nagle, "TCP_NODELAY", e);
 		if (rc < 0)
 			goto err_destroy;
 	}
@@ -344,7 +343,7 @@ static void tcp_detach(struct ipc_channel *ch, enum ipc_role role)
 const struct ipc_transport ipc_tcp_loopback = {
 	.abi = IPC_ABI_VERSION,
 	.name = "tcp-loopback",
-	.summary = "TCP over 127.0.0.1, TCP_NODELAY, send()/recv() (buffer: --sock-buf)",
+	.summary = "TCP over 127.0.0.1, send()/recv(), TCP_NODELAY unless --nagle (buffer: --sock-buf)",
 	.sync = "the kernel blocks the writer when its send buffer is full (unacknowledged bytes), the reader when nothing is queued",
 	.caps = 0,
 	.max_block = tcp_max_block,

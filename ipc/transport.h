@@ -60,6 +60,8 @@ struct ipc_params {
 	const char *name;     /* two-program mode: object name; NULL = fork */
 	int timeout_ms;       /* named mode: how long open/first wait may wait;
 			       * 0 = 30 s */
+	int nagle;            /* tcp-loopback: 1 = keep Nagle's algorithm (no
+			       * TCP_NODELAY); 0 = TCP_NODELAY, the default */
 	unsigned long spin;   /* busy-wait iterations before sleeping (spinning
 			       * transports); 0 = the transport's default */
 	unsigned channels;    /* channels of these params alive at once (ping-pong:
