@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Measurement plumbing, checked as behaviour (never as speed):
+# - ping-pong moves verified messages through every transport, and the
+#   round-trip percentiles are ordered;
+# - --min-time chooses the amount: calibration rows grow, the timed rows move
+#   more than the first calibration row, and a longer --min-time chooses more;
+# - --total and --messages fix the amount; the floor and the clock overhead
+#   are recorded.
+set -euo pipefail
+bin=$1
+tmp=$(mktemp -d /tmp/ipclab-measuretest-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+passes=0 fails=0
+ok() { if "$@"; then passes=$((passes + 1)); else echo "FAIL: $*"; fails=$((fails + 1)); fi; }
+py=$(command -v python3)
+
+# Ping-pong, every transport, every message checked.
+for t in $("$bin" list | awk 'NR > 1 && $0 !~ /unavailable/ { print $1 }'); do
+  if "$bin" run -t "$t" -b 1K -m pingpong --messages 300 --reps 2 --warmup 1 \
+       --verify on --format csv --quiet > "$tmp/$t.csv" 2> "$tmp/$t.err"; then
+    ok "$py" - "$tmp/$t.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 3, rows
+for r in rows:
+    assert r["status"] == "ok" and r["verified"] == "1" and r["mode"] == "pingpong", r
+    assert int(r["blocks"]) == 300 and int(r["total_bytes"]) == 300 * 1024, r
+    v = [int(r[k]) for k in ("rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_max_ns")]
+    assert 0 < v[0] and v == sorted(v), v
+    assert float(r["one_way_p50_ns"]) == v[1] / 2
+    assert int(r["clock_overhead_ns"]) > 0
+PY
+  else
+    echo "FAIL: ping-pong through $t:"; cat "$tmp/$t.err"; fails=$((fails + 1))
+  fi
+done
+
+# --min-time: the amount grows with the time asked for.
+for mt in 0.02 0.2; do
+  "$bin" run -t pipe -b 4K --min-time "$mt" --reps 1 --warmup 0 --format csv --quiet > "$tmp/mt$mt.csv"
+done
+ok "$py" - "$tmp/mt0.02.csv" "$tmp/mt0.2.csv" <<'PY'
+import csv, sys
+def load(p):
+    rows = list(csv.DictReader(open(p)))
+    calib = [int(r["total_bytes"]) for r in rows if r["warmup"] == "1"]
+    timed = [int(r["total_bytes"]) for r in rows if r["warmup"] == "0"]
+    assert calib and timed and all(r["verified"] == "1" for r in rows if r["warmup"] == "1")
+    assert calib == sorted(calib), calib          # calibration grows
+    assert timed[0] > calib[0], (calib, timed)    # and the timed run is bigger
+    assert all(float(r["floor_bytes_per_s"]) > 0 for r in rows if r["warmup"] == "0")
+    return timed[0]
+short, long_ = load(sys.argv[1]), load(sys.argv[2])
+assert long_ > 2 * short, (short, long_)          # 10x the time: clearly more bytes
+PY
+
+# --total and --messages fix the amount; no calibration rows then.
+"$bin" run -t pshm-pipe -b 1000 --total 1000003 --reps 2 --warmup 1 --format csv --quiet > "$tmp/fixed.csv"
+ok "$py" -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); assert len(r)==3 and all(int(x["total_bytes"])==1000003 and int(x["blocks"])==1001 for x in r), r' "$tmp/fixed.csv"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
