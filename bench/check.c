@@ -78,7 +78,7 @@ int check_main(int argc, char **argv)
 				   .snapshot = 1};
 	int no_bench = 0, c;
 	char why[640];
-	optind = 1;
+	optind = 0; /* glibc: start afresh, inner state of -xyz clusters too */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":t:h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -58,6 +58,11 @@ void run_catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closed terminal (SIGHUP) stops cleanly too, unless nohup asked
+	 * for it to be ignored. */
+	struct sigaction old;
+	if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL);
 }
 
 static const char *const role_name[2] = {"writer", "reader"};
@@ -493,6 +498,8 @@ static void child_main(const struct run_config *c, enum ipc_role role,
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	if (signal(SIGHUP, SIG_DFL) == SIG_IGN)
+		signal(SIGHUP, SIG_IGN); /* nohup */
 	sigbus_slot = sh->err[role];
 	sigbus_len = sizeof(sh->err[role]);
 	sigbus_role = role_name[role];

@@ -231,19 +231,22 @@ class Table:
         self.header = [str(h) for h in header]
         self.rows = [[str(c) for c in r] for r in rows]
         self.title = title
+        # Numbers right-aligned, words left-aligned.
+        numeric = lambda v: v in ("", "-") or v.lstrip("-")[:1].isdigit()
+        self.right = [i > 0 and all(numeric(r[i]) for r in self.rows) for i in range(len(self.header))]
 
     def _repr_markdown_(self):
         esc = lambda s: s.replace("|", "\\|")
         out = ["**%s**" % self.title, ""] if self.title else []
         out.append("| " + " | ".join(esc(h) for h in self.header) + " |")
-        out.append("|" + "|".join(":---" if i == 0 else "---:" for i in range(len(self.header))) + "|")
+        out.append("|" + "|".join("---:" if r else ":---" for r in self.right) + "|")
         out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in self.rows]
         return "\n".join(out)
 
     def __repr__(self):
         w = [max([len(h)] + [len(r[i]) for r in self.rows]) for i, h in enumerate(self.header)]
-        line = lambda cells: "  ".join(c.ljust(w[0]) if i == 0 else c.rjust(w[i])
-                                       for i, c in enumerate(cells))
+        line = lambda cells: "  ".join(c.rjust(w[i]) if self.right[i] else c.ljust(w[i])
+                                       for i, c in enumerate(cells)).rstrip()
         out = [self.title] if self.title else []
         return "\n".join(out + [line(self.header)] + [line(r) for r in self.rows])
 
@@ -284,6 +287,7 @@ def code(text):
     return ("code", text.strip("\n"))
 
 
+SETUP = SETUP.strip("\n")
 SETUP_CELL = code(SETUP)
 
 # ------------------------------------------------------------------ analysis
@@ -519,16 +523,17 @@ for key, pts, f in fits:
     vc = "%.2f / %.2f" % (med(ir.column(pts, "writer_vcsw_per_block")), med(ir.column(pts, "reader_vcsw_per_block")))
     floor = ir.num(pts[-1], "floor_bytes_per_s")
     if f is None:
-        rows.append([t, acc, pin, mem, sizes, "-", "-", ir.fmt_rate(floor), "-", "-", "-", vc, "needs two or more BUF_SIZEs"])
+        rows.append([t, acc, pin, mem, sizes, "-", "-", ir.fmt_rate(floor), "-", "-", "-", vc, "-",
+                     "needs two or more BUF_SIZEs"])
         continue
     cb, ch = f["c_byte_ns"], f["c_handoff_ns"]
     note = "negative cost: the model does not fit" if cb <= 0 or ch <= 0 else (
         "2 sizes: exact by construction" if f["n"] == 2 else "")
     rows.append([t, acc, pin, mem, sizes, "%.3g" % cb, ir.fmt_rate(1e9 / cb) if cb > 0 else "-",
                  ir.fmt_rate(floor), ir.fmt_ns(ch), ir.fmt_num(f["r2"], 3), fmt_pct(f["max_rel_miss"]),
-                 vc, ir.fmt_size_approx(f["crossover_bytes"]) + ("  " + note if note else "")])
+                 vc, ir.fmt_size_approx(f["crossover_bytes"]), note])
 table(["transport", "access", "pin", "memory", "BUF_SIZEs", "c_byte ns/B", "1/c_byte", "floor (largest)",
-       "c_handoff", "R² (t/byte)", "worst miss", "vcsw/handoff w / r", "crossover"], rows,
+       "c_handoff", "R² (t/byte)", "worst miss", "vcsw/handoff w / r", "crossover", "note"], rows,
       "Cost model per configuration (relative least squares)")
 '''),
     code(r'''
@@ -751,7 +756,7 @@ ipclab binary it falls back to the `pshm-sem` rows of the results folder.
 '''),
     code(r'''
 BUF_SIZES = [10, 100, 1000, 10000]
-TOTAL = os.environ.get("IPCLAB_LAB_TOTAL") or ("2M" if BUILD_TYPE == "Release" else "256K")
+TOTAL = os.environ.get("IPCLAB_LAB_TOTAL") or ("2M" if BUILD_TYPE in ("Release", "") else "256K")
 if BUILD_TYPE not in ("Release", "") and not os.environ.get("IPCLAB_LAB_TOTAL"):
     print("note: %s build (sanitizers make each handoff slower): %s per repetition instead of 2M"
           % (BUILD_TYPE, TOTAL))
@@ -772,16 +777,31 @@ else:
     print("note: %s\n      using the results folder instead of a measurement" % IPCLAB_VERSION)
 
 if not points and RESULTS:
-    folder = ir.load(RESULTS)
+    try:
+        folder = ir.load(RESULTS)
+    except ir.ResultsError as e:
+        raise RuntimeError("no measurement and no usable results folder: %s" % e) from None
     rows = ir.baseline(ir.select(folder.summary, transport="pshm-sem", mode="stream",
                                  status="ok", access=("copy", "")))
     pins = ir.unique(rows, "pin")
     pin = "same" if "same" in pins else (ipplot.main_pin(rows) if rows else "")
     points = [point_from_summary(r) for r in ir.sorted_by_size(ir.select(rows, pin=pin))]
     SOURCE = "read from %s (%s), pin %s" % (RESULTS, RESULTS_WHY, pin or "-")
-    if pin and pin != "same":
-        print("note: the folder has pin %s, not same: handoffs there are wake-ups across CPUs"
-              % pin)
+    if pin == "split":
+        print("note: the folder has pin split, not same: its handoffs are wake-ups across CPUs")
+    elif pin and pin != "same":
+        print("note: the folder has pin %s, not same: the scheduler placed the two processes" % pin)
+    # A sweep runs each BUF_SIZE for about the same *time* (--min-time), not the
+    # same bytes: scale every point to TOTAL bytes at its own time per byte.
+    want = float(TOTAL[:-1]) * 1024 ** " KMG".index(TOTAL[-1].upper()) if TOTAL[-1].isalpha() else float(TOTAL)
+    for p in points:
+        k = want / p["bytes"]
+        p["bytes"] = want
+        for key in ("handoffs", "time_ns", "time_min_ns", "time_max_ns"):
+            p[key] *= k
+    if points:
+        print("note: the folder's points moved different amounts of bytes: each is scaled to %s "
+              "(its time per byte × %s)" % (TOTAL, TOTAL))
     if len({p["buf_size"] for p in points}) < 2:
         print("note: the folder has fewer than two BUF_SIZEs for pshm-sem: the cost model "
               "below cannot be fitted")
@@ -969,7 +989,25 @@ if fit is not None and fit["c_byte_ns"] > 0 and fit["c_handoff_ns"] > 0:
 
       ipclab sweep -t pshm-sem -b 10,100,1000,10000,100000 --pin same -o results/lab1
       ipclab model results/lab1
-
+'''),
+    code(r'''
+# The whole-program view, when the results folder holds a hyperfine run
+# (scripts/hyperfine-bufsize.sh -o FOLDER): drawn by scripts/plot_hyperfine.py.
+import plot_hyperfine
+try:
+    if not RESULTS:
+        raise ir.ResultsError("no results folder")
+    jpath = plot_hyperfine.find_json(RESULTS)
+    hres = ir.load(os.path.dirname(os.path.dirname(jpath)), need_summary=False)
+    side = ir.load_meta(os.path.join(os.path.dirname(jpath), "bufsize.meta.json"))
+    with tempfile.TemporaryDirectory(prefix="ipclab-nb-") as d:
+        paths = plot_hyperfine.draw(plot_hyperfine.points(ir.load_hyperfine(jpath)), side, hres, d)
+        with open([p for p in paths if p.endswith(".png")][0], "rb") as f:
+            display(Image(data=f.read()))
+except ir.ResultsError as e:
+    print("note: no whole-program timing to show: %s" % e)
+'''),
+    md(r'''
 ## Questions
 
 1. Was your prediction right?  By how much did the time change from BUF_SIZE 10
@@ -1064,20 +1102,24 @@ if res is not None:
 '''),
     code(r'''
 # The two shared-memory designs side by side in the folder, when it holds both.
+def vcsw(r):
+    return "%.2f / %.2f" % (ir.num(r, "writer_vcsw_per_block"), ir.num(r, "reader_vcsw_per_block"))
+
+
 if res is not None:
-    both = {t: {ir.num(r, "buf_size"): r for r in ir.select(base, transport=t)} for t in ("pshm-sem", "pshm-pipe")}
-    common = sorted(set(both["pshm-sem"]) & set(both["pshm-pipe"]))
+    by_sem = {ir.num(r, "buf_size"): r for r in ir.select(base, transport="pshm-sem")}
+    by_pipe = {ir.num(r, "buf_size"): r for r in ir.select(base, transport="pshm-pipe")}
+    common = sorted(set(by_sem) & set(by_pipe))
     if not common:
-        print("note: this folder does not hold both pshm-sem and pshm-pipe at the same BUF_SIZE; "
-              "part 2 measures them now")
+        print("note: this folder does not hold both pshm-sem and pshm-pipe at the same BUF_SIZE%s"
+              % ("; part 2 measures them now" if IPCLAB else ""))
     else:
+        rows = []
+        for s in common:
+            a, b = ir.num(by_sem[s], "bytes_per_s_median"), ir.num(by_pipe[s], "bytes_per_s_median")
+            rows.append([ir.fmt_size(s), ir.fmt_rate(a), vcsw(by_sem[s]), ir.fmt_rate(b), vcsw(by_pipe[s]), fmt_x(b / a)])
         table(["BUF_SIZE", "pshm-sem", "vcsw/handoff w / r", "pshm-pipe", "vcsw/handoff w / r", "pipe / sem"],
-              [[ir.fmt_size(s), ir.fmt_rate(ir.num(both["pshm-sem"][s], "bytes_per_s_median")),
-                "%.2f / %.2f" % (ir.num(both["pshm-sem"][s], "writer_vcsw_per_block"), ir.num(both["pshm-sem"][s], "reader_vcsw_per_block")),
-                ir.fmt_rate(ir.num(both["pshm-pipe"][s], "bytes_per_s_median")),
-                "%.2f / %.2f" % (ir.num(both["pshm-pipe"][s], "writer_vcsw_per_block"), ir.num(both["pshm-pipe"][s], "reader_vcsw_per_block")),
-                fmt_x(ir.num(both["pshm-pipe"][s], "bytes_per_s_median") / ir.num(both["pshm-sem"][s], "bytes_per_s_median"))]
-               for s in common], "Semaphore pair vs blocks and pipes, pin %s (from the folder)" % (pin or "-"))
+              rows, "Semaphore pair vs blocks and pipes, pin %s (from the folder)" % (pin or "-"))
 '''),
     md(r'''
 ## 2. Semaphore pair vs blocks and pipes, same CPU vs split
@@ -1131,9 +1173,8 @@ if runs:
 ## 3. Why a ring of N blocks helps
 
 `pshm-pipe` with `--blocks N`: the writer may fill up to N blocks before it
-must wait for the reader.  `--blocks 1` is strict alternation again, like the
-semaphore pair.  The same runs for N = 1, 2, 4, 8, 16, on the same CPU and
-split.
+must wait for the reader.  The same runs for N = 1, 2, 4, 8, 16, on the same
+CPU and split.
 
 What do you expect the context switches per handoff to do as N grows, on one
 CPU?  On two?
@@ -1190,7 +1231,9 @@ process with no peer:
 
 On one CPU every handoff is a switch.  Across two CPUs a handoff is a wake-up
 of the other CPU, which may have gone idle.  The switches are counted, not
-assumed.
+assumed.  Mind the words: a *handoff* of `ipclab ctxsw` is one pass of the
+token (half a round trip), a handoff of `ipclab run` is one block.  Count the
+switches of each before you compare them.
 '''),
     code(r'''
 CTXSW = None
@@ -1365,8 +1408,10 @@ else:
 if pop:
     rows = []
     for mode, p in pop.items():
-        page = ir.num(p["row"], "page_size") or PAGE
-        nblocks = ir.num(p["row"], "nblocks") or BLOCKS
+        page = ir.num(p["row"], "page_size")
+        page = page if page > 0 else PAGE  # read back from smaps; NaN if it was not
+        nblocks = ir.num(p["row"], "nblocks")
+        nblocks = nblocks if nblocks > 0 else BLOCKS
         pages = nblocks * p["buf_size"] / page
         p["region_pages"] = pages
         rows.append([mode, ir.fmt_size(page), "{:,.0f}".format(pages),
@@ -1543,6 +1588,10 @@ def build(name):
         cid = "%s-%02d" % (stem, i)
         if kind == "md":
             nb.cells.append(v4.new_markdown_cell(text, id=cid))
+        elif text == SETUP:
+            # Long and the same everywhere: folded in JupyterLab, one click to open.
+            nb.cells.append(v4.new_code_cell(text, id=cid,
+                                             metadata={"jupyter": {"source_hidden": True}}))
         else:
             nb.cells.append(v4.new_code_cell(text, id=cid))
     nbformat.validate(nb)

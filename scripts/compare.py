@@ -133,7 +133,7 @@ def draw(results, labels, tables, rat, outdir):
             rvals += list(fy)
     ax_r.axhline(1.0, color="black", lw=0.8)
     plot.size_axis(ax_r, sizes)
-    rfmt = FuncFormatter(lambda v, p: "%g×" % float("%.2g" % v))
+    rfmt = FuncFormatter(lambda v, p: "%g×" % float("%.3g" % v))
     if rvals and max(rvals + [1.0]) / min(rvals + [1.0]) > 4:
         plot.log_y(ax_r, rfmt.func, rvals + [1.0])
     else:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# SIGINT and SIGTERM in the middle of `ipclab run` and `ipclab sweep`:
-# the children are stopped, every kernel object of the run is removed, the
-# rows already made are kept, and the exit status is 128 + the signal
-# (130 / 143).  A sweep interrupted between or inside points leaves a valid
+# SIGINT and SIGTERM in the middle of `ipclab run` and `ipclab sweep`
+# (and SIGHUP for run): the children are stopped, every kernel object of the
+# run is removed, the rows already made are kept, and the exit status is
+# 128 + the signal (130 / 143 / 129).  A sweep interrupted between or inside points leaves a valid
 # folder: runs.csv and summary.csv with a header and only complete rows,
 # meta.json that parses with end_time set.  Both ways of delivering the
 # signal are tried: to the parent alone (kill PID) and to the whole process
@@ -94,7 +94,7 @@ print(len(rows) - 1)
 EOF
 }
 
-signo() { case $1 in INT) echo 2 ;; TERM) echo 15 ;; esac; }
+signo() { case $1 in HUP) echo 1 ;; INT) echo 2 ;; TERM) echo 15 ;; esac; }
 
 transports=$("$bin" list | awk 'NR > 1 { print $1 }')
 [ -n "$transports" ] || { echo "FAIL: ipclab list printed no transport"; exit 1; }
@@ -132,6 +132,32 @@ for sig in INT TERM; do
       pass
     fi
   done
+done
+
+# ---- run: SIGHUP (the terminal went away) stops cleanly too: 129 ----
+for t in pshm-sem sysv-shm; do
+  out=$work/hup-$t.csv err=$work/hup-$t.err
+  "$bin" run -t "$t" -b 4K --total 100G --reps 1 --warmup 0 --min-time 0.001 \
+    --no-floor --format csv -o "$out" 2>"$err" &
+  p=$!
+  pids+=("$p")
+  if wait_children "$p"; then
+    sleep 0.3
+    kill -HUP "$p"
+    wait_exit "$p" 10
+    left=$(leftovers "$p")
+    if [ "$st" != 129 ]; then
+      fail "run -t $t, SIGHUP: exit $st, want 129"; cat "$err"
+    elif [ -n "$left" ]; then
+      fail "run -t $t, SIGHUP: left behind: $left"
+    elif ! grep -q ",error,interrupted by HUP" "$out"; then
+      fail "run -t $t, SIGHUP: no 'interrupted by HUP' row"; cat "$out" "$err"
+    else
+      pass
+    fi
+  else
+    fail "run -t $t, SIGHUP: no children"; kill -KILL "$p"; wait "$p"
+  fi
 done
 
 # ---- run: the whole process group (Ctrl-C in a terminal) ----

@@ -143,7 +143,7 @@ def test_real_xfr_quick(tmp_path):
         pytest.skip("`ipclab xfr` is not in this build yet: the two-program transfer is "
                     "needed for the whole-process timing")
     out = tmp_path / "res"
-    p = run(["bash", SCRIPT, "--quick", "-t", "pipe,pshm-sem", "--runs", "2", "-o", str(out)],
+    p = run(["bash", SCRIPT, "--quick", "-t", "fifo,pshm-sem", "--runs", "2", "-o", str(out)],
             env=env_with(tmp_path, b))
     assert p.returncode == 0, p.stderr
     data = json.load(open(str(out / "hyperfine" / "bufsize.json")))
