@@ -41,8 +41,9 @@ mkdir -p "$out"
 csv=$out/peers.csv
 echo "measurement,ipclab,peer,unit,peer_tool,ratio_ipclab_over_peer" > "$csv"
 
-if [ "$quick" = 1 ]; then loops=20000 ops=50000 count=200 mt=0.05 reps=2
-else loops=200000 ops=500000 count=4000 mt=0.3 reps=5; fi
+# dd moves dd_mib MiB at every block size, so its start-up stays negligible.
+if [ "$quick" = 1 ]; then loops=20000 ops=50000 dd_mib=32 mt=0.05 reps=2
+else loops=200000 ops=500000 dd_mib=512 mt=0.3 reps=5; fi
 
 # Median over the timed repetitions of an expression of runs.csv columns.
 median_of() { # awk-expression, then ipclab run arguments
@@ -81,7 +82,7 @@ done
 
 # 3. dd through a pipe, writer CPU 0, reader CPU 1.
 for bs in 4K 64K 1M; do
-  n=$count; [ "$bs" = 1M ] && n=$((count / 8 + 1))
+  case $bs in 4K) n=$((dd_mib * 256)) ;; 64K) n=$((dd_mib * 16)) ;; 1M) n=$dd_mib ;; esac
   # dd prints "B bytes (...) copied, S s, R unit": bytes / seconds.
   rate=$( { taskset -c 0 dd if=/dev/zero bs="$bs" count="$n" status=none |
             taskset -c 1 dd of=/dev/null bs="$bs" 2>&1 >/dev/null; } |
@@ -94,7 +95,7 @@ done
 if "$bin" ctxsw --help >/dev/null 2>&1; then
   sem_pp=$(ipclab_oneway_mean -t pshm-sem -b 1 --pin same)
   cs=$("$bin" ctxsw --primitive sem --pin same --reps "$reps" --min-time "$mt" --format csv 2>/dev/null |
-       awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ns_per_handoff" || $i == "ns_per_handoff_median") k = i; next } k { print $k; exit }')
+       awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "handoff_median_ns") k = i; next } k { print $k; exit }')
   row "semaphore handoff, one CPU" "$sem_pp" "${cs:-0}" ns "ipclab ctxsw --primitive sem"
 else
   echo "(ipclab ctxsw is not built: skipping the semaphore comparison)"
