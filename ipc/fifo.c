@@ -69,13 +69,6 @@ struct ipc_channel {
 	int await_writer;    /* named reader: the write end may not be open */
 };
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
-}
-
 /* Remove the FIFO and its directory, if still there; safe to repeat. */
 static int remove_names(struct ipc_channel *ch, struct ipc_err *e)
 {
@@ -93,27 +86,11 @@ static int remove_names(struct ipc_channel *ch, struct ipc_err *e)
 	return rc;
 }
 
-static int fifo_max_block(const struct ipc_params *p, size_t *max, char *why,
-			  size_t whylen)
-{
-	(void)p;
-	(void)why;
-	(void)whylen;
-	*max = SIZE_MAX / 2; /* a byte stream: any write size works */
-	return 0;
-}
-
-static int fifo_validate(const struct ipc_params *p, char *why, size_t whylen)
-{
-	return ipc_pipe_validate_size(p->kbuf_size, why, whylen);
-}
-
 static void fifo_destroy(struct ipc_channel *ch)
 {
 	if (!ch)
 		return;
-	close_fd(&ch->fd[0]);
-	close_fd(&ch->fd[1]);
+	ipc_close_pair(ch->fd);
 	(void)remove_names(ch, NULL);
 	ipc_rdv_close(&ch->rdv);
 	free(ch->buf);
@@ -148,12 +125,7 @@ static int open_ends(struct ipc_channel *ch, struct ipc_err *e)
 	ch->fd[1] = open(ch->path, O_WRONLY | O_CLOEXEC);
 	if (ch->fd[1] < 0)
 		return ipc_errf(e, errno, "open(%s, O_WRONLY)", ch->path);
-	int fl = fcntl(ch->fd[0], F_GETFL);
-	if (fl < 0)
-		return ipc_errf(e, errno, "fcntl(%s, F_GETFL)", ch->path);
-	if (fcntl(ch->fd[0], F_SETFL, fl & ~O_NONBLOCK) < 0)
-		return ipc_errf(e, errno, "fcntl(%s, F_SETFL)", ch->path);
-	return 0;
+	return ipc_pipe_set_blocking(ch->fd[0], ch->path, e);
 }
 
 /* Named mode: the FIFO in the rendezvous directory; no end is opened yet. */
@@ -180,7 +152,7 @@ static int fifo_create(const struct ipc_params *p, struct ipc_channel **out,
 	int rc;
 	char why[256];
 	*out = NULL;
-	if (fifo_validate(p, why, sizeof(why)) < 0) {
+	if (ipc_pipe_validate(p, why, sizeof(why)) < 0) {
 		(void)ipc_errf(e, 0, "%s", why);
 		return -EINVAL;
 	}
@@ -220,16 +192,7 @@ err_destroy:
 
 static void fifo_parent_close(struct ipc_channel *ch)
 {
-	close_fd(&ch->fd[0]);
-	close_fd(&ch->fd[1]);
-}
-
-static int set_blocking(int fd, const char *path, struct ipc_err *e)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-		return ipc_errf(e, errno, "fcntl(%s, F_SETFL)", path);
-	return 0;
+	ipc_close_pair(ch->fd);
 }
 
 /* Named writer: the write end, once the reader holds the read end. */
@@ -247,7 +210,7 @@ static int open_write_end(struct ipc_channel *ch, struct ipc_err *e)
 		if (rc < 0)
 			return rc;
 	}
-	rc = set_blocking(ch->fd[1], o->name, e);
+	rc = ipc_pipe_set_blocking(ch->fd[1], o->name, e);
 	if (rc == 0)
 		rc = ipc_pipe_set_capacity(ch->fd[1], ch->kbuf, &ch->capacity, e);
 	if (rc < 0)
@@ -266,12 +229,8 @@ static int fifo_attach(struct ipc_channel *ch, enum ipc_role role,
 			return rc;
 	}
 	/* Keep only this side's end: a dead peer then shows as EOF / EPIPE. */
-	close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
-	ch->buf = malloc(ch->buf_size);
-	if (!ch->buf)
-		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
-	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
-	return 0;
+	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
+	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
 }
 
 /*
@@ -321,12 +280,9 @@ static int fifo_open(const struct ipc_params *p, enum ipc_role role,
 	int cap = fcntl(ch->fd[0], F_GETPIPE_SZ);
 	ch->capacity = cap > 0 ? (size_t)cap : 0;
 	ch->await_writer = 1;
-	ch->buf = malloc(ch->buf_size);
-	if (!ch->buf) {
-		rc = ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
+	rc = ipc_block_alloc(&ch->buf, ch->buf_size, e);
+	if (rc < 0)
 		goto err_destroy;
-	}
-	memset(ch->buf, 0, ch->buf_size); /* touch it before the transfer */
 	*out = ch;
 	return 0;
 
@@ -344,16 +300,6 @@ static int reader_ready(struct ipc_channel *ch, struct ipc_err *e)
 	if (rc == 0)
 		ch->await_writer = 0;
 	return rc;
-}
-
-/* Named reader, at end of file: the writer's end, or its death? */
-static int check_eof(struct ipc_channel *ch, struct ipc_err *e)
-{
-	if (!ch->rdv.active || ipc_rdv_eos_marked(&ch->rdv))
-		return 0;
-	return ipc_errf(e, EPIPE, "read(fifo): end of file, but the writer "
-			"(pid %ld) did not end the stream: it was killed, and "
-			"the data is cut short", (long)ch->rdv.peer_pid);
 }
 
 static int fifo_send(struct ipc_channel *ch, const void *buf, size_t len,
@@ -374,8 +320,9 @@ static int fifo_recv(struct ipc_channel *ch, void *buf, size_t cap,
 	int rc = reader_ready(ch, e);
 	if (rc == 0)
 		rc = ipc_pipe_recv(ch->fd[0], "fifo", buf, cap, len, e);
+	/* Named: end of file is the writer's end, or its death. */
 	if (rc == 0 && *len == 0)
-		rc = check_eof(ch, e);
+		rc = ipc_rdv_check_eof(&ch->rdv, "read(fifo)", e);
 	return rc;
 }
 
@@ -390,10 +337,10 @@ static int fifo_acquire(struct ipc_channel *ch, enum ipc_role role,
 	/* A whole block: read until BUF_SIZE bytes or end of file. */
 	int rc = reader_ready(ch, e);
 	if (rc == 0)
-		rc = ipc_pipe_read_block(ch->fd[0], "fifo", ch->buf,
-					 ch->buf_size, &b->len, e);
+		rc = ipc_read_block(ch->fd[0], "fifo", ch->buf, ch->buf_size,
+				    &b->len, e);
 	if (rc == 0 && b->len < ch->buf_size)
-		rc = check_eof(ch, e);
+		rc = ipc_rdv_check_eof(&ch->rdv, "read(fifo)", e);
 	return rc;
 }
 
@@ -413,7 +360,7 @@ static void fifo_info(struct ipc_channel *ch, struct ipc_info *out)
 
 static void fifo_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
+	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
 	free(ch->buf);
 	ch->buf = NULL;
 	/* Named writer: the directory goes in destroy, once the reader is
@@ -428,8 +375,8 @@ const struct ipc_transport ipc_fifo = {
 	.summary = "named pipe (mkfifo), write()/read() (capacity: --pipe-size)",
 	.sync = "the kernel blocks the writer when the FIFO is full, the reader when it is empty",
 	.caps = IPC_CAP_NAMED,
-	.max_block = fifo_max_block,
-	.validate = fifo_validate,
+	.max_block = ipc_stream_max_block,
+	.validate = ipc_pipe_validate,
 	.create = fifo_create,
 	.open = fifo_open,
 	.parent_close = fifo_parent_close,

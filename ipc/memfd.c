@@ -9,9 +9,7 @@
  * descriptor or a mapping refers to it: there is no name to leak, to guess
  * or to clean up.  It is shared by handing over the descriptor - inherited
  * across fork here; passed with SCM_RIGHTS over a Unix socket between
- * unrelated programs (two-program mode, not built yet: the creator would
- * listen on a socket in a private ipclab- directory and send the memfd and
- * the pipe ends to whoever connects).  Once sized it is sealed with
+ * unrelated programs (two-program mode, below).  Once sized it is sealed with
  * F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL: a receiver that checks
  * F_GET_SEALS knows no one can truncate the file under its mapping (which
  * would make its accesses SIGBUS), and the seals themselves are final.
@@ -34,17 +32,41 @@
  * reads "full", consumes the block, writes its number back to "empty".
  * Length 0 is end of stream.
  *
+ * Two-program mode (`ipclab xfr`): the writer makes the memfd and the two
+ * pipes as in fork mode (block numbers already in "empty"), then binds and
+ * listens on a Unix stream socket /tmp/ipclab-NAME/sock (0600) in the
+ * rendezvous directory of pipe_io.h, recorded there.  In attach it waits
+ * for the reader (its lock, then its connect), checks SO_PEERCRED (same
+ * user), unlinks the socket path and sends, in one sendmsg(SCM_RIGHTS),
+ * the memfd, the write end of "empty" and the read end of "full", with a
+ * small header (magic, version, BUF_SIZE, N, region size, how the writer
+ * backed it); then it closes those ends and the socket.  The reader (open)
+ * checks the writer's pid and uid on the socket, the header against the
+ * record, that the memfd is its user's, of exactly that size, sealed
+ * against SHRINK and GROW, and that the pipe ends are FIFOs opened the
+ * right way, then maps it (huge pages as the writer made them, populate as
+ * asked) and checks the region's header.  From then on it is fork mode: a
+ * dead peer is end of file or EPIPE on a pipe, so the socket is not kept.
+ * After end of stream the writer waits for the reader to leave, then
+ * removes the directory.  Nothing of the channel has a name at any time.
+ *
  *   ipclab run -t memfd -b 64K --blocks 8 --hugepages try --populate on
+ *   ipclab xfr writer -t memfd -b 64K --name demo < in
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -76,6 +98,9 @@ struct ipc_channel {
 	unsigned nblocks;
 	int empty[2]; /* [0] read end (writer), [1] write end (reader) */
 	int full[2];  /* [0] read end (reader), [1] write end (writer) */
+	int lfd;      /* named writer: listening socket until the reader came */
+	int eos_sent; /* writer: end of stream published */
+	struct ipc_rdv rdv; /* two-program mode: obj 0 is the socket */
 };
 
 enum backing { BACK_SMALL, BACK_HUGETLB, BACK_THP };
@@ -305,8 +330,368 @@ static void memfd_destroy(struct ipc_channel *ch)
 	close_fd(&ch->empty[1]);
 	close_fd(&ch->full[0]);
 	close_fd(&ch->full[1]);
+	close_fd(&ch->lfd);
 	region_destroy(&ch->region);
+	ipc_rdv_close(&ch->rdv); /* named: the directory, and the socket path */
 	free(ch);
+}
+
+/* ---- two-program mode: the descriptors over a Unix socket ---- */
+
+/*
+ * What the writer sends with the descriptors (one sendmsg): enough for the
+ * reader to check what it got before it maps anything.
+ */
+#define WIRE_MAGIC 0x69706d77u /* "ipmw" */
+#define WIRE_VERSION 1u
+#define WIRE_FDS 3 /* the memfd, the write end of "empty", the read end of
+		    * "full" */
+enum { WIRE_HUGETLB = 1u, WIRE_THP = 2u };
+
+struct wire_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t buf_size;
+	uint64_t region_size;
+	uint32_t nblocks;
+	uint32_t flags; /* WIRE_HUGETLB, WIRE_THP: how the writer backed it */
+};
+
+/* The peer at the other end is the caller's user (and, when pid is not 0,
+ * that process). */
+static int check_peer_cred(int fd, pid_t pid, const char *path,
+			   struct ipc_err *e)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return ipc_errf(e, errno, "getsockopt(%s, SO_PEERCRED)", path);
+	if (cr.uid != geteuid() || (pid && cr.pid != pid))
+		return ipc_errf(e, EPERM, "%s: the peer is pid %ld of uid %ld, "
+				"not %s", path, (long)cr.pid, (long)cr.uid,
+				pid ? "the recorded writer" : "you");
+	return 0;
+}
+
+/* One sendmsg: the header as data, n descriptors as SCM_RIGHTS. */
+static int send_fds(int sock, const void *hdr, size_t len, const int *fds,
+		    unsigned n, struct ipc_err *e)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * WIRE_FDS)];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = (void *)hdr, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	ssize_t r;
+	while ((r = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0)
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "sendmsg(SCM_RIGHTS, %u fds)", n);
+	if ((size_t)r != len) /* a few dozen bytes into an empty socket */
+		return ipc_errf(e, EPROTO, "sendmsg(SCM_RIGHTS): %zd of %zu "
+				"bytes", r, len);
+	return 0;
+}
+
+/* Reader: wait (checking the writer lives) for the header and exactly n
+ * descriptors; on any failure none of them stays open. */
+static int recv_fds(struct ipc_rdv *rdv, int sock, void *hdr, size_t len,
+		    int *fds, unsigned n, struct ipc_err *e)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (WIRE_FDS + 4))];
+		struct cmsghdr align;
+	} u;
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+	for (;;) {
+		int k = poll(&pfd, 1, IPC_RDV_CHECK_MS);
+		if (k > 0)
+			break;
+		if (k < 0 && errno != EINTR)
+			return ipc_errf(e, errno, "poll(socket)");
+		int rc = ipc_rdv_check_peer(rdv, e);
+		if (rc < 0)
+			return rc;
+	}
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = hdr, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	ssize_t r;
+	while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0)
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "recvmsg(SCM_RIGHTS)");
+	unsigned got = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (got < n)
+				fds[got] = fd;
+			else
+				(void)close(fd); /* more than a writer sends */
+			got++;
+		}
+	}
+	if (r == 0)
+		return ipc_errf(e, EPIPE, "recvmsg: the writer (pid %ld) is "
+				"gone before it sent the descriptors",
+				(long)rdv->peer_pid);
+	if ((size_t)r != len || got != n || (m.msg_flags & MSG_CTRUNC)) {
+		for (unsigned i = 0; i < got && i < n; i++)
+			close_fd(&fds[i]);
+		return ipc_errf(e, EPROTO, "recvmsg: %zd bytes and %u "
+				"descriptors, want %zu and %u", r, got, len, n);
+	}
+	return 0;
+}
+
+/* Named writer, in create: listen on the directory's socket (bound 0600)
+ * before the record says ready, so the reader's connect never waits. */
+static int listen_named(struct ipc_channel *ch, struct ipc_err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	ipc_rdv_path(&ch->rdv, "sock", sa.sun_path, sizeof(sa.sun_path));
+	ch->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (ch->lfd < 0)
+		return ipc_errf(e, errno, "socket(AF_UNIX, SOCK_STREAM)");
+	if (bind(ch->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ipc_errf(e, errno, "bind(%s)", sa.sun_path);
+	int rc = ipc_rdv_add_path(&ch->rdv, sa.sun_path, e);
+	if (rc < 0)
+		return rc;
+	if (chmod(sa.sun_path, 0600) < 0)
+		return ipc_errf(e, errno, "chmod(%s, 0600)", sa.sun_path);
+	if (listen(ch->lfd, 1) < 0)
+		return ipc_errf(e, errno, "listen(%s)", sa.sun_path);
+	ch->rdv.info.nblocks = ch->nblocks;
+	return ipc_rdv_ready(&ch->rdv, e);
+}
+
+/* Named writer, in attach: take the reader's connection and hand it the
+ * memfd and its two pipe ends.  The socket is closed afterwards: from then
+ * on the pipes show a dead peer as they do in fork mode. */
+static int serve_named(struct ipc_channel *ch, struct ipc_err *e)
+{
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	int rc = ipc_rdv_wait_reader(&ch->rdv, e);
+	if (rc < 0)
+		return rc;
+	int fd;
+	while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			return ipc_errf(e, errno, "accept(%s)", o->name);
+		rc = ipc_rdv_poll(&ch->rdv, "waiting for it to connect", e);
+		if (rc < 0)
+			return rc;
+	}
+	close_fd(&ch->lfd); /* one reader per name */
+	rc = check_peer_cred(fd, 0, o->name, e);
+	if (rc == 0) {
+		(void)ipc_rdv_remove_obj(o); /* connected: the path is done */
+		struct wire_hdr h = {
+			.magic = WIRE_MAGIC,
+			.version = WIRE_VERSION,
+			.buf_size = ch->buf_size,
+			.region_size = ch->region.size,
+			.nblocks = ch->nblocks,
+			.flags = (ch->region.info.hugetlb ? WIRE_HUGETLB : 0u) |
+				 (ch->region.opts.hugepages == REGION_HP_THP
+					  ? WIRE_THP : 0u),
+		};
+		int fds[WIRE_FDS] = {ch->region.fd, ch->empty[1], ch->full[0]};
+		rc = send_fds(fd, &h, sizeof(h), fds, WIRE_FDS, e);
+	}
+	close_fd(&fd);
+	return rc;
+}
+
+/* Named reader: map the memfd received, after checking it is one the
+ * writer sized and sealed, of the size it says, and ours. */
+static int adopt_region(struct region *r, int fd, const struct wire_hdr *h,
+			const struct region_opts *o, struct ipc_err *e)
+{
+	region_init(r);
+	r->kind = REGION_POSIX;
+	r->fd = fd;
+	r->opts.populate = o->populate;
+	/* Huge pages are the writer's choice: the file already has them or
+	 * not.  THP only needs the same 2 MiB-aligned, advised mapping. */
+	r->opts.hugepages = (h->flags & WIRE_HUGETLB) ? REGION_HP_ON
+			    : (h->flags & WIRE_THP)   ? REGION_HP_THP
+						      : REGION_HP_OFF;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return ipc_errf(e, errno, "fstat(memfd)");
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return ipc_errf(e, EPERM, "the region received is not a file "
+				"of yours (mode 0%o, uid %ld)",
+				(unsigned)st.st_mode, (long)st.st_uid);
+	if ((uint64_t)st.st_size != h->region_size)
+		return ipc_errf(e, EBADMSG, "the memfd received has %lld bytes, "
+				"the writer says %llu", (long long)st.st_size,
+				(unsigned long long)h->region_size);
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return ipc_errf(e, errno, "fcntl(memfd, F_GET_SEALS)");
+	if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW)) !=
+	    (F_SEAL_SHRINK | F_SEAL_GROW))
+		return ipc_errf(e, EPERM, "the memfd received is not sealed "
+				"against resizing (seals 0x%x): a truncate "
+				"would make our accesses SIGBUS", seals);
+	r->size = (size_t)st.st_size;
+	r->info.size = r->info.requested = r->size;
+	void *m;
+	if (h->flags & WIRE_THP) {
+		unsigned long pmd = 0;
+		if (ipc_read_ulong(THP_PMD_FILE, &pmd) < 0 || pmd == 0)
+			return ipc_errf(e, EOPNOTSUPP, "transparent huge pages "
+					"(no %s)", THP_PMD_FILE);
+		m = map_aligned(fd, r->size, (size_t)pmd);
+	} else {
+		m = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
+	}
+	if (m == MAP_FAILED)
+		return ipc_errf(e, errno, "mmap(memfd, %zu)", r->size);
+	r->addr = m;
+#ifdef HAVE_MADV_HUGEPAGE
+	if ((h->flags & WIRE_THP) && madvise(m, r->size, MADV_HUGEPAGE) < 0)
+		return ipc_errf(e, errno, "madvise(memfd, MADV_HUGEPAGE)");
+#endif
+	r->info.hugetlb = (h->flags & WIRE_HUGETLB) != 0;
+	snprintf(r->info.mechanism, sizeof(r->info.mechanism), "memfd");
+	return 0;
+}
+
+/* A descriptor received for a pipe end: a FIFO opened for mode. */
+static int check_pipe_end(int fd, int mode, const char *what,
+			  struct ipc_err *e)
+{
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+	if (fstat(fd, &st) < 0 || fl < 0)
+		return ipc_errf(e, errno, "fstat(%s pipe)", what);
+	if (!S_ISFIFO(st.st_mode) || (fl & O_ACCMODE) != mode)
+		return ipc_errf(e, EBADMSG, "the %s descriptor received is not "
+				"the pipe end expected", what);
+	return 0;
+}
+
+/* Named reader: connect, receive the memfd and the pipe ends, check them
+ * and the region's header, map the region. */
+static int memfd_open(const struct ipc_params *p, enum ipc_role role,
+		      struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc, sock = -1;
+	*out = NULL;
+	if (role != IPC_READER)
+		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
+				"the writer creates the channel");
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	region_init(&ch->region);
+	ch->empty[0] = ch->empty[1] = ch->full[0] = ch->full[1] = -1;
+	ch->lfd = -1;
+	ipc_rdv_init(&ch->rdv);
+	rc = ipc_rdv_open(&ch->rdv, p, "memfd", e);
+	if (rc < 0)
+		goto err_destroy;
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_PATH ||
+	    strlen(o->name) >= sizeof(sa.sun_path)) {
+		rc = ipc_errf(e, EBADMSG, "%s: the record lists no socket",
+			      ch->rdv.dir);
+		goto err_destroy;
+	}
+	memcpy(sa.sun_path, o->name, strlen(o->name) + 1);
+	struct stat st;
+	if (lstat(o->name, &st) < 0) {
+		rc = ipc_errf(e, errno, "lstat(%s)", o->name);
+		goto err_destroy;
+	}
+	if (!S_ISSOCK(st.st_mode) || (uint64_t)st.st_ino != o->ino ||
+	    (uint64_t)st.st_dev != o->dev) {
+		rc = ipc_errf(e, ESTALE, "%s is not the socket the writer made",
+			      o->name);
+		goto err_destroy;
+	}
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0) {
+		rc = ipc_errf(e, errno, "socket(AF_UNIX, SOCK_STREAM)");
+		goto err_destroy;
+	}
+	/* The writer listens since before it published the record. */
+	while (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		if (errno != EINTR) {
+			rc = ipc_errf(e, errno, "connect(%s)", o->name);
+			goto err_destroy;
+		}
+	rc = check_peer_cred(sock, (pid_t)ch->rdv.info.writer_pid, o->name, e);
+	if (rc < 0)
+		goto err_destroy;
+	struct wire_hdr h;
+	int fds[WIRE_FDS] = {-1, -1, -1};
+	rc = recv_fds(&ch->rdv, sock, &h, sizeof(h), fds, WIRE_FDS, e);
+	if (rc < 0)
+		goto err_destroy;
+	close_fd(&sock); /* from here the pipes show a dead writer */
+	ch->empty[1] = fds[1];
+	ch->full[0] = fds[2];
+	ch->buf_size = (size_t)h.buf_size;
+	ch->nblocks = h.nblocks;
+	if (h.magic != WIRE_MAGIC || h.version != WIRE_VERSION ||
+	    h.buf_size != ch->rdv.info.buf_size || h.buf_size == 0 ||
+	    h.nblocks == 0 || h.nblocks > MAX_BLOCKS ||
+	    h.buf_size > (SIZE_MAX / 4) / h.nblocks ||
+	    h.region_size < HEADER_BYTES + h.nblocks * h.buf_size) {
+		(void)close(fds[0]);
+		rc = ipc_errf(e, EBADMSG, "the writer's message is not a memfd "
+			      "channel of this version (magic 0x%08x, version "
+			      "%u, %u blocks of %llu bytes)", (unsigned)h.magic,
+			      (unsigned)h.version, (unsigned)h.nblocks,
+			      (unsigned long long)h.buf_size);
+		goto err_destroy;
+	}
+	rc = adopt_region(&ch->region, fds[0], &h, &p->region, e);
+	if (rc == 0)
+		rc = check_pipe_end(ch->empty[1], O_WRONLY, "empty", e);
+	if (rc == 0)
+		rc = check_pipe_end(ch->full[0], O_RDONLY, "full", e);
+	if (rc < 0)
+		goto err_destroy;
+	const struct header *rh = ch->region.addr;
+	if (rh->magic != MEMFD_MAGIC || rh->version != MEMFD_VERSION ||
+	    rh->buf_size != h.buf_size || rh->nblocks != h.nblocks) {
+		rc = ipc_errf(e, EBADMSG, "the memfd received does not hold a "
+			      "memfd channel of %u blocks of %zu bytes",
+			      ch->nblocks, ch->buf_size);
+		goto err_destroy;
+	}
+	ch->blocks = (char *)ch->region.addr + HEADER_BYTES;
+	rc = region_prepare(&ch->region, e);
+	if (rc < 0)
+		goto err_destroy;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	close_fd(&sock);
+	memfd_destroy(ch);
+	return rc;
 }
 
 static int memfd_create_ch(const struct ipc_params *p,
@@ -314,9 +699,6 @@ static int memfd_create_ch(const struct ipc_params *p,
 {
 	int rc;
 	*out = NULL;
-	if (p->name)
-		return ipc_errf(e, EOPNOTSUPP, "two-program mode (--name %s)",
-				p->name);
 	if (p->nblocks > MAX_BLOCKS)
 		return ipc_errf(e, EINVAL, "--blocks %u: at most %u",
 				p->nblocks, MAX_BLOCKS);
@@ -325,8 +707,16 @@ static int memfd_create_ch(const struct ipc_params *p,
 		return ipc_errf(e, ENOMEM, "calloc");
 	region_init(&ch->region);
 	ch->empty[0] = ch->empty[1] = ch->full[0] = ch->full[1] = -1;
+	ch->lfd = -1;
+	ipc_rdv_init(&ch->rdv);
 	ch->buf_size = p->buf_size;
 	ch->nblocks = blocks_of(p);
+	if (p->name) {
+		/* First: one writer per name, and a dead run's leftovers go. */
+		rc = ipc_rdv_create(&ch->rdv, p, "memfd", e);
+		if (rc < 0)
+			goto err_destroy;
+	}
 
 	rc = make_region(&ch->region, region_bytes(p), &p->region, e);
 	if (rc < 0)
@@ -353,6 +743,11 @@ static int memfd_create_ch(const struct ipc_params *p,
 			goto err_destroy;
 		}
 	}
+	if (p->name) {
+		rc = listen_named(ch, e);
+		if (rc < 0)
+			goto err_destroy;
+	}
 	*out = ch;
 	return 0;
 
@@ -372,6 +767,11 @@ static void memfd_parent_close(struct ipc_channel *ch)
 static int memfd_attach(struct ipc_channel *ch, enum ipc_role role,
 			struct ipc_err *e)
 {
+	if (ch->lfd >= 0) {
+		int rc = serve_named(ch, e); /* the creator is the writer */
+		if (rc < 0)
+			return rc;
+	}
 	if (role == IPC_WRITER) {
 		close_fd(&ch->empty[1]);
 		close_fd(&ch->full[0]);
@@ -429,6 +829,8 @@ static int memfd_release(struct ipc_channel *ch, enum ipc_role role,
 		rc = ipc_write_full(ch->full[1], &m, sizeof(m));
 		if (rc < 0)
 			return ipc_errf(e, -rc, "write(full pipe)");
+		if (b->len == 0)
+			ch->eos_sent = 1;
 	} else {
 		uint32_t id = b->id;
 		rc = ipc_write_full(ch->empty[1], &id, sizeof(id));
@@ -454,6 +856,8 @@ static void memfd_detach(struct ipc_channel *ch, enum ipc_role role)
 	if (role == IPC_WRITER) {
 		close_fd(&ch->empty[0]);
 		close_fd(&ch->full[1]);
+		if (ch->eos_sent)
+			ipc_rdv_wait_done(&ch->rdv); /* named: reader done */
 	} else {
 		close_fd(&ch->empty[1]);
 		close_fd(&ch->full[0]);
@@ -465,10 +869,11 @@ const struct ipc_transport ipc_memfd = {
 	.name = "memfd",
 	.summary = "memfd_create region (no name, sealed size) in N blocks, two pipes carry block numbers",
 	.sync = "writer reads a free block number from the empty pipe, writes {number, length} to the full pipe; reader the reverse",
-	.caps = IPC_CAP_REGION | IPC_CAP_ZEROCOPY,
+	.caps = IPC_CAP_REGION | IPC_CAP_NAMED | IPC_CAP_ZEROCOPY,
 	.max_block = memfd_max_block,
 	.validate = memfd_validate,
 	.create = memfd_create_ch,
+	.open = memfd_open,
 	.parent_close = memfd_parent_close,
 	.attach = memfd_attach,
 	.acquire = memfd_acquire,

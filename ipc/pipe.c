@@ -21,8 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,34 +32,11 @@ struct ipc_channel {
 	char *buf;      /* private block of the block API */
 };
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
-}
-
-static int pipe_max_block(const struct ipc_params *p, size_t *max, char *why,
-			  size_t whylen)
-{
-	(void)p;
-	(void)why;
-	(void)whylen;
-	*max = SIZE_MAX / 2; /* a byte stream: any write size works */
-	return 0;
-}
-
-static int pipe_validate(const struct ipc_params *p, char *why, size_t whylen)
-{
-	return ipc_pipe_validate_size(p->kbuf_size, why, whylen);
-}
-
 static void pipe_destroy(struct ipc_channel *ch)
 {
 	if (!ch)
 		return;
-	close_fd(&ch->fd[0]);
-	close_fd(&ch->fd[1]);
+	ipc_close_pair(ch->fd);
 	free(ch->buf);
 	free(ch);
 }
@@ -99,20 +74,15 @@ err_destroy:
 
 static void pipe_parent_close(struct ipc_channel *ch)
 {
-	close_fd(&ch->fd[0]);
-	close_fd(&ch->fd[1]);
+	ipc_close_pair(ch->fd);
 }
 
 static int pipe_attach(struct ipc_channel *ch, enum ipc_role role,
 		       struct ipc_err *e)
 {
 	/* Keep only this side's end: a dead peer then shows as EOF / EPIPE. */
-	close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
-	ch->buf = malloc(ch->buf_size);
-	if (!ch->buf)
-		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
-	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
-	return 0;
+	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
+	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
 }
 
 static int pipe_send(struct ipc_channel *ch, const void *buf, size_t len,
@@ -137,8 +107,8 @@ static int pipe_acquire(struct ipc_channel *ch, enum ipc_role role,
 	if (role == IPC_WRITER)
 		return 0;
 	/* A whole block: read until BUF_SIZE bytes or end of file. */
-	return ipc_pipe_read_block(ch->fd[0], "pipe", ch->buf, ch->buf_size,
-				   &b->len, e);
+	return ipc_read_block(ch->fd[0], "pipe", ch->buf, ch->buf_size, &b->len,
+			      e);
 }
 
 static int pipe_release(struct ipc_channel *ch, enum ipc_role role,
@@ -157,7 +127,7 @@ static void pipe_info(struct ipc_channel *ch, struct ipc_info *out)
 
 static void pipe_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
+	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
 	free(ch->buf);
 	ch->buf = NULL;
 }
@@ -168,8 +138,8 @@ const struct ipc_transport ipc_pipe = {
 	.summary = "anonymous pipe, write()/read() (capacity: --pipe-size)",
 	.sync = "the kernel blocks the writer when the pipe is full, the reader when it is empty",
 	.caps = 0,
-	.max_block = pipe_max_block,
-	.validate = pipe_validate,
+	.max_block = ipc_stream_max_block,
+	.validate = ipc_pipe_validate,
 	.create = pipe_create,
 	.parent_close = pipe_parent_close,
 	.attach = pipe_attach,

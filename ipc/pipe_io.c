@@ -1,6 +1,6 @@
 /*
- * pipe_io.c - the pipe helpers of pipe.c and fifo.c, and the rendezvous of
- * two-program mode (the protocol is described in pipe_io.h).
+ * pipe_io.c - the pipe helpers of the pipe-like transports, and the
+ * rendezvous of two-program mode (the protocol is described in pipe_io.h).
  */
 #include "pipe_io.h"
 
@@ -22,9 +22,10 @@
 
 /* ---- 1. pipes ---------------------------------------------------------- */
 
-int ipc_pipe_validate_size(size_t kbuf, char *why, size_t whylen)
+int ipc_pipe_validate(const struct ipc_params *p, char *why, size_t whylen)
 {
 	unsigned long limit;
+	size_t kbuf = p->kbuf_size;
 	if (kbuf == 0)
 		return 0;
 	if (ipc_read_ulong("/proc/sys/fs/pipe-max-size", &limit) == 0 &&
@@ -62,9 +63,7 @@ int ipc_pipe_send(int *fd, const char *what, const void *buf, size_t len,
 	if (len == 0) {
 		/* End of stream: once the last write end is closed, the reader's
 		 * read returns 0 after the data. */
-		if (*fd >= 0)
-			(void)close(*fd);
-		*fd = -1;
+		ipc_close_fd(fd);
 		return 0;
 	}
 	int rc = ipc_write_full(*fd, buf, len);
@@ -85,13 +84,23 @@ int ipc_pipe_recv(int fd, const char *what, void *buf, size_t cap,
 	}
 }
 
-int ipc_pipe_read_block(int fd, const char *what, void *buf, size_t cap,
-			size_t *len, struct ipc_err *e)
+int ipc_pipe_set_blocking(int fd, const char *path, struct ipc_err *e)
 {
-	ssize_t n = ipc_read_full(fd, buf, cap);
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return ipc_errf(e, errno, "fcntl(%s, F_SETFL)", path);
+	return 0;
+}
+
+int ipc_pipe_read_msg(int fd, const char *what, void *m, size_t len,
+		      struct ipc_err *e)
+{
+	ssize_t n = ipc_read_full(fd, m, len);
 	if (n < 0)
-		return ipc_errf(e, (int)-n, "read(%s, %zu)", what, cap);
-	*len = (size_t)n;
+		return ipc_errf(e, (int)-n, "read(%s pipe)", what);
+	if ((size_t)n != len)
+		return ipc_errf(e, EPIPE, "read(%s pipe): the peer is gone",
+				what);
 	return 0;
 }
 
@@ -167,13 +176,6 @@ void ipc_rdv_init(struct ipc_rdv *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->lock_fd = r->peer_fd = -1;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
 }
 
 static void timespec_add_ms(struct timespec *ts, long ms)
@@ -463,6 +465,57 @@ enum ipc_rdv_kind ipc_rdv_region_kind(const char *name)
 							: IPC_RDV_PATH;
 }
 
+int ipc_rdv_region_create(struct ipc_rdv *r, struct region *reg,
+			  const struct ipc_params *p, const char *transport,
+			  size_t size, struct ipc_err *e)
+{
+	char shm[IPC_RDV_NAME_MAX + 16] = "";
+	const char *name = NULL;
+	int rc;
+	if (p->name) {
+		rc = ipc_rdv_create(r, p, transport, e);
+		if (rc < 0)
+			return rc;
+		ipc_rdv_posix_name(r, shm, sizeof(shm));
+		name = shm;
+	}
+	rc = region_create(reg, REGION_POSIX, size, &p->region, name, e);
+	if (rc < 0) {
+		char shown[IPC_RDV_NAME_MAX + 32];
+		snprintf(shown, sizeof(shown), "/dev/shm%s", shm);
+		return ipc_rdv_explain_exists(e, rc, shown);
+	}
+	if (name) {
+		rc = ipc_rdv_add_fd(r, ipc_rdv_region_kind(reg->name), reg->name,
+				    reg->fd, e);
+		if (rc < 0)
+			return rc;
+		/* From now on the record removes it, checking the inode. */
+		reg->name[0] = '\0';
+	}
+	return 0;
+}
+
+int ipc_rdv_region_open(struct ipc_rdv *r, struct region *reg,
+			const struct region_opts *o, char *shm, size_t shmlen,
+			struct ipc_err *e)
+{
+	const struct ipc_rdv_obj *obj = &r->info.obj[0];
+	ipc_rdv_posix_name(r, shm, shmlen);
+	int rc = region_open_opts(reg, REGION_POSIX, shm, o, e);
+	if (rc < 0)
+		return rc;
+	reg->name[0] = '\0'; /* never unlinked by name from here */
+	struct stat st;
+	if (fstat(reg->fd, &st) < 0)
+		return ipc_errf(e, errno, "fstat(%s)", shm);
+	if (r->info.nobj < 1 || (uint64_t)st.st_ino != obj->ino ||
+	    (uint64_t)st.st_dev != obj->dev)
+		return ipc_errf(e, ESTALE, "%s is not the object the writer "
+				"made (replaced?)", shm);
+	return 0;
+}
+
 /* The FIFOs and sockets of the directory: inside a private directory of
  * the caller's, these names can only be ipclab's. */
 static void remove_leaves(const struct ipc_rdv *r)
@@ -733,7 +786,7 @@ static int look(struct ipc_rdv *r, const char *transport, char *notyet,
 	pid_t holder = lock_holder(r->peer_fd);
 	if (!holder || !same_file(r->peer_fd, r->lock_path[IPC_WRITER])) {
 		/* Look at the current file next time. */
-		close_fd(&r->peer_fd);
+		ipc_close_fd(&r->peer_fd);
 		struct ipc_rdv_info old;
 		if (read_info(r, &old) == 0)
 			snprintf(notyet, len,
@@ -822,10 +875,20 @@ int ipc_rdv_open(struct ipc_rdv *r, const struct ipc_params *p,
 	return 0;
 
 err_close:
-	close_fd(&r->lock_fd);
-	close_fd(&r->peer_fd);
+	ipc_close_fd(&r->lock_fd);
+	ipc_close_fd(&r->peer_fd);
 	r->active = 0;
 	return rc;
+}
+
+int ipc_rdv_expect_one(struct ipc_rdv *r, enum ipc_rdv_kind kind,
+		       const char *what, struct ipc_err *e)
+{
+	if (r->info.nobj != 1 || r->info.obj[0].kind != kind ||
+	    r->info.buf_size == 0)
+		return ipc_errf(e, EBADMSG, "%s: the record lists no %s", r->dir,
+				what);
+	return 0;
 }
 
 int ipc_rdv_eos_marked(struct ipc_rdv *r)
@@ -835,6 +898,15 @@ int ipc_rdv_eos_marked(struct ipc_rdv *r)
 		return 1;
 	return read_info(r, &now) == 0 && now.writer_pid == r->info.writer_pid &&
 	       now.eos;
+}
+
+int ipc_rdv_check_eof(struct ipc_rdv *r, const char *call, struct ipc_err *e)
+{
+	if (!r->active || ipc_rdv_eos_marked(r))
+		return 0;
+	return ipc_errf(e, EPIPE, "%s: end of file, but the writer (pid %ld) "
+			"did not end the stream: it was killed, and the data "
+			"is cut short", call, (long)r->peer_pid);
 }
 
 int ipc_rdv_peer_alive(struct ipc_rdv *r)
@@ -878,10 +950,7 @@ int ipc_rdv_await_fifo_writer(struct ipc_rdv *r, int fd, struct ipc_err *e)
 		if (rc < 0)
 			return rc;
 	}
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-		return ipc_errf(e, errno, "fcntl(fifo, F_SETFL)");
-	return 0;
+	return ipc_pipe_set_blocking(fd, "fifo", e);
 }
 
 void ipc_rdv_close(struct ipc_rdv *r)
@@ -900,8 +969,8 @@ void ipc_rdv_close(struct ipc_rdv *r)
 		 * lists them. */
 		remove_all(r, &r->info);
 	}
-	close_fd(&r->peer_fd);
-	close_fd(&r->lock_fd);
+	ipc_close_fd(&r->peer_fd);
+	ipc_close_fd(&r->lock_fd);
 	r->active = 0;
 }
 

@@ -3,9 +3,10 @@
  * two-program mode (the private directory where named pipes and sockets
  * live).
  *
- * 1. Pipes.  pipe.c and fifo.c are the same kernel pipe reached two ways;
- *    the capacity option, the copying loops and the whole-block read are
- *    written once here.
+ * 1. Pipes.  pipe.c and fifo.c are the same kernel pipe reached two ways
+ *    (pipe_vmsplice.c a third); the capacity option and the copying loops
+ *    are written once here, and so is the fixed-size read of pshm-pipe's
+ *    block-number pipes.
  *
  * 2. The rendezvous (`ipclab xfr`, IPC_CAP_NAMED).  Two unrelated programs
  *    meet under a NAME the user picks.  Everything of one NAME hangs off one
@@ -61,8 +62,9 @@
 
 /* ---- 1. pipes ---------------------------------------------------------- */
 
-/* --pipe-size against fs.pipe-max-size: 0, or -EINVAL and the fix in why. */
-int ipc_pipe_validate_size(size_t kbuf, char *why, size_t whylen);
+/* The validate slot of the pipe transports: --pipe-size (p->kbuf_size)
+ * against fs.pipe-max-size; 0, or -EINVAL and the fix in why. */
+int ipc_pipe_validate(const struct ipc_params *p, char *why, size_t whylen);
 
 /* F_SETPIPE_SZ when kbuf != 0, then the capacity obtained (F_GETPIPE_SZ). */
 int ipc_pipe_set_capacity(int fd, size_t kbuf, size_t *obtained,
@@ -78,9 +80,14 @@ int ipc_pipe_send(int *fd, const char *what, const void *buf, size_t len,
 int ipc_pipe_recv(int fd, const char *what, void *buf, size_t cap,
 		  size_t *len, struct ipc_err *e);
 
-/* A whole block: read until cap bytes or end of file. */
-int ipc_pipe_read_block(int fd, const char *what, void *buf, size_t cap,
-			size_t *len, struct ipc_err *e);
+/* Clear O_NONBLOCK on a FIFO end opened with it (path names it in e). */
+int ipc_pipe_set_blocking(int fd, const char *path, struct ipc_err *e);
+
+/* One fixed-size message of len bytes from a block-number pipe (pshm-pipe);
+ * end of file before it is whole means the peer is gone: -EPIPE,
+ * "read(what pipe): the peer is gone". */
+int ipc_pipe_read_msg(int fd, const char *what, void *m, size_t len,
+		      struct ipc_err *e);
 
 /* ---- 2. two-program mode: the rendezvous ------------------------------- */
 
@@ -197,9 +204,19 @@ void ipc_rdv_wait_done(struct ipc_rdv *r);
 int ipc_rdv_open(struct ipc_rdv *r, const struct ipc_params *p,
 		 const char *transport, struct ipc_err *e);
 
+/* Reader, after ipc_rdv_open: the record lists exactly one object, of this
+ * kind, and a BUF_SIZE; else -EBADMSG, "DIR: the record lists no WHAT". */
+int ipc_rdv_expect_one(struct ipc_rdv *r, enum ipc_rdv_kind kind,
+		       const char *what, struct ipc_err *e);
+
 /* Reader of a stream transport, at end of file: 1 when the writer ended the
  * stream, 0 when it went away without (killed: the data is cut short). */
 int ipc_rdv_eos_marked(struct ipc_rdv *r);
+
+/* The same as an error for the reader: 0 in fork mode or when the writer
+ * ended the stream, else -EPIPE with "CALL: end of file, but the writer
+ * (pid N) did not end the stream: ..." (call is e.g. "read(fifo)"). */
+int ipc_rdv_check_eof(struct ipc_rdv *r, const char *call, struct ipc_err *e);
 
 /* 1 while the peer holds its lock. */
 int ipc_rdv_peer_alive(struct ipc_rdv *r);
@@ -228,6 +245,27 @@ int ipc_rdv_explain_exists(struct ipc_err *e, int rc, const char *object);
 /* The kind to record for a region's name: IPC_RDV_SHM for "/ipclab-NAME",
  * IPC_RDV_PATH for a file on hugetlbfs. */
 enum ipc_rdv_kind ipc_rdv_region_kind(const char *name);
+
+/*
+ * Writer of a POSIX-shm transport (pshm-sem, pshm-pipe), from create: the
+ * region of size bytes.  Named (p->name): first the rendezvous, then the
+ * object /ipclab-NAME, recorded with its inode, so that from then on the
+ * record, not the region, removes it (an EEXIST is explained).  Fork mode: a
+ * unique name, which the region helper removes at once.
+ */
+int ipc_rdv_region_create(struct ipc_rdv *r, struct region *reg,
+			  const struct ipc_params *p, const char *transport,
+			  size_t size, struct ipc_err *e);
+
+/*
+ * Reader of a POSIX-shm transport, from open: map /ipclab-NAME (its name
+ * into shm, for messages) with this side's memory options o, and check it is
+ * the record's first object (same inode): -ESTALE when it was replaced.
+ * From then on the region never unlinks it by name.
+ */
+int ipc_rdv_region_open(struct ipc_rdv *r, struct region *reg,
+			const struct region_opts *o, char *shm, size_t shmlen,
+			struct ipc_err *e);
 
 /* Remove one recorded object if it is still the one recorded (same inode,
  * same key).  0, or -errno of the removal. */

@@ -79,13 +79,6 @@ struct ipc_channel {
 	char *buf;        /* private block of the block API */
 };
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
-}
-
 static int vms_max_block(const struct ipc_params *p, size_t *max, char *why,
 			 size_t whylen)
 {
@@ -94,11 +87,6 @@ static int vms_max_block(const struct ipc_params *p, size_t *max, char *why,
 	(void)whylen;
 	*max = SIZE_MAX / 4; /* a byte stream: any block size works */
 	return 0;
-}
-
-static int vms_validate(const struct ipc_params *p, char *why, size_t whylen)
-{
-	return ipc_pipe_validate_size(p->kbuf_size, why, whylen);
 }
 
 static void free_gifts(struct ipc_channel *ch)
@@ -114,8 +102,7 @@ static void vms_destroy(struct ipc_channel *ch)
 {
 	if (!ch)
 		return;
-	close_fd(&ch->fd[0]);
-	close_fd(&ch->fd[1]);
+	ipc_close_pair(ch->fd);
 	free_gifts(ch);
 	free(ch->buf);
 	free(ch);
@@ -156,8 +143,7 @@ err_destroy:
 
 static void vms_parent_close(struct ipc_channel *ch)
 {
-	close_fd(&ch->fd[0]);
-	close_fd(&ch->fd[1]);
+	ipc_close_pair(ch->fd);
 }
 
 /* A fresh gift buffer.  Those made at attach are touched, so the timed
@@ -207,14 +193,10 @@ static int vms_attach(struct ipc_channel *ch, enum ipc_role role,
 		      struct ipc_err *e)
 {
 	/* Keep only this side's end: a dead peer then shows as EOF / EPIPE. */
-	close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
+	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
 	if (role == IPC_WRITER)
 		return attach_writer(ch, e);
-	ch->buf = malloc(ch->buf_size);
-	if (!ch->buf)
-		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
-	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
-	return 0;
+	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
 }
 
 /* Writer: make gifts[next] a buffer none of whose pages is in the pipe. */
@@ -317,8 +299,8 @@ static int vms_acquire(struct ipc_channel *ch, enum ipc_role role,
 	b->cap = ch->buf_size;
 	b->id = 0;
 	/* A whole block: read until BUF_SIZE bytes or end of file. */
-	return ipc_pipe_read_block(ch->fd[0], "pipe", ch->buf, ch->buf_size,
-				   &b->len, e);
+	return ipc_read_block(ch->fd[0], "pipe", ch->buf, ch->buf_size, &b->len,
+			      e);
 }
 
 static int vms_release(struct ipc_channel *ch, enum ipc_role role,
@@ -347,7 +329,7 @@ static void vms_info(struct ipc_channel *ch, struct ipc_info *out)
 
 static void vms_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
+	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
 	/* Pages still queued stay alive: the pipe holds references. */
 	free_gifts(ch);
 	free(ch->buf);
@@ -361,7 +343,7 @@ const struct ipc_transport ipc_pipe_vmsplice = {
 	.sync = "the kernel blocks the writer's vmsplice when the pipe's slots are full, the reader's read when it is empty; the writer reuses a page only after S = pipe slots later slots",
 	.caps = IPC_CAP_ZEROCOPY,
 	.max_block = vms_max_block,
-	.validate = vms_validate,
+	.validate = ipc_pipe_validate,
 	.create = vms_create,
 	.parent_close = vms_parent_close,
 	.attach = vms_attach,

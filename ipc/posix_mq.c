@@ -440,15 +440,12 @@ static int posix_mq_open(const struct ipc_params *p, enum ipc_role role,
 	rc = ipc_rdv_open(&ch->rdv, p, "posix-mq", e);
 	if (rc < 0)
 		goto err_destroy;
+	rc = ipc_rdv_expect_one(&ch->rdv, IPC_RDV_MQ, "queue", e);
+	if (rc < 0)
+		goto err_destroy;
 	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
 	ch->buf_size = (size_t)ch->rdv.info.buf_size;
 	ch->depth = ch->rdv.info.nblocks;
-	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_MQ ||
-	    ch->buf_size == 0) {
-		rc = ipc_errf(e, EBADMSG, "%s: the record lists no queue",
-			      ch->rdv.dir);
-		goto err_destroy;
-	}
 	ch->mq = mq_open(o->name, O_RDONLY | O_CLOEXEC);
 	if (ch->mq == (mqd_t)-1) {
 		rc = ipc_errf(e, errno, "mq_open(%s, O_RDONLY)", o->name);
@@ -498,11 +495,9 @@ err_destroy:
 static int posix_mq_attach(struct ipc_channel *ch, enum ipc_role role,
 			   struct ipc_err *e)
 {
-	if (!ch->buf)
-		ch->buf = malloc(ch->buf_size);
-	if (!ch->buf)
-		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
-	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
+	int rc = ipc_block_alloc(&ch->buf, ch->buf_size, e);
+	if (rc < 0)
+		return rc;
 	ch->pending_len = 0;
 	ch->eos = 0;
 	/* Named writer: start once a reader is there (it may come later). */

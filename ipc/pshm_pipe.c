@@ -79,13 +79,6 @@ struct ipc_channel {
 
 enum { OBJ_SHM = 0, OBJ_EMPTY = 1, OBJ_FULL = 2 };
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
-}
-
 static unsigned blocks_of(const struct ipc_params *p)
 {
 	return p->nblocks ? p->nblocks : DEFAULT_BLOCKS;
@@ -118,10 +111,8 @@ static void pshm_pipe_destroy(struct ipc_channel *ch)
 {
 	if (!ch)
 		return;
-	close_fd(&ch->empty[0]);
-	close_fd(&ch->empty[1]);
-	close_fd(&ch->full[0]);
-	close_fd(&ch->full[1]);
+	ipc_close_pair(ch->empty);
+	ipc_close_pair(ch->full);
 	region_destroy(&ch->region);
 	ipc_rdv_close(&ch->rdv); /* two-program mode: removes the objects */
 	free(ch);
@@ -161,32 +152,12 @@ static int pshm_pipe_create(const struct ipc_params *p,
 	ch->buf_size = p->buf_size;
 	ch->nblocks = blocks_of(p);
 
-	char shm[IPC_RDV_NAME_MAX + 16] = "";
-	const char *name = NULL;
-	if (p->name) {
-		rc = ipc_rdv_create(&ch->rdv, p, "pshm-pipe", e);
-		if (rc < 0)
-			goto err_destroy;
-		ipc_rdv_posix_name(&ch->rdv, shm, sizeof(shm));
-		name = shm;
-	}
-	rc = region_create(&ch->region, REGION_POSIX,
-			   HEADER_BYTES + (size_t)ch->nblocks * p->buf_size,
-			   &p->region, name, e);
-	if (rc < 0) {
-		char shown[IPC_RDV_NAME_MAX + 32];
-		snprintf(shown, sizeof(shown), "/dev/shm%s", shm);
-		(void)ipc_rdv_explain_exists(e, rc, shown);
+	/* Named: /dev/shm/ipclab-NAME, in the record (see the header). */
+	rc = ipc_rdv_region_create(&ch->rdv, &ch->region, p, "pshm-pipe",
+				   HEADER_BYTES + (size_t)ch->nblocks * p->buf_size,
+				   e);
+	if (rc < 0)
 		goto err_destroy;
-	}
-	if (name) {
-		rc = ipc_rdv_add_fd(&ch->rdv,
-				    ipc_rdv_region_kind(ch->region.name),
-				    ch->region.name, ch->region.fd, e);
-		if (rc < 0)
-			goto err_destroy;
-		ch->region.name[0] = '\0'; /* the record removes it now */
-	}
 	struct header *h = ch->region.addr;
 	h->magic = PSHM_PIPE_MAGIC;
 	h->version = PSHM_PIPE_VERSION;
@@ -194,7 +165,7 @@ static int pshm_pipe_create(const struct ipc_params *p,
 	h->nblocks = ch->nblocks;
 	ch->blocks = (char *)ch->region.addr + HEADER_BYTES;
 
-	if (name) {
+	if (p->name) {
 		ch->rdv.info.nblocks = ch->nblocks;
 		rc = make_fifos(ch, e);
 		if (rc == 0)
@@ -229,18 +200,8 @@ err_destroy:
 
 static void pshm_pipe_parent_close(struct ipc_channel *ch)
 {
-	close_fd(&ch->empty[0]);
-	close_fd(&ch->empty[1]);
-	close_fd(&ch->full[0]);
-	close_fd(&ch->full[1]);
-}
-
-static int set_blocking(int fd, const char *path, struct ipc_err *e)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-		return ipc_errf(e, errno, "fcntl(%s, F_SETFL)", path);
-	return 0;
+	ipc_close_pair(ch->empty);
+	ipc_close_pair(ch->full);
 }
 
 /* Named writer: the write end of "full", once the reader holds the rest. */
@@ -260,9 +221,10 @@ static int open_full(struct ipc_channel *ch, struct ipc_err *e)
 		if (rc < 0)
 			return rc;
 	}
-	rc = set_blocking(ch->full[1], full, e);
+	rc = ipc_pipe_set_blocking(ch->full[1], full, e);
 	if (rc == 0)
-		rc = set_blocking(ch->empty[0], in->obj[OBJ_EMPTY].name, e);
+		rc = ipc_pipe_set_blocking(ch->empty[0], in->obj[OBJ_EMPTY].name,
+					   e);
 	if (rc < 0)
 		return rc;
 	/* The reader opened "full" last: every name has done its job. */
@@ -298,19 +260,10 @@ static int pshm_pipe_open(const struct ipc_params *p, enum ipc_role role,
 	ch->buf_size = (size_t)in->buf_size;
 	ch->nblocks = in->nblocks;
 	char shm[IPC_RDV_NAME_MAX + 16];
-	ipc_rdv_posix_name(&ch->rdv, shm, sizeof(shm));
-	rc = region_open_opts(&ch->region, REGION_POSIX, shm, &p->region, e);
+	rc = ipc_rdv_region_open(&ch->rdv, &ch->region, &p->region, shm,
+				 sizeof(shm), e); /* the record's OBJ_SHM */
 	if (rc < 0)
 		goto err_destroy;
-	ch->region.name[0] = '\0'; /* never unlinked by name from here */
-	struct stat st;
-	const struct ipc_rdv_obj *o = &in->obj[OBJ_SHM];
-	if (fstat(ch->region.fd, &st) < 0 || (uint64_t)st.st_ino != o->ino ||
-	    (uint64_t)st.st_dev != o->dev) {
-		rc = ipc_errf(e, ESTALE, "%s is not the object the writer made "
-			      "(replaced?)", shm);
-		goto err_destroy;
-	}
 	struct header *h = ch->region.addr;
 	if (ch->buf_size == 0 || ch->nblocks == 0 ||
 	    ch->nblocks > MAX_BLOCKS ||
@@ -339,9 +292,10 @@ static int pshm_pipe_open(const struct ipc_params *p, enum ipc_role role,
 		rc = ipc_errf(e, errno, "open(%s, O_RDONLY)", full);
 		goto err_destroy;
 	}
+	struct stat st;
 	for (int i = 0; i < 2; i++) {
 		int fd = i ? ch->full[0] : ch->empty[1];
-		o = &in->obj[i ? OBJ_FULL : OBJ_EMPTY];
+		const struct ipc_rdv_obj *o = &in->obj[i ? OBJ_FULL : OBJ_EMPTY];
 		if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
 		    (uint64_t)st.st_ino != o->ino || (uint64_t)st.st_dev != o->dev) {
 			rc = ipc_errf(e, ESTALE, "%s is not the FIFO the writer "
@@ -357,7 +311,7 @@ static int pshm_pipe_open(const struct ipc_params *p, enum ipc_role role,
 			goto err_destroy;
 		}
 	}
-	rc = set_blocking(ch->empty[1], empty, e);
+	rc = ipc_pipe_set_blocking(ch->empty[1], empty, e);
 	if (rc < 0)
 		goto err_destroy;
 	ch->await_writer = 1;
@@ -381,25 +335,13 @@ static int pshm_pipe_attach(struct ipc_channel *ch, enum ipc_role role,
 			return rc;
 	}
 	if (role == IPC_WRITER) {
-		close_fd(&ch->empty[1]);
-		close_fd(&ch->full[0]);
+		ipc_close_fd(&ch->empty[1]);
+		ipc_close_fd(&ch->full[0]);
 	} else {
-		close_fd(&ch->empty[0]);
-		close_fd(&ch->full[1]);
+		ipc_close_fd(&ch->empty[0]);
+		ipc_close_fd(&ch->full[1]);
 	}
 	return region_prepare(&ch->region, e);
-}
-
-static int read_msg(int fd, void *m, size_t len, const char *what,
-		    struct ipc_err *e)
-{
-	ssize_t n = ipc_read_full(fd, m, len);
-	if (n < 0)
-		return ipc_errf(e, (int)-n, "read(%s pipe)", what);
-	if ((size_t)n != len)
-		return ipc_errf(e, EPIPE, "read(%s pipe): the peer is gone",
-				what);
-	return 0;
 }
 
 static int pshm_pipe_acquire(struct ipc_channel *ch, enum ipc_role role,
@@ -409,7 +351,7 @@ static int pshm_pipe_acquire(struct ipc_channel *ch, enum ipc_role role,
 	size_t len = 0;
 	int rc;
 	if (role == IPC_WRITER) {
-		rc = read_msg(ch->empty[0], &id, sizeof(id), "empty", e);
+		rc = ipc_pipe_read_msg(ch->empty[0], "empty", &id, sizeof(id), e);
 	} else {
 		struct full_msg m;
 		if (ch->await_writer) {
@@ -418,7 +360,7 @@ static int pshm_pipe_acquire(struct ipc_channel *ch, enum ipc_role role,
 				return rc;
 			ch->await_writer = 0;
 		}
-		rc = read_msg(ch->full[0], &m, sizeof(m), "full", e);
+		rc = ipc_pipe_read_msg(ch->full[0], "full", &m, sizeof(m), e);
 		id = m.id;
 		len = (size_t)m.len;
 	}
@@ -459,22 +401,19 @@ static int pshm_pipe_release(struct ipc_channel *ch, enum ipc_role role,
 
 static void pshm_pipe_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->nblocks = ch->nblocks;
-	region_read_back(&ch->region); /* THP appear only once touched */
-	out->region = ch->region.info;
+	ipc_region_info(&ch->region, ch->nblocks, out);
 }
 
 static void pshm_pipe_detach(struct ipc_channel *ch, enum ipc_role role)
 {
 	if (role == IPC_WRITER) {
-		close_fd(&ch->empty[0]);
-		close_fd(&ch->full[1]);
+		ipc_close_fd(&ch->empty[0]);
+		ipc_close_fd(&ch->full[1]);
 		if (ch->eos_sent)
 			ipc_rdv_wait_done(&ch->rdv); /* named: reader done */
 	} else {
-		close_fd(&ch->empty[1]);
-		close_fd(&ch->full[0]);
+		ipc_close_fd(&ch->empty[1]);
+		ipc_close_fd(&ch->full[0]);
 	}
 }
 

@@ -39,7 +39,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define PSHM_SEM_MAGIC 0x69706373u /* "ipcs" */
@@ -142,33 +141,11 @@ static int pshm_sem_create(const struct ipc_params *p,
 	region_init(&ch->region);
 	ipc_rdv_init(&ch->rdv);
 	ch->buf_size = p->buf_size;
-	char shm[IPC_RDV_NAME_MAX + 16] = "";
-	const char *name = NULL;
-	int rc;
-	if (p->name) {
-		rc = ipc_rdv_create(&ch->rdv, p, "pshm-sem", e);
-		if (rc < 0)
-			goto err_destroy;
-		ipc_rdv_posix_name(&ch->rdv, shm, sizeof(shm));
-		name = shm;
-	}
-	rc = region_create(&ch->region, REGION_POSIX,
-			   HEADER_BYTES + p->buf_size, &p->region, name, e);
-	if (rc < 0) {
-		char shown[IPC_RDV_NAME_MAX + 32];
-		snprintf(shown, sizeof(shown), "/dev/shm%s", shm);
-		(void)ipc_rdv_explain_exists(e, rc, shown);
+	/* Named: /dev/shm/ipclab-NAME, in the record (see the header). */
+	int rc = ipc_rdv_region_create(&ch->rdv, &ch->region, p, "pshm-sem",
+				       HEADER_BYTES + p->buf_size, e);
+	if (rc < 0)
 		goto err_destroy;
-	}
-	if (name) {
-		rc = ipc_rdv_add_fd(&ch->rdv,
-				    ipc_rdv_region_kind(ch->region.name),
-				    ch->region.name, ch->region.fd, e);
-		if (rc < 0)
-			goto err_destroy;
-		/* From now on the record removes it, checking the inode. */
-		ch->region.name[0] = '\0';
-	}
 	ch->hdr = ch->region.addr;
 	ch->buf = (char *)ch->region.addr + HEADER_BYTES;
 	ch->hdr->magic = PSHM_SEM_MAGIC;
@@ -216,22 +193,10 @@ static int pshm_sem_open(const struct ipc_params *p, enum ipc_role role,
 	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
 	size_t buf_size = (size_t)ch->rdv.info.buf_size;
 	char shm[IPC_RDV_NAME_MAX + 16];
-	ipc_rdv_posix_name(&ch->rdv, shm, sizeof(shm));
-	rc = region_open_opts(&ch->region, REGION_POSIX, shm, &p->region, e);
+	rc = ipc_rdv_region_open(&ch->rdv, &ch->region, &p->region, shm,
+				 sizeof(shm), e);
 	if (rc < 0)
 		goto err_destroy;
-	ch->region.name[0] = '\0'; /* never unlinked by name from here */
-	struct stat st;
-	if (fstat(ch->region.fd, &st) < 0) {
-		rc = ipc_errf(e, errno, "fstat(%s)", shm);
-		goto err_destroy;
-	}
-	if (ch->rdv.info.nobj < 1 || (uint64_t)st.st_ino != o->ino ||
-	    (uint64_t)st.st_dev != o->dev) {
-		rc = ipc_errf(e, ESTALE, "%s is not the object the writer made "
-			      "(replaced?)", shm);
-		goto err_destroy;
-	}
 	struct header *h = ch->region.addr;
 	if (buf_size == 0 || ch->region.size < HEADER_BYTES + buf_size ||
 	    h->magic != PSHM_SEM_MAGIC || h->version != PSHM_SEM_VERSION ||
@@ -301,10 +266,7 @@ static int pshm_sem_release(struct ipc_channel *ch, enum ipc_role role,
 
 static void pshm_sem_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->nblocks = 1;
-	region_read_back(&ch->region); /* THP appear only once touched */
-	out->region = ch->region.info;
+	ipc_region_info(&ch->region, 1, out);
 }
 
 static void pshm_sem_detach(struct ipc_channel *ch, enum ipc_role role)

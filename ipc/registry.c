@@ -1,6 +1,8 @@
 /*
  * registry.c - the table of transports.  Adding a transport is one new file
- * in ipc/ and one line in the table below.
+ * in ipc/ and one line in the table below.  Also the small slot helpers
+ * transport.h declares (max_block, validate, info shared by several
+ * transports).
  */
 #include "transport.h"
 
@@ -99,6 +101,24 @@ int ipc_region_validate(const struct ipc_params *p, enum region_kind kind,
 	size_t one = region_round_size(region_bytes, &p->region);
 	return region_hugepages_check(kind, n * one, &p->region, p->name != NULL,
 				      why, whylen);
+}
+
+int ipc_stream_max_block(const struct ipc_params *p, size_t *max, char *why,
+			 size_t whylen)
+{
+	(void)p;
+	(void)why;
+	(void)whylen;
+	*max = SIZE_MAX / 2;
+	return 0;
+}
+
+void ipc_region_info(struct region *r, unsigned nblocks, struct ipc_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nblocks = nblocks;
+	region_read_back(r);
+	out->region = r->info;
 }
 
 static void caps_text(unsigned caps, char *buf, size_t len)

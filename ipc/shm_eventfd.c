@@ -30,9 +30,10 @@
  * A block of length 0 is end of stream; the writer's detach then waits
  * until the reader has given it back.
  *
- * A dead peer is not detected here: like pshm-sem's semaphores, an eventfd
- * does not notice that the other side is gone, and the survivor sleeps
- * until the driver, which reaps both children, kills it.  Detecting it
+ * In fork mode a dead peer is not detected here: like pshm-sem's
+ * semaphores, an eventfd does not notice that the other side is gone, and
+ * the survivor sleeps until the driver, which reaps both children, kills
+ * it.  Detecting it
  * would mean sleeping in poll() on the eventfd plus a socket the peer
  * holds, then reading the eventfd: measured, that extra call made a
  * handoff on one CPU 25% slower (3.2 -> 4.0 us one way), a price every
@@ -40,29 +41,60 @@
  *
  * Creation and removal: create makes the region (unlinked at once in fork
  * mode) and the two eventfds; parent_close drops the parent's eventfds;
- * destroy closes and unmaps what is left.  Two-program mode (not built
- * yet): the creator would pass the region's fd and both eventfds with
- * SCM_RIGHTS over a Unix socket; nothing here needs a name.
+ * destroy closes and unmaps what is left.
+ *
+ * Two-program mode (`ipclab xfr`): nothing here has a name (the region is
+ * unlinked at once, eventfds never had one), so the writer hands the
+ * descriptors over.  In create it makes everything as above, then binds
+ * and listens on a Unix stream socket /tmp/ipclab-NAME/sock (0600) in the
+ * rendezvous directory of pipe_io.h, recorded there.  In attach it waits
+ * for the reader (its lock, then its connect), checks SO_PEERCRED (same
+ * user), unlinks the socket path, and sends the region's fd and both
+ * eventfds in one sendmsg(SCM_RIGHTS) with a small header (magic, version,
+ * BUF_SIZE, N, region size, how the writer backed it).  The reader (open)
+ * checks the writer's pid and uid on the socket, the header against the
+ * record, that the region is a file of its own user of exactly that size
+ * and that the eventfds are eventfds, then maps the region (huge pages as
+ * the writer made them, populate as asked) and checks the ring's header.
+ * The connection stays open, unused, as the liveness channel: a sleep is
+ * then poll() on the eventfd and the socket, in slices of IPC_RDV_CHECK_MS
+ * that also check the peer's lock; the peer's death closes its end and
+ * wakes the survivor, which reports it.  That poll is the extra call
+ * measured above: it is paid in named mode only, where no driver watches
+ * both sides.  After end of stream the writer waits until every block is
+ * back and the reader has left, then removes the directory.
+ *
+ *   ipclab xfr writer -t shm-eventfd -b 64K --name demo < in
+ *   ipclab xfr reader -t shm-eventfd --name demo > out
  *
  *   ipclab run -t shm-eventfd -b 64K --blocks 8 --pin split
  */
+#include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include "config.h"
 
 #define SHM_EFD_MAGIC 0x69706566u /* "ipef" */
 #define SHM_EFD_VERSION 1u
 #define DEFAULT_BLOCKS 8u
 #define MAX_BLOCKS 65536u
 #define LINE 64
+#define THP_PMD_FILE "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 
 struct header {
 	uint32_t magic;
@@ -90,6 +122,10 @@ struct ipc_channel {
 	uint64_t seq;  /* this side's next block: head (writer) or tail */
 	int held;      /* a block is acquired and not yet released */
 	int eos_sent;
+	int lfd;       /* named writer: listening socket until the reader came */
+	int sock;      /* named: the connection, kept to see the peer die;
+			* -1 in fork mode (then sleeps are a plain read) */
+	struct ipc_rdv rdv; /* two-program mode: obj 0 is the socket */
 };
 
 static void close_fd(int *fd)
@@ -140,8 +176,423 @@ static void shm_efd_destroy(struct ipc_channel *ch)
 		return;
 	close_fd(&ch->efd_full);
 	close_fd(&ch->efd_free);
+	close_fd(&ch->lfd);
+	close_fd(&ch->sock);
 	region_destroy(&ch->region);
+	ipc_rdv_close(&ch->rdv); /* named: the directory, and the socket path */
 	free(ch);
+}
+
+/* ---- two-program mode: the descriptors over a Unix socket ---- */
+
+/*
+ * What the writer sends with the three descriptors (one sendmsg): enough
+ * for the reader to check what it got before it maps anything.
+ */
+#define WIRE_MAGIC 0x69706577u /* "ipew" */
+#define WIRE_VERSION 1u
+#define WIRE_FDS 3 /* the region, efd_full, efd_free */
+enum { WIRE_HUGETLB = 1u, WIRE_THP = 2u };
+
+struct wire_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t buf_size;
+	uint64_t region_size;
+	uint32_t nblocks;
+	uint32_t flags;      /* WIRE_HUGETLB, WIRE_THP: how the writer backed it */
+	char mechanism[16];  /* posix-shm or memfd, as region.c made it */
+};
+
+/* The peer at the other end is the caller's user (and, when pid is not 0,
+ * that process). */
+static int check_peer_cred(int fd, pid_t pid, const char *path,
+			   struct ipc_err *e)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return ipc_errf(e, errno, "getsockopt(%s, SO_PEERCRED)", path);
+	if (cr.uid != geteuid() || (pid && cr.pid != pid))
+		return ipc_errf(e, EPERM, "%s: the peer is pid %ld of uid %ld, "
+				"not %s", path, (long)cr.pid, (long)cr.uid,
+				pid ? "the recorded writer" : "you");
+	return 0;
+}
+
+/* One sendmsg: the header as data, n descriptors as SCM_RIGHTS. */
+static int send_fds(int sock, const void *hdr, size_t len, const int *fds,
+		    unsigned n, struct ipc_err *e)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * WIRE_FDS)];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = (void *)hdr, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	ssize_t r;
+	while ((r = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0)
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "sendmsg(SCM_RIGHTS, %u fds)", n);
+	if ((size_t)r != len) /* a few dozen bytes into an empty socket */
+		return ipc_errf(e, EPROTO, "sendmsg(SCM_RIGHTS): %zd of %zu "
+				"bytes", r, len);
+	return 0;
+}
+
+/* Reader: wait (checking the writer lives) for the header and exactly n
+ * descriptors; on any failure none of them stays open. */
+static int recv_fds(struct ipc_rdv *rdv, int sock, void *hdr, size_t len,
+		    int *fds, unsigned n, struct ipc_err *e)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (WIRE_FDS + 4))];
+		struct cmsghdr align;
+	} u;
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+	for (;;) {
+		int k = poll(&pfd, 1, IPC_RDV_CHECK_MS);
+		if (k > 0)
+			break;
+		if (k < 0 && errno != EINTR)
+			return ipc_errf(e, errno, "poll(socket)");
+		int rc = ipc_rdv_check_peer(rdv, e);
+		if (rc < 0)
+			return rc;
+	}
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = hdr, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	ssize_t r;
+	while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0)
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "recvmsg(SCM_RIGHTS)");
+	unsigned got = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (got < n)
+				fds[got] = fd;
+			else
+				(void)close(fd); /* more than a writer sends */
+			got++;
+		}
+	}
+	if (r == 0)
+		return ipc_errf(e, EPIPE, "recvmsg: the writer (pid %ld) is "
+				"gone before it sent the descriptors",
+				(long)rdv->peer_pid);
+	if ((size_t)r != len || got != n || (m.msg_flags & MSG_CTRUNC)) {
+		for (unsigned i = 0; i < got && i < n; i++)
+			close_fd(&fds[i]);
+		return ipc_errf(e, EPROTO, "recvmsg: %zd bytes and %u "
+				"descriptors, want %zu and %u", r, got, len, n);
+	}
+	return 0;
+}
+
+/* Named writer, in create: listen on the directory's socket (bound 0600)
+ * before the record says ready, so the reader's connect never waits. */
+static int listen_named(struct ipc_channel *ch, struct ipc_err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	ipc_rdv_path(&ch->rdv, "sock", sa.sun_path, sizeof(sa.sun_path));
+	ch->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (ch->lfd < 0)
+		return ipc_errf(e, errno, "socket(AF_UNIX, SOCK_STREAM)");
+	if (bind(ch->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ipc_errf(e, errno, "bind(%s)", sa.sun_path);
+	int rc = ipc_rdv_add_path(&ch->rdv, sa.sun_path, e);
+	if (rc < 0)
+		return rc;
+	if (chmod(sa.sun_path, 0600) < 0)
+		return ipc_errf(e, errno, "chmod(%s, 0600)", sa.sun_path);
+	if (listen(ch->lfd, 1) < 0)
+		return ipc_errf(e, errno, "listen(%s)", sa.sun_path);
+	ch->rdv.info.nblocks = ch->nblocks;
+	return ipc_rdv_ready(&ch->rdv, e);
+}
+
+/* Named writer, in attach: take the reader's connection and hand it the
+ * region and both eventfds.  The connection stays open: it is how each
+ * side sees the other die (an eventfd never tells). */
+static int serve_named(struct ipc_channel *ch, struct ipc_err *e)
+{
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	int rc = ipc_rdv_wait_reader(&ch->rdv, e);
+	if (rc < 0)
+		return rc;
+	int fd;
+	while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			return ipc_errf(e, errno, "accept(%s)", o->name);
+		rc = ipc_rdv_poll(&ch->rdv, "waiting for it to connect", e);
+		if (rc < 0)
+			return rc;
+	}
+	close_fd(&ch->lfd); /* one reader per name */
+	ch->sock = fd;
+	rc = check_peer_cred(fd, 0, o->name, e);
+	if (rc < 0)
+		return rc;
+	(void)ipc_rdv_remove_obj(o); /* connected: the path is done */
+	struct wire_hdr h = {
+		.magic = WIRE_MAGIC,
+		.version = WIRE_VERSION,
+		.buf_size = ch->buf_size,
+		.region_size = ch->region.size,
+		.nblocks = ch->nblocks,
+		.flags = (ch->region.info.hugetlb ? WIRE_HUGETLB : 0u) |
+			 (ch->region.opts.hugepages == REGION_HP_THP ? WIRE_THP
+								     : 0u),
+	};
+	snprintf(h.mechanism, sizeof(h.mechanism), "%s",
+		 ch->region.info.mechanism);
+	int fds[WIRE_FDS] = {ch->region.fd, ch->efd_full, ch->efd_free};
+	return send_fds(fd, &h, sizeof(h), fds, WIRE_FDS, e);
+}
+
+/* A 2 MiB-aligned shared mapping of fd, for THP. */
+static void *map_aligned(int fd, size_t size, size_t align)
+{
+	char *res = mmap(NULL, size + align, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	char *a = (char *)ipc_round_up((size_t)(uintptr_t)res, align);
+	void *m = mmap(a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		       fd, 0);
+	if (m == MAP_FAILED) {
+		int err = errno;
+		(void)munmap(res, size + align);
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (a > res)
+		(void)munmap(res, (size_t)(a - res));
+	size_t tail = (size_t)(res + size + align - (a + size));
+	if (tail)
+		(void)munmap(a + size, tail);
+	return m;
+}
+
+/* Named reader: map the region received (an unlinked shm object or a
+ * memfd), after checking it is a file of ours of the size the writer
+ * says.  Huge pages are the writer's choice: the file has them or not. */
+static int adopt_region(struct region *r, int fd, const struct wire_hdr *h,
+			const struct region_opts *o, struct ipc_err *e)
+{
+	region_init(r);
+	r->kind = REGION_POSIX;
+	r->fd = fd;
+	r->opts.populate = o->populate;
+	r->opts.hugepages = (h->flags & WIRE_HUGETLB) ? REGION_HP_ON
+			    : (h->flags & WIRE_THP)   ? REGION_HP_THP
+						      : REGION_HP_OFF;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return ipc_errf(e, errno, "fstat(region)");
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return ipc_errf(e, EPERM, "the region received is not a file "
+				"of yours (mode 0%o, uid %ld)",
+				(unsigned)st.st_mode, (long)st.st_uid);
+	if ((uint64_t)st.st_size != h->region_size)
+		return ipc_errf(e, EBADMSG, "the region received has %lld "
+				"bytes, the writer says %llu",
+				(long long)st.st_size,
+				(unsigned long long)h->region_size);
+	r->size = (size_t)st.st_size;
+	r->info.size = r->info.requested = r->size;
+	void *m;
+	if (h->flags & WIRE_THP) {
+		unsigned long pmd = 0;
+		if (ipc_read_ulong(THP_PMD_FILE, &pmd) < 0 || pmd == 0)
+			return ipc_errf(e, EOPNOTSUPP, "transparent huge pages "
+					"(no %s)", THP_PMD_FILE);
+		m = map_aligned(fd, r->size, (size_t)pmd);
+	} else {
+		m = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
+	}
+	if (m == MAP_FAILED)
+		return ipc_errf(e, errno, "mmap(region, %zu)", r->size);
+	r->addr = m;
+#ifdef HAVE_MADV_HUGEPAGE
+	if ((h->flags & WIRE_THP) && madvise(m, r->size, MADV_HUGEPAGE) < 0)
+		return ipc_errf(e, errno, "madvise(region, MADV_HUGEPAGE)");
+#endif
+	r->info.hugetlb = (h->flags & WIRE_HUGETLB) != 0;
+	memcpy(r->info.mechanism, h->mechanism, sizeof(r->info.mechanism));
+	r->info.mechanism[sizeof(r->info.mechanism) - 1] = '\0';
+	return 0;
+}
+
+/* A descriptor received for a doorbell: an eventfd. */
+static int check_eventfd(int fd, const char *what, struct ipc_err *e)
+{
+	char path[64], link[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return ipc_errf(e, errno, "readlink(%s)", path);
+	link[n] = '\0';
+	if (strcmp(link, "anon_inode:[eventfd]") != 0)
+		return ipc_errf(e, EBADMSG, "the %s descriptor received is %s, "
+				"not an eventfd", what, link);
+	return 0;
+}
+
+/* Named reader: connect, receive the region and the eventfds, check them
+ * and the ring's header, map the region.  The socket stays open. */
+static int shm_efd_open(const struct ipc_params *p, enum ipc_role role,
+			struct ipc_channel **out, struct ipc_err *e)
+{
+	int rc;
+	*out = NULL;
+	if (role != IPC_READER)
+		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
+				"the writer creates the channel");
+	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ipc_errf(e, ENOMEM, "calloc");
+	region_init(&ch->region);
+	ch->efd_full = ch->efd_free = ch->lfd = ch->sock = -1;
+	ipc_rdv_init(&ch->rdv);
+	rc = ipc_rdv_open(&ch->rdv, p, "shm-eventfd", e);
+	if (rc < 0)
+		goto err_destroy;
+	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_PATH ||
+	    strlen(o->name) >= sizeof(sa.sun_path)) {
+		rc = ipc_errf(e, EBADMSG, "%s: the record lists no socket",
+			      ch->rdv.dir);
+		goto err_destroy;
+	}
+	memcpy(sa.sun_path, o->name, strlen(o->name) + 1);
+	struct stat st;
+	if (lstat(o->name, &st) < 0) {
+		rc = ipc_errf(e, errno, "lstat(%s)", o->name);
+		goto err_destroy;
+	}
+	if (!S_ISSOCK(st.st_mode) || (uint64_t)st.st_ino != o->ino ||
+	    (uint64_t)st.st_dev != o->dev) {
+		rc = ipc_errf(e, ESTALE, "%s is not the socket the writer made",
+			      o->name);
+		goto err_destroy;
+	}
+	ch->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ch->sock < 0) {
+		rc = ipc_errf(e, errno, "socket(AF_UNIX, SOCK_STREAM)");
+		goto err_destroy;
+	}
+	/* The writer listens since before it published the record. */
+	while (connect(ch->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		if (errno != EINTR) {
+			rc = ipc_errf(e, errno, "connect(%s)", o->name);
+			goto err_destroy;
+		}
+	rc = check_peer_cred(ch->sock, (pid_t)ch->rdv.info.writer_pid,
+			     o->name, e);
+	if (rc < 0)
+		goto err_destroy;
+	struct wire_hdr h;
+	int fds[WIRE_FDS] = {-1, -1, -1};
+	rc = recv_fds(&ch->rdv, ch->sock, &h, sizeof(h), fds, WIRE_FDS, e);
+	if (rc < 0)
+		goto err_destroy;
+	ch->efd_full = fds[1];
+	ch->efd_free = fds[2];
+	ch->buf_size = (size_t)h.buf_size;
+	ch->nblocks = h.nblocks;
+	if (h.magic != WIRE_MAGIC || h.version != WIRE_VERSION ||
+	    h.buf_size != ch->rdv.info.buf_size || h.buf_size == 0 ||
+	    h.nblocks == 0 || h.nblocks > MAX_BLOCKS ||
+	    h.buf_size > (SIZE_MAX / 4) / h.nblocks ||
+	    h.region_size < header_bytes(h.nblocks) + h.nblocks * h.buf_size) {
+		(void)close(fds[0]);
+		rc = ipc_errf(e, EBADMSG, "the writer's message is not a "
+			      "shm-eventfd channel of this version (magic "
+			      "0x%08x, version %u, %u blocks of %llu bytes)",
+			      (unsigned)h.magic, (unsigned)h.version,
+			      (unsigned)h.nblocks,
+			      (unsigned long long)h.buf_size);
+		goto err_destroy;
+	}
+	rc = adopt_region(&ch->region, fds[0], &h, &p->region, e);
+	if (rc == 0)
+		rc = check_eventfd(ch->efd_full, "full", e);
+	if (rc == 0)
+		rc = check_eventfd(ch->efd_free, "free", e);
+	if (rc < 0)
+		goto err_destroy;
+	struct header *rh = ch->region.addr;
+	if (rh->magic != SHM_EFD_MAGIC || rh->version != SHM_EFD_VERSION ||
+	    rh->buf_size != h.buf_size || rh->nblocks != h.nblocks) {
+		rc = ipc_errf(e, EBADMSG, "the region received does not hold a "
+			      "shm-eventfd ring of %u blocks of %zu bytes",
+			      ch->nblocks, ch->buf_size);
+		goto err_destroy;
+	}
+	ch->hdr = rh;
+	ch->blocks = (char *)ch->region.addr + header_bytes(ch->nblocks);
+	ch->wake_writer_at = ch->nblocks / 2 ? ch->nblocks / 2 : 1;
+	rc = region_prepare(&ch->region, e);
+	if (rc < 0)
+		goto err_destroy;
+	*out = ch;
+	return 0;
+
+err_destroy:
+	shm_efd_destroy(ch);
+	return rc;
+}
+
+/* Named: sleep on efd until it rings (1), the peer's end of the socket
+ * closes (2: the peer is gone, unless what we wait for is there after
+ * all), or a slice passes with the peer's lock still held (0). */
+static int sleep_named(struct ipc_channel *ch, int efd, const char *what,
+		       struct ipc_err *e)
+{
+	struct pollfd pfd[2] = {{.fd = efd, .events = POLLIN},
+				{.fd = ch->sock, .events = POLLIN}};
+	int n = poll(pfd, 2, IPC_RDV_CHECK_MS);
+	if (n < 0)
+		return errno == EINTR ? 0
+				      : ipc_errf(e, errno, "poll(eventfd %s)",
+						 what);
+	if (n == 0)
+		return ipc_rdv_check_peer(&ch->rdv, e);
+	if (pfd[0].revents & POLLIN) {
+		uint64_t v;
+		if (read(efd, &v, sizeof(v)) < 0 && errno != EINTR)
+			return ipc_errf(e, errno, "read(eventfd %s)", what);
+		return 1;
+	}
+	/* Nothing is ever sent on the socket after the descriptors: any
+	 * event there is its end of file. */
+	return 2;
+}
+
+static int peer_gone(const struct ipc_channel *ch, struct ipc_err *e)
+{
+	return ipc_errf(e, EPIPE, "the %s of '%s' (pid %ld) is gone: its end "
+			"of the socket closed (killed, or failed)",
+			ch->rdv.role == IPC_WRITER ? "reader" : "writer",
+			ch->rdv.name, (long)ch->rdv.peer_pid);
 }
 
 static int shm_efd_create(const struct ipc_params *p,
@@ -149,9 +600,6 @@ static int shm_efd_create(const struct ipc_params *p,
 {
 	int rc;
 	*out = NULL;
-	if (p->name)
-		return ipc_errf(e, EOPNOTSUPP, "two-program mode (--name %s)",
-				p->name);
 	if (p->nblocks > MAX_BLOCKS)
 		return ipc_errf(e, EINVAL, "--blocks %u: at most %u",
 				p->nblocks, MAX_BLOCKS);
@@ -159,7 +607,14 @@ static int shm_efd_create(const struct ipc_params *p,
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
 	region_init(&ch->region);
-	ch->efd_full = ch->efd_free = -1;
+	ch->efd_full = ch->efd_free = ch->lfd = ch->sock = -1;
+	ipc_rdv_init(&ch->rdv);
+	if (p->name) {
+		/* First: one writer per name, and a dead run's leftovers go. */
+		rc = ipc_rdv_create(&ch->rdv, p, "shm-eventfd", e);
+		if (rc < 0)
+			goto err_destroy;
+	}
 	ch->buf_size = p->buf_size;
 	ch->nblocks = blocks_of(p);
 	/* Lab: set this to 1 and watch writer_vcsw grow at -b 4K. */
@@ -194,6 +649,11 @@ static int shm_efd_create(const struct ipc_params *p,
 		rc = ipc_errf(e, errno, "eventfd(free)");
 		goto err_destroy;
 	}
+	if (p->name) {
+		rc = listen_named(ch, e);
+		if (rc < 0)
+			goto err_destroy;
+	}
 	*out = ch;
 	return 0;
 
@@ -215,6 +675,11 @@ static int shm_efd_attach(struct ipc_channel *ch, enum ipc_role role,
 	(void)role;
 	ch->seq = 0;
 	ch->held = 0;
+	if (ch->lfd >= 0) {
+		int rc = serve_named(ch, e); /* the creator is the writer */
+		if (rc < 0)
+			return rc;
+	}
 	return region_prepare(&ch->region, e);
 }
 
@@ -269,6 +734,15 @@ static int wait_for(struct ipc_channel *ch, enum ipc_role role, uint64_t want,
 			break;
 		/* Lab: spin on ready() a few thousand times before this read
 		 * and compare one-way latency and CPU time with shm-futex. */
+		if (ch->sock >= 0) {
+			int rc = sleep_named(ch, efd, what, e);
+			if (rc < 0)
+				return rc;
+			if (rc == 2 &&
+			    !ready(ch, role, want, memory_order_seq_cst))
+				return peer_gone(ch, e);
+			continue;
+		}
 		uint64_t v;
 		if (read(efd, &v, sizeof(v)) < 0 && errno != EINTR)
 			return ipc_errf(e, errno, "read(eventfd %s)", what);
@@ -353,6 +827,8 @@ static void shm_efd_detach(struct ipc_channel *ch, enum ipc_role role)
 		(void)wait_for(ch, IPC_WRITER, ch->nblocks, &e);
 	close_fd(&ch->efd_full);
 	close_fd(&ch->efd_free);
+	if (role == IPC_WRITER && ch->eos_sent)
+		ipc_rdv_wait_done(&ch->rdv); /* named: the reader has left */
 }
 
 const struct ipc_transport ipc_shm_eventfd = {
@@ -360,10 +836,11 @@ const struct ipc_transport ipc_shm_eventfd = {
 	.name = "shm-eventfd",
 	.summary = "shm ring of N blocks, indices in shared memory, eventfd doorbells",
 	.sync = "each side moves its index in shared memory; one that must wait raises a flag and sleeps in read() on its eventfd, the peer writes it only when the flag is up",
-	.caps = IPC_CAP_REGION | IPC_CAP_ZEROCOPY,
+	.caps = IPC_CAP_REGION | IPC_CAP_NAMED | IPC_CAP_ZEROCOPY,
 	.max_block = shm_efd_max_block,
 	.validate = shm_efd_validate,
 	.create = shm_efd_create,
+	.open = shm_efd_open,
 	.parent_close = shm_efd_parent_close,
 	.attach = shm_efd_attach,
 	.acquire = shm_efd_acquire,

@@ -556,10 +556,7 @@ static int shm_futex_release(struct ipc_channel *ch, enum ipc_role role,
 
 static void shm_futex_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->nblocks = ch->nblocks;
-	region_read_back(&ch->region); /* THP appear only once touched */
-	out->region = ch->region.info;
+	ipc_region_info(&ch->region, ch->nblocks, out);
 }
 
 static void shm_futex_detach(struct ipc_channel *ch, enum ipc_role role)

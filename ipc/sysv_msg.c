@@ -241,14 +241,11 @@ static int sysv_msg_open(const struct ipc_params *p, enum ipc_role role,
 	rc = ipc_rdv_open(&ch->rdv, p, "sysv-msg", e);
 	if (rc < 0)
 		goto err_destroy;
+	rc = ipc_rdv_expect_one(&ch->rdv, IPC_RDV_SYSV_MSG, "queue", e);
+	if (rc < 0)
+		goto err_destroy;
 	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
 	ch->buf_size = (size_t)ch->rdv.info.buf_size;
-	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_SYSV_MSG ||
-	    ch->buf_size == 0) {
-		rc = ipc_errf(e, EBADMSG, "%s: the record lists no queue",
-			      ch->rdv.dir);
-		goto err_destroy;
-	}
 	struct msqid_ds ds;
 	if (msgctl(o->id, IPC_STAT, &ds) < 0) {
 		rc = ipc_errf(e, errno, "msgctl(%d, IPC_STAT)", o->id);

@@ -421,10 +421,7 @@ static int sysv_shm_validate(const struct ipc_params *p, char *why,
 
 static void sysv_shm_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->nblocks = 1;
-	region_read_back(&ch->region); /* THP appear only once touched */
-	out->region = ch->region.info;
+	ipc_region_info(&ch->region, 1, out);
 }
 
 static void sysv_shm_detach(struct ipc_channel *ch, enum ipc_role role)

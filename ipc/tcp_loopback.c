@@ -31,26 +31,25 @@
  * buffer autotuning.  The kernel doubles the value and caps it at
  * net.core.wmem_max / rmem_max (validate refuses values above the caps);
  * the send buffer obtained is recorded.  The side that closes first keeps
- * its port in TIME_WAIT for a minute, harmless for ephemeral ports.
+ * its port in TIME_WAIT for a minute, harmless for ephemeral ports.  The
+ * send loop and the buffer helpers are unix-stream's (sock_io.c).
  *
  *   ipclab run -t tcp-loopback -b 64K --sock-buf 1M --pin split
  */
+#include "sock_io.h"
 #include "transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Lab: set to 0 and compare the ping-pong latency at -b 64 (Nagle + delayed
- * ACK).  An option would need a field in struct ipc_params. */
+/* Lab: compare the ping-pong latency at -b 64 with and without --nagle
+ * (Nagle's algorithm meets the peer's delayed ACK). */
 
 struct ipc_channel {
 	int fd[2];      /* indexed by role: [IPC_WRITER] client, [IPC_READER]
@@ -62,83 +61,13 @@ struct ipc_channel {
 	char *buf;      /* private block of the block API */
 };
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
-}
-
-static int tcp_max_block(const struct ipc_params *p, size_t *max, char *why,
-			 size_t whylen)
-{
-	(void)p;
-	(void)why;
-	(void)whylen;
-	*max = SIZE_MAX / 2; /* a byte stream: any write size works */
-	return 0;
-}
-
-/* One of the two caps the kernel applies silently to SO_SNDBUF/SO_RCVBUF. */
-static int check_cap(size_t req, const char *sysctl, char *why, size_t whylen)
-{
-	char path[64];
-	unsigned long limit;
-	snprintf(path, sizeof(path), "/proc/sys/net/core/%s", sysctl);
-	if (ipc_read_ulong(path, &limit) < 0 || req <= limit)
-		return 0;
-	snprintf(why, whylen,
-		 "--sock-buf %zu: above net.core.%s (%lu bytes), the kernel "
-		 "would silently cap it; use at most %lu, or raise it as root: "
-		 "sysctl net.core.%s=%zu",
-		 req, sysctl, limit, limit, sysctl, req);
-	return -EINVAL;
-}
-
-static int tcp_validate(const struct ipc_params *p, char *why, size_t whylen)
-{
-	if (p->kbuf_size == 0)
-		return 0;
-	if (p->kbuf_size > INT_MAX / 2) {
-		snprintf(why, whylen,
-			 "--sock-buf %zu: too large (setsockopt takes an int "
-			 "that the kernel doubles: at most %d)",
-			 p->kbuf_size, INT_MAX / 2);
-		return -EINVAL;
-	}
-	int rc = check_cap(p->kbuf_size, "wmem_max", why, whylen);
-	if (rc == 0)
-		rc = check_cap(p->kbuf_size, "rmem_max", why, whylen);
-	return rc;
-}
-
 static void tcp_destroy(struct ipc_channel *ch)
 {
 	if (!ch)
 		return;
-	close_fd(&ch->fd[IPC_WRITER]);
-	close_fd(&ch->fd[IPC_READER]);
+	ipc_close_pair(ch->fd);
 	free(ch->buf);
 	free(ch);
-}
-
-static int set_int(int fd, int level, int opt, int v, const char *name,
-		   struct ipc_err *e)
-{
-	if (setsockopt(fd, level, opt, &v, sizeof(v)) < 0)
-		return ipc_errf(e, errno, "setsockopt(%s, %d)", name, v);
-	return 0;
-}
-
-static int get_size(int fd, int opt, const char *name, size_t *out,
-		    struct ipc_err *e)
-{
-	int v = 0;
-	socklen_t len = sizeof(v);
-	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0)
-		return ipc_errf(e, errno, "getsockopt(%s)", name);
-	*out = v > 0 ? (size_t)v : 0;
-	return 0;
 }
 
 static int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
@@ -156,7 +85,8 @@ static int connect_pair(struct ipc_channel *ch, int lfd, size_t kbuf,
 	socklen_t alen = sizeof(addr);
 	int rc;
 	if (kbuf) { /* before listen: accepted sockets inherit it */
-		rc = set_int(lfd, SOL_SOCKET, SO_RCVBUF, (int)kbuf, "SO_RCVBUF", e);
+		rc = ipc_sock_set_int(lfd, SOL_SOCKET, SO_RCVBUF, (int)kbuf,
+				      "SO_RCVBUF", e);
 		if (rc < 0)
 			return rc;
 	}
@@ -171,8 +101,8 @@ static int connect_pair(struct ipc_channel *ch, int lfd, size_t kbuf,
 	if (ch->fd[IPC_WRITER] < 0)
 		return ipc_errf(e, errno, "socket(AF_INET, SOCK_STREAM)");
 	if (kbuf) {
-		rc = set_int(ch->fd[IPC_WRITER], SOL_SOCKET, SO_SNDBUF,
-			     (int)kbuf, "SO_SNDBUF", e);
+		rc = ipc_sock_set_int(ch->fd[IPC_WRITER], SOL_SOCKET, SO_SNDBUF,
+				      (int)kbuf, "SO_SNDBUF", e);
 		if (rc < 0)
 			return rc;
 	}
@@ -206,7 +136,7 @@ static int tcp_create(const struct ipc_params *p, struct ipc_channel **out,
 	if (p->name)
 		return ipc_errf(e, EOPNOTSUPP, "two-program mode (--name %s)",
 				p->name);
-	if (tcp_validate(p, why, sizeof(why)) < 0) {
+	if (ipc_sock_validate(p, why, sizeof(why)) < 0) {
 		(void)ipc_errf(e, 0, "%s", why);
 		return -EINVAL;
 	}
@@ -225,15 +155,15 @@ static int tcp_create(const struct ipc_params *p, struct ipc_channel **out,
 	if (rc < 0)
 		goto err_destroy;
 	for (int i = 0; i < 2; i++) {
-		rc = set_int(ch->fd[i], IPPROTO_TCP, TCP_NODELAY,
-			     !p->nagle, "TCP_NODELAY", e);
+		rc = ipc_sock_set_int(ch->fd[i], IPPROTO_TCP, TCP_NODELAY,
+				      !p->nagle, "TCP_NODELAY", e);
 		if (rc < 0)
 			goto err_destroy;
 	}
-	rc = get_size(ch->fd[IPC_WRITER], SO_SNDBUF, "SO_SNDBUF", &ch->sndbuf, e);
+	rc = ipc_sock_get_buf(ch->fd[IPC_WRITER], SO_SNDBUF, &ch->sndbuf, e);
 	if (rc == 0)
-		rc = get_size(ch->fd[IPC_READER], SO_RCVBUF, "SO_RCVBUF",
-			      &ch->rcvbuf, e);
+		rc = ipc_sock_get_buf(ch->fd[IPC_READER], SO_RCVBUF, &ch->rcvbuf,
+				      e);
 	if (rc < 0)
 		goto err_destroy;
 	*out = ch;
@@ -246,8 +176,7 @@ err_destroy:
 
 static void tcp_parent_close(struct ipc_channel *ch)
 {
-	close_fd(&ch->fd[IPC_WRITER]);
-	close_fd(&ch->fd[IPC_READER]);
+	ipc_close_pair(ch->fd);
 }
 
 static int tcp_attach(struct ipc_channel *ch, enum ipc_role role,
@@ -255,52 +184,23 @@ static int tcp_attach(struct ipc_channel *ch, enum ipc_role role,
 {
 	/* Keep only this side's socket: a dead peer then shows as end of
 	 * stream (reader) or ECONNRESET / EPIPE (writer). */
-	close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
-	ch->buf = malloc(ch->buf_size);
-	if (!ch->buf)
-		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
-	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
-	return 0;
+	ipc_close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
+	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
 }
 
 static int tcp_send(struct ipc_channel *ch, const void *buf, size_t len,
 		    struct ipc_err *e)
 {
-	int fd = ch->fd[IPC_WRITER];
-	if (len == 0) {
-		/* End of stream: a FIN after the data. */
-		if (!ch->shut && shutdown(fd, SHUT_WR) < 0)
-			return ipc_errf(e, errno, "shutdown(tcp, SHUT_WR)");
-		ch->shut = 1;
-		return 0;
-	}
-	const char *p = buf;
-	while (len > 0) {
-		/* MSG_NOSIGNAL: a dead reader is an error, not a signal. */
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ipc_errf(e, errno, "send(tcp, %zu)", len);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	/* End of stream: a FIN after the data. */
+	if (len == 0)
+		return ipc_sock_shutdown(ch->fd[IPC_WRITER], &ch->shut, "tcp", e);
+	return ipc_sock_send_all(ch->fd[IPC_WRITER], "tcp", buf, len, e);
 }
 
 static int tcp_recv(struct ipc_channel *ch, void *buf, size_t cap,
 		    size_t *len, struct ipc_err *e)
 {
-	for (;;) {
-		ssize_t n = recv(ch->fd[IPC_READER], buf, cap, 0);
-		if (n >= 0) {
-			*len = (size_t)n;
-			return 0;
-		}
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "recv(tcp, %zu)", cap);
-	}
+	return ipc_sock_recv(ch->fd[IPC_READER], "tcp", buf, cap, len, e);
 }
 
 static int tcp_acquire(struct ipc_channel *ch, enum ipc_role role,
@@ -312,11 +212,8 @@ static int tcp_acquire(struct ipc_channel *ch, enum ipc_role role,
 	if (role == IPC_WRITER)
 		return 0;
 	/* A whole block: read until BUF_SIZE bytes or end of stream. */
-	ssize_t n = ipc_read_full(ch->fd[IPC_READER], ch->buf, ch->buf_size);
-	if (n < 0)
-		return ipc_errf(e, (int)-n, "read(tcp, %zu)", ch->buf_size);
-	b->len = (size_t)n;
-	return 0;
+	return ipc_read_block(ch->fd[IPC_READER], "tcp", ch->buf, ch->buf_size,
+			      &b->len, e);
 }
 
 static int tcp_release(struct ipc_channel *ch, enum ipc_role role,
@@ -335,7 +232,7 @@ static void tcp_info(struct ipc_channel *ch, struct ipc_info *out)
 
 static void tcp_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	close_fd(&ch->fd[role]);
+	ipc_close_fd(&ch->fd[role]);
 	free(ch->buf);
 	ch->buf = NULL;
 }
@@ -346,8 +243,8 @@ const struct ipc_transport ipc_tcp_loopback = {
 	.summary = "TCP over 127.0.0.1, send()/recv(), TCP_NODELAY unless --nagle (buffer: --sock-buf)",
 	.sync = "the kernel blocks the writer when its send buffer is full (unacknowledged bytes), the reader when nothing is queued",
 	.caps = 0,
-	.max_block = tcp_max_block,
-	.validate = tcp_validate,
+	.max_block = ipc_stream_max_block,
+	.validate = ipc_sock_validate,
 	.create = tcp_create,
 	.parent_close = tcp_parent_close,
 	.attach = tcp_attach,

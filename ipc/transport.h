@@ -207,6 +207,15 @@ void ipc_transport_list(FILE *out, int verbose);
 int ipc_region_validate(const struct ipc_params *p, enum region_kind kind,
 			size_t region_bytes, char *why, size_t whylen);
 
+/* For the max_block slot of a byte stream (pipes, stream sockets): any
+ * write size works, so the bound is SIZE_MAX / 2. */
+int ipc_stream_max_block(const struct ipc_params *p, size_t *max, char *why,
+			 size_t whylen);
+
+/* For the info slot of a shared-memory transport: nblocks, and the backing
+ * of its region read back now (THP appear only once touched). */
+void ipc_region_info(struct region *r, unsigned nblocks, struct ipc_info *out);
+
 /* Largest block on this machine, via the slot; SIZE_MAX when unbounded. */
 size_t ipc_transport_max_block(const struct ipc_transport *t,
 			       const struct ipc_params *p, char *why,

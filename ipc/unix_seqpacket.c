@@ -45,25 +45,22 @@
  * unix-stream: the writer binds and listens in create, accepts in attach and
  * sets its SO_SNDBUF there (the request create chose, so the largest
  * message is what create checked); SO_PEERCRED checks each side; the path
- * goes once connected.  The writer notes end of stream in the rendezvous
- * record before its shutdown, so a reader can tell the end from a killed
- * writer.
+ * goes once connected (sock_io.c).  The writer notes end of stream in the
+ * rendezvous record before its shutdown, so a reader can tell the end from
+ * a killed writer.
  *
  *   ipclab run -t unix-seqpacket -b 64K
  */
-#include "pipe_io.h"
+#include "sock_io.h"
 #include "transport.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,25 +86,6 @@ struct limit {
 	size_t max;     /* largest message that went through */
 	int bound_err;  /* errno of the smallest size that did not */
 };
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
-}
-
-static int set_sndbuf(int fd, int req, size_t *obtained, struct ipc_err *e)
-{
-	if (req && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &req, sizeof(req)) < 0)
-		return ipc_errf(e, errno, "setsockopt(SO_SNDBUF, %d)", req);
-	int v = 0;
-	socklen_t len = sizeof(v);
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len) < 0)
-		return ipc_errf(e, errno, "getsockopt(SO_SNDBUF)");
-	*obtained = v > 0 ? (size_t)v : 0;
-	return 0;
-}
 
 /* 1: a len-byte message went through; 0: too big; <0: -errno. */
 static int try_send(const int sv[2], const char *zeros, size_t len, int *err)
@@ -137,7 +115,7 @@ static int probe(int req, struct limit *out, struct ipc_err *e)
 	out->req = req;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return ipc_errf(e, errno, "socketpair(AF_UNIX, SOCK_SEQPACKET)");
-	rc = set_sndbuf(sv[0], req, &out->sndbuf, e);
+	rc = ipc_sock_set_buf(sv[0], SO_SNDBUF, (size_t)req, &out->sndbuf, e);
 	if (rc < 0)
 		goto out_close;
 	size_t span = out->sndbuf + 1;
@@ -264,18 +242,12 @@ static int useq_max_block(const struct ipc_params *p, size_t *max, char *why,
 
 static int useq_validate(const struct ipc_params *p, char *why, size_t whylen)
 {
-	unsigned long limit;
 	if (p->kbuf_size == 0)
 		return 0;
-	if (ipc_read_ulong(WMEM_MAX_PATH, &limit) == 0 &&
-	    p->kbuf_size > limit) {
-		snprintf(why, whylen,
-			 "--sock-buf %zu: above net.core.wmem_max (%lu bytes), "
-			 "the kernel would silently cap it; use at most %lu, or "
-			 "raise it as root: sysctl net.core.wmem_max=%zu",
-			 p->kbuf_size, limit, limit, p->kbuf_size);
-		return -EINVAL;
-	}
+	/* Only the writer's SO_SNDBUF counts here (see the header). */
+	int rc = ipc_sock_check_cap(p->kbuf_size, "wmem_max", why, whylen);
+	if (rc < 0)
+		return rc;
 	if (p->kbuf_size > REQ_LIMIT) {
 		snprintf(why, whylen, "--sock-buf %zu: too large (at most %d)",
 			 p->kbuf_size, REQ_LIMIT);
@@ -288,75 +260,11 @@ static void useq_destroy(struct ipc_channel *ch)
 {
 	if (!ch)
 		return;
-	close_fd(&ch->fd[IPC_WRITER]);
-	close_fd(&ch->fd[IPC_READER]);
-	close_fd(&ch->lfd);
+	ipc_close_pair(ch->fd);
+	ipc_close_fd(&ch->lfd);
 	ipc_rdv_close(&ch->rdv); /* named: the record's objects, if left */
 	free(ch->buf);
 	free(ch);
-}
-
-/* Named: the peer at the other end is the caller's user (and, when pid is
- * not 0, that process). */
-static int check_peer_cred(int fd, pid_t pid, const char *path,
-			   struct ipc_err *e)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return ipc_errf(e, errno, "getsockopt(%s, SO_PEERCRED)", path);
-	if (cr.uid != geteuid() || (pid && cr.pid != pid))
-		return ipc_errf(e, EPERM, "%s: the peer is pid %ld of uid %ld, "
-				"not %s", path, (long)cr.pid, (long)cr.uid,
-				pid ? "the recorded writer" : "you");
-	return 0;
-}
-
-/* Named writer, in create: bind and listen on the directory's socket. */
-static int listen_named(const struct ipc_params *p, struct ipc_channel *ch,
-			struct ipc_err *e)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int rc = ipc_rdv_create(&ch->rdv, p, "unix-seqpacket", e);
-	if (rc < 0)
-		return rc;
-	ipc_rdv_path(&ch->rdv, "sock", sa.sun_path, sizeof(sa.sun_path));
-	ch->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			 0);
-	if (ch->lfd < 0)
-		return ipc_errf(e, errno, "socket(AF_UNIX, SOCK_SEQPACKET)");
-	if (bind(ch->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return ipc_errf(e, errno, "bind(%s)", sa.sun_path);
-	rc = ipc_rdv_add_path(&ch->rdv, sa.sun_path, e);
-	if (rc < 0)
-		return rc;
-	if (listen(ch->lfd, 1) < 0)
-		return ipc_errf(e, errno, "listen(%s)", sa.sun_path);
-	return ipc_rdv_ready(&ch->rdv, e);
-}
-
-/* Named writer, in attach: the reader's connection. */
-static int accept_named(struct ipc_channel *ch, struct ipc_err *e)
-{
-	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
-	int rc = ipc_rdv_wait_reader(&ch->rdv, e);
-	if (rc < 0)
-		return rc;
-	int fd;
-	while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			return ipc_errf(e, errno, "accept(%s)", o->name);
-		rc = ipc_rdv_poll(&ch->rdv, "waiting for it to connect", e);
-		if (rc < 0)
-			return rc;
-	}
-	ch->fd[IPC_WRITER] = fd;
-	close_fd(&ch->lfd); /* one reader per name */
-	rc = check_peer_cred(fd, 0, o->name, e);
-	if (rc < 0)
-		return rc;
-	(void)ipc_rdv_remove_obj(o); /* connected: the path has done its job */
-	return set_sndbuf(fd, ch->req, &ch->sndbuf, e);
 }
 
 /* The SO_SNDBUF request create makes (0: keep the default). */
@@ -416,8 +324,9 @@ static int useq_create(const struct ipc_params *p, struct ipc_channel **out,
 	ipc_rdv_init(&ch->rdv);
 	ch->buf_size = p->buf_size;
 	if (p->name) {
-		ch->req = req;
-		rc = listen_named(p, ch, e);
+		ch->req = req; /* applied in attach, once connected */
+		rc = ipc_sock_listen_named(&ch->rdv, p, "unix-seqpacket",
+					   SOCK_SEQPACKET, &ch->lfd, e);
 		if (rc < 0)
 			goto err_destroy;
 		*out = ch;
@@ -430,7 +339,8 @@ static int useq_create(const struct ipc_params *p, struct ipc_channel **out,
 	}
 	ch->fd[IPC_WRITER] = sv[0];
 	ch->fd[IPC_READER] = sv[1];
-	rc = set_sndbuf(ch->fd[IPC_WRITER], req, &ch->sndbuf, e);
+	rc = ipc_sock_set_buf(ch->fd[IPC_WRITER], SO_SNDBUF, (size_t)req,
+			      &ch->sndbuf, e);
 	if (rc < 0)
 		goto err_destroy;
 	*out = ch;
@@ -443,26 +353,25 @@ err_destroy:
 
 static void useq_parent_close(struct ipc_channel *ch)
 {
-	close_fd(&ch->fd[IPC_WRITER]);
-	close_fd(&ch->fd[IPC_READER]);
+	ipc_close_pair(ch->fd);
 }
 
 static int useq_attach(struct ipc_channel *ch, enum ipc_role role,
 		       struct ipc_err *e)
 {
-	if (ch->lfd >= 0) {
-		int rc = accept_named(ch, e); /* the creator is the writer */
+	if (ch->lfd >= 0) { /* named: the creator is the writer */
+		int rc = ipc_sock_accept_named(&ch->rdv, &ch->lfd,
+					       &ch->fd[IPC_WRITER], e);
+		if (rc == 0)
+			rc = ipc_sock_set_buf(ch->fd[IPC_WRITER], SO_SNDBUF,
+					      (size_t)ch->req, &ch->sndbuf, e);
 		if (rc < 0)
 			return rc;
 	}
 	/* Keep only this side's socket: a dead peer then shows as end of
 	 * stream (reader) or ECONNRESET / EPIPE (writer). */
-	close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
-	ch->buf = malloc(ch->buf_size);
-	if (!ch->buf)
-		return ipc_errf(e, ENOMEM, "malloc(%zu)", ch->buf_size);
-	memset(ch->buf, 0, ch->buf_size); /* touch it outside the timed region */
-	return 0;
+	ipc_close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
+	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
 }
 
 /*
@@ -511,11 +420,7 @@ static int useq_send(struct ipc_channel *ch, const void *buf, size_t len,
 		if (rc < 0)
 			return rc;
 		/* End of stream: the reader's recv returns 0 after the data. */
-		if (!ch->shut && shutdown(fd, SHUT_WR) < 0)
-			return ipc_errf(e, errno,
-					"shutdown(unix-seqpacket, SHUT_WR)");
-		ch->shut = 1;
-		return 0;
+		return ipc_sock_shutdown(fd, &ch->shut, "unix-seqpacket", e);
 	}
 	/* At most BUF_SIZE per message, so the reader never gets a cut one. */
 	const char *p = buf;
@@ -551,12 +456,9 @@ static int useq_recv(struct ipc_channel *ch, void *buf, size_t cap,
 					cap);
 		*len = (size_t)n;
 		/* Named: end of file is the writer's end, or its death. */
-		if (n == 0 && ch->rdv.active && !ipc_rdv_eos_marked(&ch->rdv))
-			return ipc_errf(e, EPIPE, "recv(unix-seqpacket): end of "
-					"file, but the writer (pid %ld) did not "
-					"end the stream: it was killed, and the "
-					"data is cut short",
-					(long)ch->rdv.peer_pid);
+		if (n == 0)
+			return ipc_rdv_check_eof(&ch->rdv,
+						 "recv(unix-seqpacket)", e);
 		return 0;
 	}
 }
@@ -587,9 +489,6 @@ static void useq_info(struct ipc_channel *ch, struct ipc_info *out)
 	out->kbuf_size = ch->sndbuf;
 }
 
-static int useq_attach(struct ipc_channel *ch, enum ipc_role role,
-		       struct ipc_err *e);
-
 /* Named reader: connect to the writer's socket, check it is the writer. */
 static int useq_open(const struct ipc_params *p, enum ipc_role role,
 		     struct ipc_channel **out, struct ipc_err *e)
@@ -606,40 +505,9 @@ static int useq_open(const struct ipc_params *p, enum ipc_role role,
 	rc = ipc_rdv_open(&ch->rdv, p, "unix-seqpacket", e);
 	if (rc < 0)
 		goto err_destroy;
-	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
 	ch->buf_size = (size_t)ch->rdv.info.buf_size;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_PATH ||
-	    ch->buf_size == 0 || strlen(o->name) >= sizeof(sa.sun_path)) {
-		rc = ipc_errf(e, EBADMSG, "%s: the record lists no socket",
-			      ch->rdv.dir);
-		goto err_destroy;
-	}
-	memcpy(sa.sun_path, o->name, strlen(o->name) + 1);
-	struct stat st;
-	if (lstat(o->name, &st) < 0) {
-		rc = ipc_errf(e, errno, "lstat(%s)", o->name);
-		goto err_destroy;
-	}
-	if (!S_ISSOCK(st.st_mode) || (uint64_t)st.st_ino != o->ino ||
-	    (uint64_t)st.st_dev != o->dev) {
-		rc = ipc_errf(e, ESTALE, "%s is not the socket the writer made",
-			      o->name);
-		goto err_destroy;
-	}
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = ipc_errf(e, errno, "socket(AF_UNIX, SOCK_SEQPACKET)");
-		goto err_destroy;
-	}
-	ch->fd[IPC_READER] = fd;
-	/* The writer listens since before it published the record. */
-	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		if (errno != EINTR) {
-			rc = ipc_errf(e, errno, "connect(%s)", o->name);
-			goto err_destroy;
-		}
-	rc = check_peer_cred(fd, (pid_t)ch->rdv.info.writer_pid, o->name, e);
+	rc = ipc_sock_connect_named(&ch->rdv, SOCK_SEQPACKET,
+				    &ch->fd[IPC_READER], e);
 	if (rc == 0)
 		rc = useq_attach(ch, IPC_READER, e);
 	if (rc < 0)
@@ -654,7 +522,7 @@ err_destroy:
 
 static void useq_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	close_fd(&ch->fd[role]);
+	ipc_close_fd(&ch->fd[role]);
 	free(ch->buf);
 	ch->buf = NULL;
 	/* Named writer: the directory goes in destroy, once the reader is

@@ -56,6 +56,19 @@ int ipc_sysv_key_is_ours(key_t key, pid_t *pid)
 	return 1;
 }
 
+void ipc_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+}
+
+void ipc_close_pair(int fd[2])
+{
+	ipc_close_fd(&fd[0]);
+	ipc_close_fd(&fd[1]);
+}
+
 int ipc_write_full(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -90,6 +103,16 @@ ssize_t ipc_read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+int ipc_read_block(int fd, const char *what, void *buf, size_t cap,
+		   size_t *len, struct ipc_err *e)
+{
+	ssize_t n = ipc_read_full(fd, buf, cap);
+	if (n < 0)
+		return ipc_errf(e, (int)-n, "read(%s, %zu)", what, cap);
+	*len = (size_t)n;
+	return 0;
+}
+
 int ipc_read_ulong(const char *path, unsigned long *out)
 {
 	char buf[64];
@@ -115,6 +138,16 @@ void *ipc_page_alloc(size_t n)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	return aligned_alloc(page, ipc_round_up(n ? n : 1, page));
+}
+
+int ipc_block_alloc(char **buf, size_t n, struct ipc_err *e)
+{
+	if (!*buf)
+		*buf = malloc(n);
+	if (!*buf)
+		return ipc_errf(e, ENOMEM, "malloc(%zu)", n);
+	memset(*buf, 0, n);
+	return 0;
 }
 
 size_t ipc_round_up(size_t n, size_t align)

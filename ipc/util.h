@@ -1,7 +1,7 @@
 /*
  * util.h - small helpers shared by the transports: error messages in one
- * shape, unique kernel-object names, whole reads and writes, and the machine
- * limits read from /proc.
+ * shape, unique kernel-object names, descriptors, whole reads and writes,
+ * private buffers, and the machine limits read from /proc.
  */
 #ifndef IPCLAB_UTIL_H
 #define IPCLAB_UTIL_H
@@ -38,10 +38,20 @@ key_t ipc_sysv_key(unsigned attempt);
 /* 1 when key carries the mark; *pid gets the creator's pid. */
 int ipc_sysv_key_is_ours(key_t key, pid_t *pid);
 
+/* Close *fd if it is open and mark it closed (-1); safe to repeat. */
+void ipc_close_fd(int *fd);
+/* Both descriptors of a pipe or socket pair, as ipc_close_fd. */
+void ipc_close_pair(int fd[2]);
+
 /* Write all len bytes (loops over short writes, retries EINTR). */
 int ipc_write_full(int fd, const void *buf, size_t len);
 /* Read exactly len bytes; returns bytes read (< len only at end of file). */
 ssize_t ipc_read_full(int fd, void *buf, size_t len);
+/* A whole block from a byte stream (pipe, stream socket): read until cap
+ * bytes or end of file, *len < cap only at end of file; what names the
+ * object in e: "read(what, cap)". */
+int ipc_read_block(int fd, const char *what, void *buf, size_t cap,
+		   size_t *len, struct ipc_err *e);
 
 /* Read one unsigned number from a /proc or /sys file; 0 ok, -errno. */
 int ipc_read_ulong(const char *path, unsigned long *out);
@@ -54,6 +64,14 @@ int ipc_read_ulong(const char *path, unsigned long *out);
  * some CPUs (4 KiB aliasing), which would be measured as the transport's cost.
  */
 void *ipc_page_alloc(size_t n);
+
+/*
+ * The private block of a transport whose system call is the copy (pipes,
+ * sockets, queues): n bytes from malloc (kept when *buf is already set) and
+ * touched now, so that its page faults stay out of the timed region.  0, or
+ * -ENOMEM with "malloc(n)" in e.
+ */
+int ipc_block_alloc(char **buf, size_t n, struct ipc_err *e);
 
 /* Round n up to a multiple of align (a power of two or not). */
 size_t ipc_round_up(size_t n, size_t align);
