@@ -20,9 +20,22 @@
  * attach, operate on, send to or receive from it (lpid, sempid, lspid, lrpid)
  * or that waits on a semaphore, no running process that holds the file open
  * or mapped (/proc/<pid>/fd and /proc/<pid>/maps), no socket still bound
- * (/proc/net/unix).  A name without a pid (two-program mode lets the user
- * choose it) has no known creator, so it stays; `-v` says so.  So does a
- * directory in /tmp that holds anything but FIFOs and sockets.
+ * (/proc/net/unix).  A name without a pid has no known creator, so it
+ * stays; `-v` says so.  So does a directory in /tmp that holds anything but
+ * FIFOs and sockets.
+ *
+ * Two-program mode (`ipclab xfr`, pipe_io.h) names things after a NAME the
+ * user picks, with no pid: its rendezvous directory /tmp/ipclab-NAME holds
+ * writer.lock and reader.lock, fcntl-locked by the living writer and reader,
+ * and the record `info` listing every object the writer made.  Such a
+ * directory is a leftover (kind xfr) when it is the caller's, mode 0700,
+ * holds only what ipclab puts there, its record reads, and neither lock is
+ * held.  Removing it takes writer.lock first (so no writer can start
+ * meanwhile), removes each recorded object only if it is still the one
+ * recorded (inode; key and owner for System V: ipc_rdv_remove_obj), then the
+ * files and the directory.  A directory that fails a check stays whole: a
+ * corrupt record cannot say which objects are ours.  The objects a record
+ * lists are shown under its row, not as rows of their own.
  *
  * The object is looked at again just before it is removed (same inode, same
  * key, creator still gone, nothing attached), so what changed hands since
@@ -37,6 +50,7 @@
  *   ipclab clean --dry-run -v
  */
 #include "clean.h"
+#include "pipe_io.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -80,6 +94,7 @@ enum kind {
 	K_SYSV_SHM,
 	K_SYSV_SEM,
 	K_SYSV_MSG,
+	K_XFR,
 };
 
 static const struct {
@@ -94,6 +109,7 @@ static const struct {
 	[K_SYSV_SHM] = {"sysv-shm", "B"},
 	[K_SYSV_SEM] = {"sysv-sem", "sems"},
 	[K_SYSV_MSG] = {"sysv-msg", "B queued"},
+	[K_XFR] = {"xfr", "objects"},
 };
 
 struct leftover {
@@ -108,6 +124,8 @@ struct leftover {
 	int id;                   /* System V */
 	key_t key;
 	int has_socket;           /* tmp-dir: holds a socket */
+	int dup;                  /* listed by an xfr record: shown there */
+	struct ipc_rdv_info rec;  /* xfr: the record (nobj 0 when none) */
 	char kept[192];           /* why it stays; "" for a leftover */
 };
 
@@ -419,6 +437,316 @@ static int inspect_tmpdir(struct clean *c, int tfd, const char *base,
 	return rc;
 }
 
+/* ---- two-program mode: rendezvous directories ------------------------- */
+
+/* What a rendezvous directory may hold (pipe_io.c). */
+static const char *const rdv_files[] = {
+	"writer.lock", "reader.lock", "info", "info.tmp",
+	"fifo", "sock", "empty", "full",
+};
+
+static int is_rdv_file(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rdv_files) / sizeof(rdv_files[0]); i++)
+		if (strcmp(name, rdv_files[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The pid holding a lock on leaf in dfd: 0 none (or no such file), -errno
+ * when it cannot be told.  F_GETLK needs no write access. */
+static pid_t rdv_lock_holder(int dfd, const char *leaf, uid_t uid)
+{
+	int fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	struct stat st;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	pid_t rc = 0;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_uid != uid)
+		rc = -EPERM;
+	else if (fcntl(fd, F_GETLK, &fl) < 0)
+		rc = -errno;
+	else if (fl.l_type != F_UNLCK)
+		rc = fl.l_pid > 0 ? fl.l_pid : 1;
+	(void)close(fd);
+	return rc;
+}
+
+/* The record in dfd: 0 (rec->nobj 0 when there is none), or -EBADMSG /
+ * -EPROTO / -errno when it cannot be trusted. */
+static int rdv_read_record(int dfd, uid_t uid, struct ipc_rdv_info *rec)
+{
+	int rc = ipc_rdv_read_info_at(dfd, "info", uid, rec);
+	if (rc < 0)
+		memset(rec, 0, sizeof(*rec));
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Why a directory cannot be judged (entries, locks, record), in lo->kept;
+ * nothing said when it is a leftover.  dfd: the directory. */
+static void rdv_judge(int dfd, struct leftover *lo)
+{
+	int fd = dup(dfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		keep(lo, "cannot look inside: %s", ipc_errno_name(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (!dots(de->d_name) && !is_rdv_file(de->d_name))
+			keep(lo, "holds %s, which ipclab does not put there: "
+				 "nothing removed", de->d_name);
+	(void)closedir(d);
+	static const char *const locks[] = {"writer.lock", "reader.lock"};
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = rdv_lock_holder(dfd, locks[i], lo->uid);
+		if (pid > 0)
+			keep(lo, "in use: process %d holds %s", (int)pid,
+			     locks[i]);
+		else if (pid < 0)
+			keep(lo, "cannot test %s: %s", locks[i],
+			     ipc_errno_name((int)-pid));
+	}
+	int rc = rdv_read_record(dfd, lo->uid, &lo->rec);
+	if (rc < 0)
+		keep(lo, "its record is unreadable (%s), so which objects are "
+			 "ours is unknown: nothing removed (the next writer of "
+			 "this name replaces it)", ipc_errno_name(-rc));
+	lo->pid = (pid_t)lo->rec.writer_pid;
+	lo->size = lo->rec.nobj;
+}
+
+/* A rendezvous directory: a leftover, or kept with the reason. */
+static int scan_rdv(struct clean *c, int tfd, const char *base,
+		    const struct stat *st)
+{
+	struct leftover *lo = add(c, K_XFR);
+	if (!lo)
+		return -ENOMEM;
+	snprintf(lo->path, sizeof(lo->path), TMP_DIR "/%s", base);
+	snprintf(lo->name, sizeof(lo->name), "%s", base + PREFIX_LEN);
+	lo->uid = st->st_uid;
+	lo->dev = st->st_dev;
+	lo->ino = st->st_ino;
+	if (st->st_uid != c->uid) {
+		/* The record's checks compare owners with the caller's. */
+		keep(lo, "another user's: only its owner's clean removes it");
+		return 0;
+	}
+	if (st->st_mode & 077) {
+		keep(lo, "mode %03o, but ipclab makes it 0700: not ipclab's, "
+			 "nothing removed", (unsigned)(st->st_mode & 0777));
+		return 0;
+	}
+	int fd = openat(tfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC);
+	if (fd < 0) {
+		keep(lo, "cannot look inside: %s", ipc_errno_name(errno));
+		return 0;
+	}
+	rdv_judge(fd, lo);
+	(void)close(fd);
+	return 0;
+}
+
+/* Is base a rendezvous directory (a NAME, and writer.lock or info in it)? */
+static int is_rdv_dir(int tfd, const char *base)
+{
+	char why[128], path[PATH_MAX];
+	struct stat st;
+	if (strncmp(base, IPC_NAME_PREFIX, PREFIX_LEN) != 0 ||
+	    ipc_rdv_check_name(base + PREFIX_LEN, why, sizeof(why)) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/writer.lock", base);
+	if (fstatat(tfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/info", base);
+	return fstatat(tfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Is lo one of the objects an xfr record lists? */
+static int in_record(const struct leftover *lo, const struct ipc_rdv_obj *o)
+{
+	switch (o->kind) {
+	case IPC_RDV_SHM:
+		return lo->kind == K_POSIX_SHM && lo->dev == (dev_t)o->dev &&
+		       lo->ino == (ino_t)o->ino;
+	case IPC_RDV_MQ:
+		return lo->kind == K_POSIX_MQ && lo->dev == (dev_t)o->dev &&
+		       lo->ino == (ino_t)o->ino;
+	case IPC_RDV_PATH:
+		return lo->kind == K_HUGETLBFS && lo->dev == (dev_t)o->dev &&
+		       lo->ino == (ino_t)o->ino;
+	case IPC_RDV_SYSV_SHM:
+		return lo->kind == K_SYSV_SHM && lo->id == o->id &&
+		       lo->key == (key_t)o->key;
+	case IPC_RDV_SYSV_SEM:
+		return lo->kind == K_SYSV_SEM && lo->id == o->id &&
+		       lo->key == (key_t)o->key;
+	case IPC_RDV_SYSV_MSG:
+		return lo->kind == K_SYSV_MSG && lo->id == o->id &&
+		       lo->key == (key_t)o->key;
+	default:
+		return 0;
+	}
+}
+
+/* Objects a record lists are the record's to remove: not rows of their
+ * own, which would remove them by another rule or call them nameless. */
+static void mark_recorded(struct clean *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->v[i].kind != K_XFR)
+			continue;
+		const struct ipc_rdv_info *r = &c->v[i].rec;
+		for (size_t j = 0; j < c->n; j++)
+			for (unsigned k = 0; k < r->nobj; k++)
+				if (in_record(&c->v[j], &r->obj[k]))
+					c->v[j].dup = 1;
+	}
+}
+
+/* "posix-shm /ipclab-NAME" and so on, for listings and messages. */
+static void describe_obj(const struct ipc_rdv_obj *o, char *buf, size_t len)
+{
+	switch (o->kind) {
+	case IPC_RDV_SHM:
+		snprintf(buf, len, "posix-shm %s", o->name);
+		break;
+	case IPC_RDV_MQ:
+		snprintf(buf, len, "posix-mq %s", o->name);
+		break;
+	case IPC_RDV_PATH:
+		snprintf(buf, len, "file %s", o->name);
+		break;
+	case IPC_RDV_SYSV_SHM:
+	case IPC_RDV_SYSV_SEM:
+	case IPC_RDV_SYSV_MSG:
+		snprintf(buf, len, "%s key=0x%08x id=%d",
+			 o->kind == IPC_RDV_SYSV_SHM ? "sysv-shm"
+			 : o->kind == IPC_RDV_SYSV_SEM ? "sysv-sem"
+						       : "sysv-msg",
+			 (unsigned)o->key, (int)o->id);
+		break;
+	default:
+		snprintf(buf, len, "unknown kind %u", (unsigned)o->kind);
+		break;
+	}
+}
+
+/*
+ * Remove a rendezvous leftover, under its writer.lock so that no writer can
+ * start meanwhile.  The checks are made again; an object that is no longer
+ * the recorded one is left alone.  A failed removal keeps the record and
+ * the directory, so the next attempt still finds the rest.
+ */
+static int remove_rdv(struct leftover *lo, struct ipc_err *e)
+{
+	const char *base = strrchr(lo->path, '/') + 1;
+	int rc = 0;
+	int tfd = open(TMP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return ipc_errf(e, errno, "open(" TMP_DIR ")");
+	int dfd = openat(tfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
+	if (dfd < 0) {
+		rc = errno == ENOENT ? -ESTALE
+				     : ipc_errf(e, errno, "open(%s)", lo->path);
+		if (rc == -ESTALE)
+			keep(lo, "gone since it was listed");
+		goto out_close_tmp;
+	}
+	struct stat st;
+	if (fstat(dfd, &st) < 0) {
+		rc = ipc_errf(e, errno, "fstat(%s)", lo->path);
+		goto out_close_dir;
+	}
+	if (st.st_dev != lo->dev || st.st_ino != lo->ino ||
+	    st.st_uid != lo->uid || (st.st_mode & 077)) {
+		keep(lo, "replaced since it was listed");
+		rc = -ESTALE;
+		goto out_close_dir;
+	}
+	int lfd = openat(dfd, "writer.lock",
+			 O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lfd < 0) {
+		rc = ipc_errf(e, errno, "open(%s/writer.lock)", lo->path);
+		goto out_close_dir;
+	}
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	if (fcntl(lfd, F_SETLK, &fl) < 0) {
+		if (errno == EAGAIN || errno == EACCES) {
+			keep(lo, "a writer started since it was listed");
+			rc = -ESTALE;
+		} else {
+			rc = ipc_errf(e, errno, "fcntl(%s/writer.lock, "
+				      "F_SETLK)", lo->path);
+		}
+		goto out_close_lock;
+	}
+	/* Ours now; judge afresh (a reader, a new record, a stray file). */
+	struct leftover now = *lo;
+	now.kept[0] = '\0';
+	pid_t reader = rdv_lock_holder(dfd, "reader.lock", lo->uid);
+	if (reader != 0) {
+		keep(lo, "%s", reader > 0 ? "a reader started since it was "
+					    "listed"
+					  : "cannot test reader.lock");
+		rc = -ESTALE;
+		goto out_close_lock;
+	}
+	rdv_judge(dfd, &now);
+	/* rdv_judge sees our own lock: only other reasons count. */
+	if (now.kept[0] && strncmp(now.kept, "in use: process", 15) != 0) {
+		keep(lo, "%s", now.kept);
+		rc = -ESTALE;
+		goto out_close_lock;
+	}
+	lo->rec = now.rec;
+	for (unsigned i = 0; i < lo->rec.nobj; i++) {
+		int orc = ipc_rdv_remove_obj(&lo->rec.obj[i]);
+		/* Gone already, or no longer the one recorded: not ours. */
+		if (orc == 0 || orc == -ENOENT || orc == -EINVAL ||
+		    orc == -EIDRM || orc == -ESTALE)
+			continue;
+		if (rc == 0) {
+			char what[200];
+			describe_obj(&lo->rec.obj[i], what, sizeof(what));
+			rc = ipc_errf(e, -orc, "xfr %s: remove %s", lo->name,
+				      what);
+		}
+	}
+	if (rc < 0)
+		goto out_close_lock; /* the record still lists what is left */
+	for (size_t i = 0; i < sizeof(rdv_files) / sizeof(rdv_files[0]); i++) {
+		const char *leaf = rdv_files[i];
+		if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		/* fifo, sock, empty, full: only as FIFOs or sockets. */
+		if (i >= 4 && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+			continue;
+		if (unlinkat(dfd, leaf, 0) < 0 && errno != ENOENT && rc == 0)
+			rc = ipc_errf(e, errno, "unlink(%s/%s)", lo->path,
+				      leaf);
+	}
+	/* ENOTEMPTY: a new writer made its own files meanwhile. */
+	if (rc == 0 && unlinkat(tfd, base, AT_REMOVEDIR) < 0)
+		rc = ipc_errf(e, errno, "rmdir(%s)", lo->path);
+out_close_lock:
+	(void)close(lfd); /* drops the lock */
+out_close_dir:
+	(void)close(dfd);
+out_close_tmp:
+	(void)close(tfd);
+	return rc;
+}
+
 static int scan_tmpdirs(struct clean *c)
 {
 	DIR *d = opendir(TMP_DIR);
@@ -436,7 +764,7 @@ static int scan_tmpdirs(struct clean *c)
 				problem(c, errno, "readdir(" TMP_DIR ")");
 			break;
 		}
-		if (!is_tmpdir_name(de->d_name))
+		if (strncmp(de->d_name, IPC_NAME_PREFIX, PREFIX_LEN) != 0)
 			continue;
 		struct stat st;
 		if (lstat_in(d, de->d_name, &st) < 0) {
@@ -447,6 +775,13 @@ static int scan_tmpdirs(struct clean *c)
 		}
 		/* A symbolic link is never followed: it is not ipclab's. */
 		if (!S_ISDIR(st.st_mode) || !mine(c, st.st_uid))
+			continue;
+		if (is_rdv_dir(dirfd(d), de->d_name)) {
+			if ((rc = scan_rdv(c, dirfd(d), de->d_name, &st)) < 0)
+				break;
+			continue;
+		}
+		if (!is_tmpdir_name(de->d_name))
 			continue;
 		struct leftover *lo = add(c, K_TMPDIR);
 		if (!lo) {
@@ -717,6 +1052,8 @@ static void judge(struct clean *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		struct leftover *lo = &c->v[i];
+		if (lo->kind == K_XFR)
+			continue; /* judged by its locks, at scan */
 		if (lo->pid == 0) {
 			keep(lo, "no creator pid in its name: remove it by "
 				 "hand once nothing uses it");
@@ -842,6 +1179,7 @@ static int scan(struct clean *c)
 	    (rc = scan_sysv(c, K_SYSV_MSG, "/proc/sysvipc/msg", "msqid",
 			    "cbytes")) < 0)
 		goto out_free;
+	mark_recorded(c);
 	judge(c);
 out_free:
 	free(m.huge);
@@ -912,6 +1250,8 @@ out_close_tmp:
  */
 static int remove_one(struct leftover *lo, struct ipc_err *e)
 {
+	if (lo->kind == K_XFR)
+		return remove_rdv(lo, e);
 	if (alive(lo->pid)) {
 		keep(lo, "creator %d is running now", (int)lo->pid);
 		return -ESTALE;
@@ -1006,6 +1346,11 @@ static void print_row(const struct leftover *lo, int wname, int wowner,
 	if (lo->kept[0])
 		printf("  (%s)", lo->kept);
 	putchar('\n');
+	for (unsigned i = 0; lo->kind == K_XFR && i < lo->rec.nobj; i++) {
+		char what[200];
+		describe_obj(&lo->rec.obj[i], what, sizeof(what));
+		printf("%s    object: %s\n", lead, what);
+	}
 }
 
 static void print_table(const struct clean *c, int kept, const char *lead)
@@ -1013,7 +1358,7 @@ static void print_table(const struct clean *c, int kept, const char *lead)
 	int wname = 4, wowner = 5;
 	for (size_t i = 0; i < c->n; i++) {
 		char owner[64];
-		if (!c->v[i].kept[0] != !kept)
+		if (c->v[i].dup || !c->v[i].kept[0] != !kept)
 			continue;
 		int l = (int)strlen(c->v[i].name);
 		if (l > wname)
@@ -1025,7 +1370,7 @@ static void print_table(const struct clean *c, int kept, const char *lead)
 	printf("%s%-9s  %-*s  %-*s  %-7s  %s\n", lead, "kind", wname, "name",
 	       wowner, "owner", "creator", "size");
 	for (size_t i = 0; i < c->n; i++)
-		if (!c->v[i].kept[0] == !kept)
+		if (!c->v[i].dup && !c->v[i].kept[0] == !kept)
 			print_row(&c->v[i], wname, wowner, lead);
 }
 
@@ -1046,8 +1391,10 @@ static void usage(FILE *f)
 		"Remove what crashed ipclab runs left behind: POSIX shared "
 		"memory, semaphores\nand message queues named ipclab-*, "
 		"ipclab-* files on hugetlbfs mounts,\n/tmp/ipclab-<pid>-* "
-		"directories of FIFOs and sockets, and System V objects\n"
-		"whose key carries ipclab's mark.  Only objects of the "
+		"directories of FIFOs and sockets, System V objects\n"
+		"whose key carries ipclab's mark, and the /tmp/ipclab-NAME "
+		"directories of\ntwo-program runs (`ipclab xfr`) with the objects "
+		"their record lists.  Only objects of the "
 		"current user whose\ncreating process is gone and that no "
 		"running process still uses are removed.\n\n"
 		"  -n, --dry-run    list the leftovers, remove nothing\n"
@@ -1133,14 +1480,15 @@ int clean_main(int argc, char **argv)
 
 	size_t found = 0, kept = 0;
 	for (size_t i = 0; i < c.n; i++)
-		c.v[i].kept[0] ? kept++ : found++;
+		if (!c.v[i].dup)
+			c.v[i].kept[0] ? kept++ : found++;
 	if (found)
 		print_table(&c, 0, "");
 
 	size_t removed = 0, failed = 0, changed = 0;
 	for (size_t i = 0; i < c.n && !c.dry_run; i++) {
 		struct leftover *lo = &c.v[i];
-		if (lo->kept[0])
+		if (lo->kept[0] || lo->dup)
 			continue;
 		struct ipc_err e;
 		int rc = remove_one(lo, &e);

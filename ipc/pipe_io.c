@@ -325,18 +325,17 @@ static int same_file(int fd, const char *path)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-static int read_info(const struct ipc_rdv *r, struct ipc_rdv_info *out)
+int ipc_rdv_read_info_at(int dirfd, const char *path, uid_t uid,
+			 struct ipc_rdv_info *out)
 {
-	char path[160];
-	ipc_rdv_path(r, RDV_INFO, path, sizeof(path));
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) < 0)
 		rc = -errno;
-	else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	else if (!S_ISREG(st.st_mode) || st.st_uid != uid ||
 		 (size_t)st.st_size != sizeof(*out))
 		rc = -EBADMSG;
 	else if (ipc_read_full(fd, out, sizeof(*out)) != (ssize_t)sizeof(*out))
@@ -354,6 +353,13 @@ static int read_info(const struct ipc_rdv *r, struct ipc_rdv_info *out)
 	for (unsigned i = 0; i < IPC_RDV_OBJS; i++)
 		out->obj[i].name[sizeof(out->obj[i].name) - 1] = '\0';
 	return 0;
+}
+
+static int read_info(const struct ipc_rdv *r, struct ipc_rdv_info *out)
+{
+	char path[160];
+	ipc_rdv_path(r, RDV_INFO, path, sizeof(path));
+	return ipc_rdv_read_info_at(AT_FDCWD, path, geteuid(), out);
 }
 
 /* Replace the record at once: readers see the old one or the new one. */

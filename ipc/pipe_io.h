@@ -152,6 +152,11 @@ struct ipc_rdv {
  * -EINVAL with the rule in why. */
 int ipc_rdv_check_name(const char *name, char *why, size_t whylen);
 
+/* Read and check a rendezvous record (path relative to dirfd, owned by uid):
+ * 0, -EBADMSG (not a record), -EPROTO (another version) or -errno. */
+int ipc_rdv_read_info_at(int dirfd, const char *path, uid_t uid,
+			 struct ipc_rdv_info *out);
+
 /* "/ipclab-NAME": the name of POSIX shm objects and queues. */
 void ipc_rdv_posix_name(const struct ipc_rdv *r, char *buf, size_t len);
 /* "/tmp/ipclab-NAME/leaf". */

@@ -163,6 +163,13 @@ scan_tmpdirs() {
   shopt -u nullglob
   for d in "${dirs[@]}"; do
     base=${d##*/}
+    # Two-program (xfr) rendezvous: whether its writer or reader lives is an
+    # fcntl lock, which bash cannot test (flock(1) is another lock): the
+    # binary handles these.
+    if [[ -d $d && ! -L $d && ( -e $d/writer.lock || -e $d/info ) ]]; then
+      NOTES+=("$d: a two-program (ipclab xfr) directory, not looked at here: run 'ipclab clean'")
+      continue
+    fi
     [[ $base =~ ^ipclab-[0-9]+-[A-Za-z0-9]+$ ]] || continue
     [[ -d $d && ! -L $d ]] || continue
     uid=$(stat -c '%u' -- "$d") || continue

@@ -698,6 +698,66 @@ done
 scenario "ipclab clean" "$BIN" clean
 scenario "scripts/ipc_clean.sh" bash "$SCRIPT"
 
+# ---- two-program mode: rendezvous directories (binary only) ----------------
+# Real writers of `ipclab xfr`, waiting for a reader: three SIGKILLed (their
+# directories and objects remain, no lock held), one left alive.
+if ((ISOLATED)); then
+  LABEL=xfr
+  echo "== xfr rendezvous leftovers"
+  head -c 8192 /dev/zero >"$TMP/xfr.in"
+  xfr_start() { # NAME TRANSPORT: starts a writer, its pid in XP
+    "$BIN" xfr writer -t "$2" -b 4096 --name "$1" <"$TMP/xfr.in" >/dev/null 2>&1 &
+    XP=$!
+    LIVE+=("$XP")
+    for _ in $(seq 100); do [[ -s /tmp/ipclab-$1/info ]] && break; sleep 0.05; done
+    sleep 0.3 # every object made and recorded
+    [[ -s /tmp/ipclab-$1/info ]] || fail "xfr writer $1 ($2) never published its record"
+  }
+  for spec in cl1:pshm-sem cl2:sysv-shm cl3:posix-mq; do
+    xfr_start "${spec%%:*}" "${spec#*:}"
+    kill -KILL "$XP"; wait "$XP" 2>/dev/null || true
+  done
+  xfr_start cl4 pshm-sem
+  XL=$XP
+  sysv_before=$(awk 'NR>1 && $1 < 0 {n++} END {print n+0}' /proc/sysvipc/shm)
+  [[ -e /dev/shm/ipclab-cl1 && -e /dev/shm/ipclab-cl4 ]] || fail "xfr: setup: shm objects missing"
+  ((sysv_before >= 1)) || fail "xfr: setup: no System V segment of cl2"
+  run "$BIN" clean --dry-run
+  [[ $RC -eq 0 ]] || { fail "xfr --dry-run exited $RC"; show; }
+  for n in cl1 cl2 cl3; do
+    grep -Eq "^xfr +$n " <<<"$OUT" || { fail "xfr --dry-run: $n not listed"; show; }
+  done
+  grep -Eq "^ +object: posix-shm /ipclab-cl1$" <<<"$OUT" || { fail "xfr: cl1's object not listed"; show; }
+  grep -Eq "^ +object: sysv-shm key=" <<<"$OUT" || { fail "xfr: cl2's segment not listed"; show; }
+  ! grep -Eq "^xfr +cl4 " <<<"$OUT" || { fail "xfr --dry-run lists the live writer"; show; }
+  grep -q "^3 leftover(s) found" <<<"$OUT" || { fail "xfr --dry-run: want 3 leftovers"; show; }
+  [[ -d /tmp/ipclab-cl1 && -e /dev/shm/ipclab-cl1 ]] || fail "xfr --dry-run removed something"
+  cl2key=$(sed -n 's/^ *object: sysv-shm key=\(0x[0-9a-f]*\) .*/\1/p' <<<"$OUT" | head -1)
+  cl2key=${cl2key:+$(( $cl2key > 0x7fffffff ? $cl2key - 0x100000000 : $cl2key ))}
+  run "$BIN" clean --dry-run -v
+  grep -Eq "^  xfr +cl4 .*\(in use: process $XL holds writer.lock\)" <<<"$OUT" ||
+    { fail "xfr -v: the live writer's lock not given as the reason"; show; }
+  run "$BIN" clean
+  [[ $RC -eq 0 ]] || { fail "xfr clean exited $RC"; show; }
+  grep -q "^removed 3 of 3 leftover(s)$" <<<"$OUT" || { fail "xfr: want 'removed 3 of 3'"; show; }
+  for n in cl1 cl2 cl3; do [[ ! -e /tmp/ipclab-$n ]] || fail "xfr: /tmp/ipclab-$n left"; done
+  [[ ! -e /dev/shm/ipclab-cl1 ]] || fail "xfr: /dev/shm/ipclab-cl1 left"
+  ! grep -q "ipclab-cl3" < <(ls /dev/mqueue 2>/dev/null) || fail "xfr: queue of cl3 left"
+  [[ -n $cl2key && -z $(awk -v k="$cl2key" 'NR>1 && $1 == k' /proc/sysvipc/shm) ]] ||
+    fail "xfr: cl2's System V segment (key $cl2key) left"
+  [[ -d /tmp/ipclab-cl4 && -e /dev/shm/ipclab-cl4 ]] || fail "xfr: the live writer's objects were removed"
+  kill -0 "$XL" 2>/dev/null || fail "xfr: the live writer died"
+  # A corrupt record: the directory stays whole.
+  mkdir -m 700 /tmp/ipclab-cl5 && echo junk >/tmp/ipclab-cl5/info
+  kill -KILL "$XL"; wait "$XL" 2>/dev/null || true
+  LIVE=()
+  run "$BIN" clean -v
+  [[ $RC -eq 0 && ! -e /tmp/ipclab-cl4 && ! -e /dev/shm/ipclab-cl4 ]] || { fail "xfr: cl4 not removed after its writer died"; show; }
+  grep -Eq "^  xfr +cl5 .*record is unreadable \(EBADMSG" <<<"$OUT" || { fail "xfr: corrupt record not reported"; show; }
+  [[ -s /tmp/ipclab-cl5/info ]] || fail "xfr: a directory with a corrupt record was touched"
+  rm -rf /tmp/ipclab-cl5
+fi
+
 ((ROOT)) || echo "clean.sh: not root (or no setpriv): the parts with another user were skipped"
 if ((fails)); then
   echo "clean.sh: $fails failure(s)" >&2
