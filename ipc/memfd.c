@@ -53,12 +53,13 @@
  *   ipclab run -t memfd -b 64K --blocks 8 --hugepages try --populate on
  *   ipclab xfr writer -t memfd -b 64K --name demo < in
  */
+#include "memfd_region.h"
 #include "pipe_io.h"
+#include "sock_io.h"
 #include "transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -76,7 +76,6 @@
 #define HEADER_BYTES 4096
 #define DEFAULT_BLOCKS 8u
 #define MAX_BLOCKS 4096u /* all numbers fit in a default 64 KiB pipe */
-#define THP_PMD_FILE "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 
 struct header {
 	uint32_t magic;
@@ -104,13 +103,6 @@ struct ipc_channel {
 };
 
 enum backing { BACK_SMALL, BACK_HUGETLB, BACK_THP };
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
-}
 
 static unsigned blocks_of(const struct ipc_params *p)
 {
@@ -148,30 +140,6 @@ static int memfd_validate(const struct ipc_params *p, char *why,
 
 /* ---- the region ---- */
 
-/* Map fd at an address aligned to align (THP need 2 MiB alignment). */
-static void *map_aligned(int fd, size_t size, size_t align)
-{
-	char *res = mmap(NULL, size + align, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (res == MAP_FAILED)
-		return MAP_FAILED;
-	char *a = (char *)ipc_round_up((size_t)(uintptr_t)res, align);
-	void *m = mmap(a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		       fd, 0);
-	if (m == MAP_FAILED) {
-		int err = errno;
-		(void)munmap(res, size + align);
-		errno = err;
-		return MAP_FAILED;
-	}
-	if (a > res)
-		(void)munmap(res, (size_t)(a - res));
-	size_t tail = (size_t)(res + size + align - (a + size));
-	if (tail)
-		(void)munmap(a + size, tail);
-	return m;
-}
-
 /* Make, size, seal and map one memfd for this backing; on failure the
  * caller's region_destroy removes what was made. */
 static int map_memfd(struct region *r, size_t size, enum backing b,
@@ -197,9 +165,9 @@ static int map_memfd(struct region *r, size_t size, enum backing b,
 #endif
 	} else if (b == BACK_THP) {
 		unsigned long pmd = 0;
-		if (ipc_read_ulong(THP_PMD_FILE, &pmd) < 0 || pmd == 0)
+		if (ipc_read_ulong(IPC_THP_PMD_FILE, &pmd) < 0 || pmd == 0)
 			return ipc_errf(e, EOPNOTSUPP, "transparent huge pages "
-					"(no %s)", THP_PMD_FILE);
+					"(no %s)", IPC_THP_PMD_FILE);
 		unit = (size_t)pmd;
 	}
 	r->size = ipc_round_up(size ? size : 1, unit);
@@ -223,7 +191,7 @@ static int map_memfd(struct region *r, size_t size, enum backing b,
 
 	void *m;
 	if (b == BACK_THP) {
-		m = map_aligned(r->fd, r->size, unit);
+		m = ipc_map_aligned(r->fd, r->size, unit);
 	} else {
 		int mflags = MAP_SHARED;
 #ifdef HAVE_MAP_POPULATE
@@ -326,11 +294,9 @@ static void memfd_destroy(struct ipc_channel *ch)
 {
 	if (!ch)
 		return;
-	close_fd(&ch->empty[0]);
-	close_fd(&ch->empty[1]);
-	close_fd(&ch->full[0]);
-	close_fd(&ch->full[1]);
-	close_fd(&ch->lfd);
+	ipc_close_pair(ch->empty);
+	ipc_close_pair(ch->full);
+	ipc_close_fd(&ch->lfd);
 	region_destroy(&ch->region);
 	ipc_rdv_close(&ch->rdv); /* named: the directory, and the socket path */
 	free(ch);
@@ -357,124 +323,13 @@ struct wire_hdr {
 	uint32_t flags; /* WIRE_HUGETLB, WIRE_THP: how the writer backed it */
 };
 
-/* The peer at the other end is the caller's user (and, when pid is not 0,
- * that process). */
-static int check_peer_cred(int fd, pid_t pid, const char *path,
-			   struct ipc_err *e)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return ipc_errf(e, errno, "getsockopt(%s, SO_PEERCRED)", path);
-	if (cr.uid != geteuid() || (pid && cr.pid != pid))
-		return ipc_errf(e, EPERM, "%s: the peer is pid %ld of uid %ld, "
-				"not %s", path, (long)cr.pid, (long)cr.uid,
-				pid ? "the recorded writer" : "you");
-	return 0;
-}
-
-/* One sendmsg: the header as data, n descriptors as SCM_RIGHTS. */
-static int send_fds(int sock, const void *hdr, size_t len, const int *fds,
-		    unsigned n, struct ipc_err *e)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * WIRE_FDS)];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = {.iov_base = (void *)hdr, .iov_len = len};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	ssize_t r;
-	while ((r = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0)
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "sendmsg(SCM_RIGHTS, %u fds)", n);
-	if ((size_t)r != len) /* a few dozen bytes into an empty socket */
-		return ipc_errf(e, EPROTO, "sendmsg(SCM_RIGHTS): %zd of %zu "
-				"bytes", r, len);
-	return 0;
-}
-
-/* Reader: wait (checking the writer lives) for the header and exactly n
- * descriptors; on any failure none of them stays open. */
-static int recv_fds(struct ipc_rdv *rdv, int sock, void *hdr, size_t len,
-		    int *fds, unsigned n, struct ipc_err *e)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * (WIRE_FDS + 4))];
-		struct cmsghdr align;
-	} u;
-	struct pollfd pfd = {.fd = sock, .events = POLLIN};
-	for (;;) {
-		int k = poll(&pfd, 1, IPC_RDV_CHECK_MS);
-		if (k > 0)
-			break;
-		if (k < 0 && errno != EINTR)
-			return ipc_errf(e, errno, "poll(socket)");
-		int rc = ipc_rdv_check_peer(rdv, e);
-		if (rc < 0)
-			return rc;
-	}
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = {.iov_base = hdr, .iov_len = len};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	ssize_t r;
-	while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0)
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "recvmsg(SCM_RIGHTS)");
-	unsigned got = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (got < n)
-				fds[got] = fd;
-			else
-				(void)close(fd); /* more than a writer sends */
-			got++;
-		}
-	}
-	if (r == 0)
-		return ipc_errf(e, EPIPE, "recvmsg: the writer (pid %ld) is "
-				"gone before it sent the descriptors",
-				(long)rdv->peer_pid);
-	if ((size_t)r != len || got != n || (m.msg_flags & MSG_CTRUNC)) {
-		for (unsigned i = 0; i < got && i < n; i++)
-			close_fd(&fds[i]);
-		return ipc_errf(e, EPROTO, "recvmsg: %zd bytes and %u "
-				"descriptors, want %zu and %u", r, got, len, n);
-	}
-	return 0;
-}
-
 /* Named writer, in create: listen on the directory's socket (bound 0600)
  * before the record says ready, so the reader's connect never waits. */
 static int listen_named(struct ipc_channel *ch, struct ipc_err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	ipc_rdv_path(&ch->rdv, "sock", sa.sun_path, sizeof(sa.sun_path));
-	ch->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (ch->lfd < 0)
-		return ipc_errf(e, errno, "socket(AF_UNIX, SOCK_STREAM)");
-	if (bind(ch->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return ipc_errf(e, errno, "bind(%s)", sa.sun_path);
-	int rc = ipc_rdv_add_path(&ch->rdv, sa.sun_path, e);
+	int rc = ipc_sock_bind_named(&ch->rdv, SOCK_STREAM, 0600, &ch->lfd, e);
 	if (rc < 0)
 		return rc;
-	if (chmod(sa.sun_path, 0600) < 0)
-		return ipc_errf(e, errno, "chmod(%s, 0600)", sa.sun_path);
-	if (listen(ch->lfd, 1) < 0)
-		return ipc_errf(e, errno, "listen(%s)", sa.sun_path);
 	ch->rdv.info.nblocks = ch->nblocks;
 	return ipc_rdv_ready(&ch->rdv, e);
 }
@@ -484,22 +339,9 @@ static int listen_named(struct ipc_channel *ch, struct ipc_err *e)
  * on the pipes show a dead peer as they do in fork mode. */
 static int serve_named(struct ipc_channel *ch, struct ipc_err *e)
 {
-	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
-	int rc = ipc_rdv_wait_reader(&ch->rdv, e);
-	if (rc < 0)
-		return rc;
-	int fd;
-	while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			return ipc_errf(e, errno, "accept(%s)", o->name);
-		rc = ipc_rdv_poll(&ch->rdv, "waiting for it to connect", e);
-		if (rc < 0)
-			return rc;
-	}
-	close_fd(&ch->lfd); /* one reader per name */
-	rc = check_peer_cred(fd, 0, o->name, e);
+	int fd = -1;
+	int rc = ipc_sock_accept_named(&ch->rdv, &ch->lfd, &fd, e);
 	if (rc == 0) {
-		(void)ipc_rdv_remove_obj(o); /* connected: the path is done */
 		struct wire_hdr h = {
 			.magic = WIRE_MAGIC,
 			.version = WIRE_VERSION,
@@ -511,9 +353,9 @@ static int serve_named(struct ipc_channel *ch, struct ipc_err *e)
 					  ? WIRE_THP : 0u),
 		};
 		int fds[WIRE_FDS] = {ch->region.fd, ch->empty[1], ch->full[0]};
-		rc = send_fds(fd, &h, sizeof(h), fds, WIRE_FDS, e);
+		rc = ipc_sock_send_fds(fd, &h, sizeof(h), fds, WIRE_FDS, e);
 	}
-	close_fd(&fd);
+	ipc_close_fd(&fd);
 	return rc;
 }
 
@@ -522,57 +364,13 @@ static int serve_named(struct ipc_channel *ch, struct ipc_err *e)
 static int adopt_region(struct region *r, int fd, const struct wire_hdr *h,
 			const struct region_opts *o, struct ipc_err *e)
 {
-	region_init(r);
-	r->kind = REGION_POSIX;
-	r->fd = fd;
-	r->opts.populate = o->populate;
-	/* Huge pages are the writer's choice: the file already has them or
-	 * not.  THP only needs the same 2 MiB-aligned, advised mapping. */
-	r->opts.hugepages = (h->flags & WIRE_HUGETLB) ? REGION_HP_ON
-			    : (h->flags & WIRE_THP)   ? REGION_HP_THP
-						      : REGION_HP_OFF;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return ipc_errf(e, errno, "fstat(memfd)");
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
-		return ipc_errf(e, EPERM, "the region received is not a file "
-				"of yours (mode 0%o, uid %ld)",
-				(unsigned)st.st_mode, (long)st.st_uid);
-	if ((uint64_t)st.st_size != h->region_size)
-		return ipc_errf(e, EBADMSG, "the memfd received has %lld bytes, "
-				"the writer says %llu", (long long)st.st_size,
-				(unsigned long long)h->region_size);
-	int seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0)
-		return ipc_errf(e, errno, "fcntl(memfd, F_GET_SEALS)");
-	if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW)) !=
-	    (F_SEAL_SHRINK | F_SEAL_GROW))
-		return ipc_errf(e, EPERM, "the memfd received is not sealed "
-				"against resizing (seals 0x%x): a truncate "
-				"would make our accesses SIGBUS", seals);
-	r->size = (size_t)st.st_size;
-	r->info.size = r->info.requested = r->size;
-	void *m;
-	if (h->flags & WIRE_THP) {
-		unsigned long pmd = 0;
-		if (ipc_read_ulong(THP_PMD_FILE, &pmd) < 0 || pmd == 0)
-			return ipc_errf(e, EOPNOTSUPP, "transparent huge pages "
-					"(no %s)", THP_PMD_FILE);
-		m = map_aligned(fd, r->size, (size_t)pmd);
-	} else {
-		m = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			 0);
-	}
-	if (m == MAP_FAILED)
-		return ipc_errf(e, errno, "mmap(memfd, %zu)", r->size);
-	r->addr = m;
-#ifdef HAVE_MADV_HUGEPAGE
-	if ((h->flags & WIRE_THP) && madvise(m, r->size, MADV_HUGEPAGE) < 0)
-		return ipc_errf(e, errno, "madvise(memfd, MADV_HUGEPAGE)");
-#endif
-	r->info.hugetlb = (h->flags & WIRE_HUGETLB) != 0;
-	snprintf(r->info.mechanism, sizeof(r->info.mechanism), "memfd");
-	return 0;
+	int rc = ipc_adopt_region(r, fd, "memfd", h->region_size,
+				  (h->flags & WIRE_HUGETLB) != 0,
+				  (h->flags & WIRE_THP) != 0, 1, o, e);
+	if (rc == 0)
+		snprintf(r->info.mechanism, sizeof(r->info.mechanism),
+			 "memfd");
+	return rc;
 }
 
 /* A descriptor received for a pipe end: a FIFO opened for mode. */
@@ -609,46 +407,16 @@ static int memfd_open(const struct ipc_params *p, enum ipc_role role,
 	rc = ipc_rdv_open(&ch->rdv, p, "memfd", e);
 	if (rc < 0)
 		goto err_destroy;
-	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_PATH ||
-	    strlen(o->name) >= sizeof(sa.sun_path)) {
-		rc = ipc_errf(e, EBADMSG, "%s: the record lists no socket",
-			      ch->rdv.dir);
-		goto err_destroy;
-	}
-	memcpy(sa.sun_path, o->name, strlen(o->name) + 1);
-	struct stat st;
-	if (lstat(o->name, &st) < 0) {
-		rc = ipc_errf(e, errno, "lstat(%s)", o->name);
-		goto err_destroy;
-	}
-	if (!S_ISSOCK(st.st_mode) || (uint64_t)st.st_ino != o->ino ||
-	    (uint64_t)st.st_dev != o->dev) {
-		rc = ipc_errf(e, ESTALE, "%s is not the socket the writer made",
-			      o->name);
-		goto err_destroy;
-	}
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sock < 0) {
-		rc = ipc_errf(e, errno, "socket(AF_UNIX, SOCK_STREAM)");
-		goto err_destroy;
-	}
-	/* The writer listens since before it published the record. */
-	while (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		if (errno != EINTR) {
-			rc = ipc_errf(e, errno, "connect(%s)", o->name);
-			goto err_destroy;
-		}
-	rc = check_peer_cred(sock, (pid_t)ch->rdv.info.writer_pid, o->name, e);
+	rc = ipc_sock_connect_named(&ch->rdv, SOCK_STREAM, &sock, e);
 	if (rc < 0)
 		goto err_destroy;
 	struct wire_hdr h;
 	int fds[WIRE_FDS] = {-1, -1, -1};
-	rc = recv_fds(&ch->rdv, sock, &h, sizeof(h), fds, WIRE_FDS, e);
+	rc = ipc_sock_recv_fds(&ch->rdv, sock, &h, sizeof(h), fds, WIRE_FDS,
+			       e);
 	if (rc < 0)
 		goto err_destroy;
-	close_fd(&sock); /* from here the pipes show a dead writer */
+	ipc_close_fd(&sock); /* from here the pipes show a dead writer */
 	ch->empty[1] = fds[1];
 	ch->full[0] = fds[2];
 	ch->buf_size = (size_t)h.buf_size;
@@ -689,7 +457,7 @@ static int memfd_open(const struct ipc_params *p, enum ipc_role role,
 	return 0;
 
 err_destroy:
-	close_fd(&sock);
+	ipc_close_fd(&sock);
 	memfd_destroy(ch);
 	return rc;
 }
@@ -758,10 +526,8 @@ err_destroy:
 
 static void memfd_parent_close(struct ipc_channel *ch)
 {
-	close_fd(&ch->empty[0]);
-	close_fd(&ch->empty[1]);
-	close_fd(&ch->full[0]);
-	close_fd(&ch->full[1]);
+	ipc_close_pair(ch->empty);
+	ipc_close_pair(ch->full);
 }
 
 static int memfd_attach(struct ipc_channel *ch, enum ipc_role role,
@@ -773,25 +539,13 @@ static int memfd_attach(struct ipc_channel *ch, enum ipc_role role,
 			return rc;
 	}
 	if (role == IPC_WRITER) {
-		close_fd(&ch->empty[1]);
-		close_fd(&ch->full[0]);
+		ipc_close_fd(&ch->empty[1]);
+		ipc_close_fd(&ch->full[0]);
 	} else {
-		close_fd(&ch->empty[0]);
-		close_fd(&ch->full[1]);
+		ipc_close_fd(&ch->empty[0]);
+		ipc_close_fd(&ch->full[1]);
 	}
 	return region_prepare(&ch->region, e);
-}
-
-static int read_msg(int fd, void *m, size_t len, const char *what,
-		    struct ipc_err *e)
-{
-	ssize_t n = ipc_read_full(fd, m, len);
-	if (n < 0)
-		return ipc_errf(e, (int)-n, "read(%s pipe)", what);
-	if ((size_t)n != len)
-		return ipc_errf(e, EPIPE, "read(%s pipe): the peer is gone",
-				what);
-	return 0;
 }
 
 static int memfd_acquire(struct ipc_channel *ch, enum ipc_role role,
@@ -801,10 +555,10 @@ static int memfd_acquire(struct ipc_channel *ch, enum ipc_role role,
 	size_t len = 0;
 	int rc;
 	if (role == IPC_WRITER) {
-		rc = read_msg(ch->empty[0], &id, sizeof(id), "empty", e);
+		rc = ipc_pipe_read_msg(ch->empty[0], "empty", &id, sizeof(id), e);
 	} else {
 		struct full_msg m;
-		rc = read_msg(ch->full[0], &m, sizeof(m), "full", e);
+		rc = ipc_pipe_read_msg(ch->full[0], "full", &m, sizeof(m), e);
 		id = m.id;
 		len = (size_t)m.len;
 	}
@@ -845,22 +599,19 @@ static int memfd_release(struct ipc_channel *ch, enum ipc_role role,
 
 static void memfd_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->nblocks = ch->nblocks;
-	region_read_back(&ch->region); /* THP appear only once touched */
-	out->region = ch->region.info;
+	ipc_region_info(&ch->region, ch->nblocks, out);
 }
 
 static void memfd_detach(struct ipc_channel *ch, enum ipc_role role)
 {
 	if (role == IPC_WRITER) {
-		close_fd(&ch->empty[0]);
-		close_fd(&ch->full[1]);
+		ipc_close_fd(&ch->empty[0]);
+		ipc_close_fd(&ch->full[1]);
 		if (ch->eos_sent)
 			ipc_rdv_wait_done(&ch->rdv); /* named: reader done */
 	} else {
-		close_fd(&ch->empty[1]);
-		close_fd(&ch->full[0]);
+		ipc_close_fd(&ch->empty[1]);
+		ipc_close_fd(&ch->full[0]);
 	}
 }
 

@@ -69,7 +69,9 @@
  *
  *   ipclab run -t shm-eventfd -b 64K --blocks 8 --pin split
  */
+#include "memfd_region.h"
 #include "pipe_io.h"
+#include "sock_io.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -83,8 +85,6 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -94,7 +94,6 @@
 #define DEFAULT_BLOCKS 8u
 #define MAX_BLOCKS 65536u
 #define LINE 64
-#define THP_PMD_FILE "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 
 struct header {
 	uint32_t magic;
@@ -127,13 +126,6 @@ struct ipc_channel {
 			* -1 in fork mode (then sleeps are a plain read) */
 	struct ipc_rdv rdv; /* two-program mode: obj 0 is the socket */
 };
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = -1;
-}
 
 static unsigned blocks_of(const struct ipc_params *p)
 {
@@ -174,10 +166,10 @@ static void shm_efd_destroy(struct ipc_channel *ch)
 {
 	if (!ch)
 		return;
-	close_fd(&ch->efd_full);
-	close_fd(&ch->efd_free);
-	close_fd(&ch->lfd);
-	close_fd(&ch->sock);
+	ipc_close_fd(&ch->efd_full);
+	ipc_close_fd(&ch->efd_free);
+	ipc_close_fd(&ch->lfd);
+	ipc_close_fd(&ch->sock);
 	region_destroy(&ch->region);
 	ipc_rdv_close(&ch->rdv); /* named: the directory, and the socket path */
 	free(ch);
@@ -204,124 +196,13 @@ struct wire_hdr {
 	char mechanism[16];  /* posix-shm or memfd, as region.c made it */
 };
 
-/* The peer at the other end is the caller's user (and, when pid is not 0,
- * that process). */
-static int check_peer_cred(int fd, pid_t pid, const char *path,
-			   struct ipc_err *e)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return ipc_errf(e, errno, "getsockopt(%s, SO_PEERCRED)", path);
-	if (cr.uid != geteuid() || (pid && cr.pid != pid))
-		return ipc_errf(e, EPERM, "%s: the peer is pid %ld of uid %ld, "
-				"not %s", path, (long)cr.pid, (long)cr.uid,
-				pid ? "the recorded writer" : "you");
-	return 0;
-}
-
-/* One sendmsg: the header as data, n descriptors as SCM_RIGHTS. */
-static int send_fds(int sock, const void *hdr, size_t len, const int *fds,
-		    unsigned n, struct ipc_err *e)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * WIRE_FDS)];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = {.iov_base = (void *)hdr, .iov_len = len};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	ssize_t r;
-	while ((r = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0)
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "sendmsg(SCM_RIGHTS, %u fds)", n);
-	if ((size_t)r != len) /* a few dozen bytes into an empty socket */
-		return ipc_errf(e, EPROTO, "sendmsg(SCM_RIGHTS): %zd of %zu "
-				"bytes", r, len);
-	return 0;
-}
-
-/* Reader: wait (checking the writer lives) for the header and exactly n
- * descriptors; on any failure none of them stays open. */
-static int recv_fds(struct ipc_rdv *rdv, int sock, void *hdr, size_t len,
-		    int *fds, unsigned n, struct ipc_err *e)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * (WIRE_FDS + 4))];
-		struct cmsghdr align;
-	} u;
-	struct pollfd pfd = {.fd = sock, .events = POLLIN};
-	for (;;) {
-		int k = poll(&pfd, 1, IPC_RDV_CHECK_MS);
-		if (k > 0)
-			break;
-		if (k < 0 && errno != EINTR)
-			return ipc_errf(e, errno, "poll(socket)");
-		int rc = ipc_rdv_check_peer(rdv, e);
-		if (rc < 0)
-			return rc;
-	}
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = {.iov_base = hdr, .iov_len = len};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	ssize_t r;
-	while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0)
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "recvmsg(SCM_RIGHTS)");
-	unsigned got = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (got < n)
-				fds[got] = fd;
-			else
-				(void)close(fd); /* more than a writer sends */
-			got++;
-		}
-	}
-	if (r == 0)
-		return ipc_errf(e, EPIPE, "recvmsg: the writer (pid %ld) is "
-				"gone before it sent the descriptors",
-				(long)rdv->peer_pid);
-	if ((size_t)r != len || got != n || (m.msg_flags & MSG_CTRUNC)) {
-		for (unsigned i = 0; i < got && i < n; i++)
-			close_fd(&fds[i]);
-		return ipc_errf(e, EPROTO, "recvmsg: %zd bytes and %u "
-				"descriptors, want %zu and %u", r, got, len, n);
-	}
-	return 0;
-}
-
 /* Named writer, in create: listen on the directory's socket (bound 0600)
  * before the record says ready, so the reader's connect never waits. */
 static int listen_named(struct ipc_channel *ch, struct ipc_err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	ipc_rdv_path(&ch->rdv, "sock", sa.sun_path, sizeof(sa.sun_path));
-	ch->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (ch->lfd < 0)
-		return ipc_errf(e, errno, "socket(AF_UNIX, SOCK_STREAM)");
-	if (bind(ch->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return ipc_errf(e, errno, "bind(%s)", sa.sun_path);
-	int rc = ipc_rdv_add_path(&ch->rdv, sa.sun_path, e);
+	int rc = ipc_sock_bind_named(&ch->rdv, SOCK_STREAM, 0600, &ch->lfd, e);
 	if (rc < 0)
 		return rc;
-	if (chmod(sa.sun_path, 0600) < 0)
-		return ipc_errf(e, errno, "chmod(%s, 0600)", sa.sun_path);
-	if (listen(ch->lfd, 1) < 0)
-		return ipc_errf(e, errno, "listen(%s)", sa.sun_path);
 	ch->rdv.info.nblocks = ch->nblocks;
 	return ipc_rdv_ready(&ch->rdv, e);
 }
@@ -331,24 +212,9 @@ static int listen_named(struct ipc_channel *ch, struct ipc_err *e)
  * side sees the other die (an eventfd never tells). */
 static int serve_named(struct ipc_channel *ch, struct ipc_err *e)
 {
-	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
-	int rc = ipc_rdv_wait_reader(&ch->rdv, e);
+	int rc = ipc_sock_accept_named(&ch->rdv, &ch->lfd, &ch->sock, e);
 	if (rc < 0)
 		return rc;
-	int fd;
-	while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			return ipc_errf(e, errno, "accept(%s)", o->name);
-		rc = ipc_rdv_poll(&ch->rdv, "waiting for it to connect", e);
-		if (rc < 0)
-			return rc;
-	}
-	close_fd(&ch->lfd); /* one reader per name */
-	ch->sock = fd;
-	rc = check_peer_cred(fd, 0, o->name, e);
-	if (rc < 0)
-		return rc;
-	(void)ipc_rdv_remove_obj(o); /* connected: the path is done */
 	struct wire_hdr h = {
 		.magic = WIRE_MAGIC,
 		.version = WIRE_VERSION,
@@ -362,31 +228,7 @@ static int serve_named(struct ipc_channel *ch, struct ipc_err *e)
 	snprintf(h.mechanism, sizeof(h.mechanism), "%s",
 		 ch->region.info.mechanism);
 	int fds[WIRE_FDS] = {ch->region.fd, ch->efd_full, ch->efd_free};
-	return send_fds(fd, &h, sizeof(h), fds, WIRE_FDS, e);
-}
-
-/* A 2 MiB-aligned shared mapping of fd, for THP. */
-static void *map_aligned(int fd, size_t size, size_t align)
-{
-	char *res = mmap(NULL, size + align, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (res == MAP_FAILED)
-		return MAP_FAILED;
-	char *a = (char *)ipc_round_up((size_t)(uintptr_t)res, align);
-	void *m = mmap(a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		       fd, 0);
-	if (m == MAP_FAILED) {
-		int err = errno;
-		(void)munmap(res, size + align);
-		errno = err;
-		return MAP_FAILED;
-	}
-	if (a > res)
-		(void)munmap(res, (size_t)(a - res));
-	size_t tail = (size_t)(res + size + align - (a + size));
-	if (tail)
-		(void)munmap(a + size, tail);
-	return m;
+	return ipc_sock_send_fds(ch->sock, &h, sizeof(h), fds, WIRE_FDS, e);
 }
 
 /* Named reader: map the region received (an unlinked shm object or a
@@ -395,49 +237,15 @@ static void *map_aligned(int fd, size_t size, size_t align)
 static int adopt_region(struct region *r, int fd, const struct wire_hdr *h,
 			const struct region_opts *o, struct ipc_err *e)
 {
-	region_init(r);
-	r->kind = REGION_POSIX;
-	r->fd = fd;
-	r->opts.populate = o->populate;
-	r->opts.hugepages = (h->flags & WIRE_HUGETLB) ? REGION_HP_ON
-			    : (h->flags & WIRE_THP)   ? REGION_HP_THP
-						      : REGION_HP_OFF;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return ipc_errf(e, errno, "fstat(region)");
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
-		return ipc_errf(e, EPERM, "the region received is not a file "
-				"of yours (mode 0%o, uid %ld)",
-				(unsigned)st.st_mode, (long)st.st_uid);
-	if ((uint64_t)st.st_size != h->region_size)
-		return ipc_errf(e, EBADMSG, "the region received has %lld "
-				"bytes, the writer says %llu",
-				(long long)st.st_size,
-				(unsigned long long)h->region_size);
-	r->size = (size_t)st.st_size;
-	r->info.size = r->info.requested = r->size;
-	void *m;
-	if (h->flags & WIRE_THP) {
-		unsigned long pmd = 0;
-		if (ipc_read_ulong(THP_PMD_FILE, &pmd) < 0 || pmd == 0)
-			return ipc_errf(e, EOPNOTSUPP, "transparent huge pages "
-					"(no %s)", THP_PMD_FILE);
-		m = map_aligned(fd, r->size, (size_t)pmd);
-	} else {
-		m = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			 0);
+	int rc = ipc_adopt_region(r, fd, "region", h->region_size,
+				  (h->flags & WIRE_HUGETLB) != 0,
+				  (h->flags & WIRE_THP) != 0, 0, o, e);
+	if (rc == 0) {
+		memcpy(r->info.mechanism, h->mechanism,
+		       sizeof(r->info.mechanism));
+		r->info.mechanism[sizeof(r->info.mechanism) - 1] = '\0';
 	}
-	if (m == MAP_FAILED)
-		return ipc_errf(e, errno, "mmap(region, %zu)", r->size);
-	r->addr = m;
-#ifdef HAVE_MADV_HUGEPAGE
-	if ((h->flags & WIRE_THP) && madvise(m, r->size, MADV_HUGEPAGE) < 0)
-		return ipc_errf(e, errno, "madvise(region, MADV_HUGEPAGE)");
-#endif
-	r->info.hugetlb = (h->flags & WIRE_HUGETLB) != 0;
-	memcpy(r->info.mechanism, h->mechanism, sizeof(r->info.mechanism));
-	r->info.mechanism[sizeof(r->info.mechanism) - 1] = '\0';
-	return 0;
+	return rc;
 }
 
 /* A descriptor received for a doorbell: an eventfd. */
@@ -474,44 +282,13 @@ static int shm_efd_open(const struct ipc_params *p, enum ipc_role role,
 	rc = ipc_rdv_open(&ch->rdv, p, "shm-eventfd", e);
 	if (rc < 0)
 		goto err_destroy;
-	const struct ipc_rdv_obj *o = &ch->rdv.info.obj[0];
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (ch->rdv.info.nobj != 1 || o->kind != IPC_RDV_PATH ||
-	    strlen(o->name) >= sizeof(sa.sun_path)) {
-		rc = ipc_errf(e, EBADMSG, "%s: the record lists no socket",
-			      ch->rdv.dir);
-		goto err_destroy;
-	}
-	memcpy(sa.sun_path, o->name, strlen(o->name) + 1);
-	struct stat st;
-	if (lstat(o->name, &st) < 0) {
-		rc = ipc_errf(e, errno, "lstat(%s)", o->name);
-		goto err_destroy;
-	}
-	if (!S_ISSOCK(st.st_mode) || (uint64_t)st.st_ino != o->ino ||
-	    (uint64_t)st.st_dev != o->dev) {
-		rc = ipc_errf(e, ESTALE, "%s is not the socket the writer made",
-			      o->name);
-		goto err_destroy;
-	}
-	ch->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (ch->sock < 0) {
-		rc = ipc_errf(e, errno, "socket(AF_UNIX, SOCK_STREAM)");
-		goto err_destroy;
-	}
-	/* The writer listens since before it published the record. */
-	while (connect(ch->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		if (errno != EINTR) {
-			rc = ipc_errf(e, errno, "connect(%s)", o->name);
-			goto err_destroy;
-		}
-	rc = check_peer_cred(ch->sock, (pid_t)ch->rdv.info.writer_pid,
-			     o->name, e);
+	rc = ipc_sock_connect_named(&ch->rdv, SOCK_STREAM, &ch->sock, e);
 	if (rc < 0)
 		goto err_destroy;
 	struct wire_hdr h;
 	int fds[WIRE_FDS] = {-1, -1, -1};
-	rc = recv_fds(&ch->rdv, ch->sock, &h, sizeof(h), fds, WIRE_FDS, e);
+	rc = ipc_sock_recv_fds(&ch->rdv, ch->sock, &h, sizeof(h), fds, WIRE_FDS,
+			       e);
 	if (rc < 0)
 		goto err_destroy;
 	ch->efd_full = fds[1];
@@ -665,8 +442,8 @@ err_destroy:
 static void shm_efd_parent_close(struct ipc_channel *ch)
 {
 	/* The children hold their own copies; the region stays for destroy. */
-	close_fd(&ch->efd_full);
-	close_fd(&ch->efd_free);
+	ipc_close_fd(&ch->efd_full);
+	ipc_close_fd(&ch->efd_free);
 }
 
 static int shm_efd_attach(struct ipc_channel *ch, enum ipc_role role,
@@ -813,10 +590,7 @@ static int shm_efd_release(struct ipc_channel *ch, enum ipc_role role,
 
 static void shm_efd_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->nblocks = ch->nblocks;
-	region_read_back(&ch->region); /* THP appear only once touched */
-	out->region = ch->region.info;
+	ipc_region_info(&ch->region, ch->nblocks, out);
 }
 
 static void shm_efd_detach(struct ipc_channel *ch, enum ipc_role role)
@@ -825,8 +599,8 @@ static void shm_efd_detach(struct ipc_channel *ch, enum ipc_role role)
 	/* The reader has taken end of stream when every block is back. */
 	if (role == IPC_WRITER && ch->eos_sent)
 		(void)wait_for(ch, IPC_WRITER, ch->nblocks, &e);
-	close_fd(&ch->efd_full);
-	close_fd(&ch->efd_free);
+	ipc_close_fd(&ch->efd_full);
+	ipc_close_fd(&ch->efd_free);
 	if (role == IPC_WRITER && ch->eos_sent)
 		ipc_rdv_wait_done(&ch->rdv); /* named: the reader has left */
 }

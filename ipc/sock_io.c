@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,22 +150,34 @@ int ipc_sock_listen_named(struct ipc_rdv *r, const struct ipc_params *p,
 			  const char *transport, int type, int *lfd,
 			  struct ipc_err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int rc = ipc_rdv_create(r, p, transport, e);
 	if (rc < 0)
 		return rc;
+	rc = ipc_sock_bind_named(r, type, 0, lfd, e);
+	if (rc < 0)
+		return rc;
+	return ipc_rdv_ready(r, e);
+}
+
+int ipc_sock_bind_named(struct ipc_rdv *r, int type, mode_t mode, int *lfd,
+			struct ipc_err *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	ipc_rdv_path(r, "sock", sa.sun_path, sizeof(sa.sun_path));
 	*lfd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (*lfd < 0)
 		return ipc_errf(e, errno, "socket(AF_UNIX, %s)", type_name(type));
 	if (bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return ipc_errf(e, errno, "bind(%s)", sa.sun_path);
-	rc = ipc_rdv_add_path(r, sa.sun_path, e);
+	int rc = ipc_rdv_add_path(r, sa.sun_path, e);
 	if (rc < 0)
 		return rc;
+	if (mode && chmod(sa.sun_path, mode) < 0)
+		return ipc_errf(e, errno, "chmod(%s, 0%o)", sa.sun_path,
+				(unsigned)mode);
 	if (listen(*lfd, 1) < 0)
 		return ipc_errf(e, errno, "listen(%s)", sa.sun_path);
-	return ipc_rdv_ready(r, e);
+	return 0;
 }
 
 int ipc_sock_accept_named(struct ipc_rdv *r, int *lfd, int *fd,
@@ -218,4 +231,94 @@ int ipc_sock_connect_named(struct ipc_rdv *r, int type, int *fd,
 		if (errno != EINTR)
 			return ipc_errf(e, errno, "connect(%s)", o->name);
 	return ipc_sock_check_peer(*fd, (pid_t)r->info.writer_pid, o->name, e);
+}
+
+int ipc_sock_send_fds(int sock, const void *data, size_t len, const int *fds,
+		      unsigned n, struct ipc_err *e)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * IPC_SOCK_FDS_MAX)];
+		struct cmsghdr align;
+	} u;
+	if (n == 0 || n > IPC_SOCK_FDS_MAX)
+		return ipc_errf(e, EINVAL, "sendmsg(SCM_RIGHTS, %u fds): 1 to "
+				"%d", n, IPC_SOCK_FDS_MAX);
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	ssize_t r;
+	while ((r = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0)
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "sendmsg(SCM_RIGHTS, %u fds)", n);
+	if ((size_t)r != len) /* a few dozen bytes into an empty socket */
+		return ipc_errf(e, EPROTO, "sendmsg(SCM_RIGHTS): %zd of %zu "
+				"bytes", r, len);
+	return 0;
+}
+
+int ipc_sock_recv_fds(struct ipc_rdv *r, int sock, void *data, size_t len,
+		      int *fds, unsigned n, struct ipc_err *e)
+{
+	/* Room for a few more than asked, so that a sender of too many is
+	 * told apart from a truncated message (the extra ones are closed). */
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (IPC_SOCK_FDS_MAX + 4))];
+		struct cmsghdr align;
+	} u;
+	if (n > IPC_SOCK_FDS_MAX)
+		return ipc_errf(e, EINVAL, "recvmsg(SCM_RIGHTS, %u fds): at most "
+				"%d", n, IPC_SOCK_FDS_MAX);
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+	for (;;) {
+		int k = poll(&pfd, 1, IPC_RDV_CHECK_MS);
+		if (k > 0)
+			break;
+		if (k < 0 && errno != EINTR)
+			return ipc_errf(e, errno, "poll(socket)");
+		int rc = ipc_rdv_check_peer(r, e);
+		if (rc < 0)
+			return rc;
+	}
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = data, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	ssize_t got_len;
+	while ((got_len = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0)
+		if (errno != EINTR)
+			return ipc_errf(e, errno, "recvmsg(SCM_RIGHTS)");
+	unsigned got = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (got < n)
+				fds[got] = fd;
+			else
+				(void)close(fd); /* more than a writer sends */
+			got++;
+		}
+	}
+	if (got_len == 0)
+		return ipc_errf(e, EPIPE, "recvmsg: the writer (pid %ld) is "
+				"gone before it sent the descriptors",
+				(long)r->peer_pid);
+	if ((size_t)got_len != len || got != n || (m.msg_flags & MSG_CTRUNC)) {
+		for (unsigned i = 0; i < got && i < n; i++)
+			ipc_close_fd(&fds[i]);
+		return ipc_errf(e, EPROTO, "recvmsg: %zd bytes and %u "
+				"descriptors, want %zu and %u", got_len, got,
+				len, n);
+	}
+	return 0;
 }

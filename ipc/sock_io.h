@@ -16,7 +16,9 @@
  *    /tmp/ipclab-NAME/sock, in the rendezvous directory of pipe_io.h.  The
  *    writer binds and listens from create and accepts from attach; the
  *    reader connects from open; each checks the other with SO_PEERCRED.
- *    Once connected the path has no further use and is removed.
+ *    Once connected the path has no further use and is removed.  memfd and
+ *    shm-eventfd use the same socket to hand over descriptors (SCM_RIGHTS)
+ *    with a header of their own.
  */
 #ifndef IPCLAB_SOCK_IO_H
 #define IPCLAB_SOCK_IO_H
@@ -82,6 +84,13 @@ int ipc_sock_listen_named(struct ipc_rdv *r, const struct ipc_params *p,
 			  const char *transport, int type, int *lfd,
 			  struct ipc_err *e);
 
+/* The middle of ipc_sock_listen_named, for a writer that makes its objects
+ * between ipc_rdv_create and ipc_rdv_ready (memfd, shm-eventfd): a
+ * non-blocking socket of type bound to the "sock" path, recorded, chmod to
+ * mode (0: as the umask left it) and listening, into *lfd. */
+int ipc_sock_bind_named(struct ipc_rdv *r, int type, mode_t mode, int *lfd,
+			struct ipc_err *e);
+
 /* Writer, from attach: wait for the reader, accept its connection into *fd
  * (closing *lfd: one reader per name), check it is the caller's user, and
  * remove the path. */
@@ -94,5 +103,19 @@ int ipc_sock_accept_named(struct ipc_rdv *r, int *lfd, int *fd,
  * writer. */
 int ipc_sock_connect_named(struct ipc_rdv *r, int type, int *fd,
 			   struct ipc_err *e);
+
+/* Most descriptors one ipc_sock_send_fds / ipc_sock_recv_fds carries. */
+#define IPC_SOCK_FDS_MAX 4
+
+/* One sendmsg: len bytes of data (a header) and n descriptors as
+ * SCM_RIGHTS (n <= IPC_SOCK_FDS_MAX). */
+int ipc_sock_send_fds(int sock, const void *data, size_t len, const int *fds,
+		      unsigned n, struct ipc_err *e);
+
+/* Reader: wait (checking the writer of r lives) for len bytes of data and
+ * exactly n descriptors in one message; on any failure none of them stays
+ * open. */
+int ipc_sock_recv_fds(struct ipc_rdv *r, int sock, void *data, size_t len,
+		      int *fds, unsigned n, struct ipc_err *e);
 
 #endif

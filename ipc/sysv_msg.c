@@ -30,11 +30,11 @@
  * rendezvous record of pipe_io.h; the reader finds the queue by that id,
  * not by a key derived from NAME, and checks key, owner and msg_qbytes.  The
  * writer removes the queue once the reader is done.  System V queues have
- * no timed send or receive, so here, unlike the other named transports, a
- * peer killed mid-stream leaves the survivor blocked in msgsnd/msgrcv until
- * it is interrupted (^C, which also removes the writer's objects) or the
- * queue is removed (`ipclab clean`, or the next writer of the same name),
- * which makes the call fail with EIDRM.
+ * no timed send or receive: in this mode a call that would block is made
+ * with a one-shot SIGALRM armed IPC_RDV_CHECK_MS ahead (its handler does
+ * nothing and does not restart the call), so the wait ends with EINTR that
+ * often and the peer is checked, as the other named transports do with
+ * timed waits; a peer killed mid-stream is noticed within that time.
  *
  *   ipclab run -t sysv-msg -b 8K
  */
@@ -42,12 +42,14 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define KEY_ATTEMPTS 64u
@@ -293,34 +295,85 @@ static int sysv_msg_attach(struct ipc_channel *ch, enum ipc_role role,
 	return role == IPC_WRITER ? ipc_rdv_wait_reader(&ch->rdv, e) : 0;
 }
 
+static void on_check_alarm(int sig)
+{
+	(void)sig; /* only to end a blocked msgsnd/msgrcv with EINTR */
+}
+
+/* Named mode: arm (ms > 0) or disarm (0) the one-shot check alarm. */
+static void check_alarm(int ms)
+{
+	static int installed;
+	if (!installed) {
+		struct sigaction sa = {.sa_handler = on_check_alarm};
+		sigemptyset(&sa.sa_mask); /* no SA_RESTART: the call returns */
+		(void)sigaction(SIGALRM, &sa, NULL);
+		installed = 1;
+	}
+	struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * msgsnd/msgrcv (op != 0: receive into ch->msg, at most buf_size bytes).  In
+ * named mode a call that would block waits in slices, checking the peer
+ * between them; fork mode blocks (the parent kills a survivor).
+ */
+static ssize_t queue_call(struct ipc_channel *ch, int receive, size_t len,
+			  struct ipc_err *e)
+{
+	int named = ch->rdv.active;
+	for (;;) {
+		/* Named: try without blocking first, so the alarm is armed only
+		 * when the call would sleep anyway. */
+		ssize_t n = receive
+			? msgrcv(ch->msqid, ch->msg, ch->buf_size, MSG_TYPE,
+				 named ? IPC_NOWAIT : 0)
+			: msgsnd(ch->msqid, ch->msg, len, named ? IPC_NOWAIT : 0);
+		int err = errno;
+		if (n < 0 && named && err == (receive ? ENOMSG : EAGAIN)) {
+			check_alarm(IPC_RDV_CHECK_MS);
+			n = receive ? msgrcv(ch->msqid, ch->msg, ch->buf_size,
+					     MSG_TYPE, 0)
+				    : msgsnd(ch->msqid, ch->msg, len, 0);
+			err = errno;
+			check_alarm(0);
+		}
+		if (n >= 0)
+			return n;
+		if (err != EINTR)
+			return receive ? ipc_errf(e, err, "msgrcv(%d, %zu)", ch->msqid,
+						  ch->buf_size)
+				       : ipc_errf(e, err, "msgsnd(%d, %zu bytes)",
+						  ch->msqid, len);
+		if (named) { /* a slice ended: is the peer still there? */
+			int rc = ipc_rdv_check_peer(&ch->rdv, e);
+			if (rc < 0)
+				return rc;
+		}
+	}
+}
+
 /* Send len <= buf_size bytes already in ch->msg->mtext. */
 static int send_msg(struct ipc_channel *ch, size_t len, struct ipc_err *e)
 {
 	ch->msg->mtype = MSG_TYPE;
 	if (len == 0)
 		ch->eos_sent = 1;
-	while (msgsnd(ch->msqid, ch->msg, len, 0) < 0)
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "msgsnd(%d, %zu bytes)",
-					ch->msqid, len);
-	return 0;
+	ssize_t rc = queue_call(ch, 0, len, e);
+	return rc < 0 ? (int)rc : 0;
 }
 
 /* The next message into ch->msg->mtext; its length in *len. */
 static int receive_msg(struct ipc_channel *ch, size_t *len, struct ipc_err *e)
 {
-	for (;;) {
-		ssize_t n = msgrcv(ch->msqid, ch->msg, ch->buf_size, MSG_TYPE, 0);
-		if (n >= 0) {
-			*len = (size_t)n;
-			if (n == 0)
-				ch->eos = 1;
-			return 0;
-		}
-		if (errno != EINTR)
-			return ipc_errf(e, errno, "msgrcv(%d, %zu)", ch->msqid,
-					ch->buf_size);
-	}
+	ssize_t n = queue_call(ch, 1, 0, e);
+	if (n < 0)
+		return (int)n;
+	*len = (size_t)n;
+	if (n == 0)
+		ch->eos = 1;
+	return 0;
 }
 
 static int sysv_msg_send(struct ipc_channel *ch, const void *buf, size_t len,

@@ -350,11 +350,10 @@ for t in "${NAMED[@]}"; do
 done
 
 # A peer killed mid-stream: the survivor says so, exits 1, and nothing is
-# left (the reader removes an orphaned writer's objects).  Not for sysv-msg:
-# System V queues have no timed waits (see ipc/sysv_msg.c).
+# left (the reader removes an orphaned writer's objects).  sysv-msg too: its
+# blocking calls end every IPC_RDV_CHECK_MS to check the peer.
 head -c 50000000 /dev/zero >"$TMP/long"
 for t in "${NAMED[@]}"; do
-  [[ $t != sysv-msg ]] || continue
   for victim in writer reader; do
     n=$TAG-$t-kill$victim rc=0
     "$BIN" xfr writer -t "$t" -b 10 --name "$n" --timeout 30 <"$TMP/long" 2>"$TMP/$n.werr" & w=$!
