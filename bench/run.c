@@ -601,6 +601,15 @@ static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 	for (int i = 0; i < 2; i++)
 		pfd[i] = (int)syscall(SYS_pidfd_open, pid[i], 0);
 	uint64_t deadline = run_now_ns() + (uint64_t)(c->timeout_s * 1e9);
+	/* The stop signals stay blocked except inside ppoll, which unblocks
+	 * them atomically: one arriving between the run_stop check and the wait
+	 * would otherwise be seen only when the children end. */
+	sigset_t stop_sigs, waiting;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_sigs, &waiting);
 	while (alive[0] || alive[1]) {
 		uint64_t now = run_now_ns();
 		if (now >= deadline || run_stop) {
@@ -624,10 +633,8 @@ static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 		int ms = (int)((deadline - now) / 1000000 + 1);
 		if (np < 2 && ms > 20)
 			ms = 20; /* no pidfd: poll waitpid */
-		if (np)
-			(void)poll(p, (nfds_t)np, ms);
-		else
-			usleep(20000);
+		struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+		(void)ppoll(np ? p : NULL, (nfds_t)np, &ts, &waiting);
 		for (int i = 0; i < 2; i++) {
 			if (!alive[i] || waitpid(pid[i], &status[i], WNOHANG) != pid[i])
 				continue;
@@ -649,6 +656,7 @@ static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 			}
 		}
 	}
+	sigprocmask(SIG_SETMASK, &waiting, NULL);
 	for (int i = 0; i < 2; i++)
 		if (pfd[i] >= 0)
 			close(pfd[i]);
