@@ -5,7 +5,7 @@ time = bytes * c_byte + handoffs * c_handoff.
 
 Only the standard library and numpy: pandas is not guaranteed on the machines
 this lab runs on.  Rows are dicts keyed by the CSV header (the column tables in
-bench/record.c are the contract; results/README.md documents them).  A cell
+bench/output/record.c are the contract; results/README.md documents them).  A cell
 that is empty means "not applicable / not measured" and loads as NaN in a
 numeric column, "" in a text column.
 
@@ -396,7 +396,7 @@ def _solve2(a, b, t):
 
 def fit_cost_model(bytes_, handoffs, time_ns):
     """Fit time = bytes*c_byte + handoffs*c_handoff (no intercept) the way
-    `ipclab model` does (bench/model.c, model_fit_relative): least squares on
+    `ipclab model` does (bench/analysis/model.c, model_fit_relative): least squares on
     the RELATIVE miss (t_i - model_i) / t_i, so every BUF_SIZE counts equally.
     A --min-time sweep makes every point last about as long; plain least
     squares would then be fitting noise.  It is the same two equations for

@@ -1,5 +1,5 @@
 /*
- * test_transport.c - the transport contract (bench/contract.c), run once per
+ * test_transport.c - the transport contract (bench/core/contract.c), run once per
  * transport by ctest (transport.<name>; the names come from the ipc/ sources).
  *
  *   test_transport NAME        every case for one transport

@@ -1,8 +1,8 @@
 /*
  * fuzz_parsers.c - a libFuzzer target for everything that turns user text
  * into numbers: the size, list, duration and whole-number parsers of
- * bench/units.c and the option parser of `ipclab run` / `ipclab sweep`
- * (bench/options.c).
+ * bench/core/units.c and the option parser of `ipclab run` / `ipclab sweep`
+ * (bench/core/options.c).
  *
  * The first input byte picks the parser; the rest is its text.  Besides
  * "no crash, no sanitizer report", each parser is held to what it promises:

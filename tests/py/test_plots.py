@@ -266,7 +266,7 @@ def test_cost_model_fit_edge_cases():
 
 def test_cost_model_relative_fit_on_min_time_sweep():
     """Every point lasts ~50 ms (a --min-time sweep) with +-3% noise: the
-    relative fit recovers the costs, as bench/model.c's does."""
+    relative fit recovers the costs, as bench/analysis/model.c's does."""
     rng = np.random.default_rng(42)
     sizes = 16.0 * 4.0 ** np.arange(9)
     per = 0.1 * sizes + 3000.0
