@@ -1,6 +1,8 @@
 /* cacheline.c - a cache line bounced between two CPUs (see cacheline.h). */
 #include "cacheline.h"
+#include "run.h"
 #include "stats.h"
+#include "util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -8,7 +10,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define BATCHES 8
 
@@ -21,31 +22,17 @@ struct bounce {
 	int timed_out;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static inline void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /* Wait until the line holds want; 0, or -1 when the probe is abandoned. */
 static int await(struct bounce *b, unsigned long want, int owner)
 {
 	unsigned spins = 0;
 	while (atomic_load_explicit(&b->line, memory_order_acquire) != want) {
-		relax();
+		ipc_cpu_relax();
 		if (++spins % 4096)
 			continue;
 		if (atomic_load_explicit(&b->abort, memory_order_relaxed))
 			return -1;
-		if (owner && now_ns() > b->deadline_ns) {
+		if (owner && run_now_ns() > b->deadline_ns) {
 			b->timed_out = 1;
 			atomic_store(&b->abort, 1);
 			return -1;
@@ -60,14 +47,14 @@ static void *side_a(void *arg)
 	struct bounce *b = arg;
 	unsigned long v = 0;
 	for (int k = 0; k < BATCHES; k++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = run_now_ns();
 		for (unsigned i = 0; i < b->per_batch; i++) {
 			atomic_store_explicit(&b->line, v + 1, memory_order_release);
 			if (await(b, v + 2, 1) < 0)
 				return NULL;
 			v += 2;
 		}
-		b->batch_ns[k] = (double)(now_ns() - t0) / b->per_batch;
+		b->batch_ns[k] = (double)(run_now_ns() - t0) / b->per_batch;
 	}
 	atomic_store(&b->abort, 1);
 	return NULL;
@@ -114,7 +101,7 @@ int cacheline_rtt_ns(int cpu_a, int cpu_b, unsigned trips, double max_s,
 	atomic_init(&b->line, 0);
 	atomic_init(&b->abort, 0);
 	b->per_batch = trips / BATCHES;
-	b->deadline_ns = now_ns() + (uint64_t)(max_s * 1e9);
+	b->deadline_ns = run_now_ns() + (uint64_t)(max_s * 1e9);
 	b->timed_out = 0;
 	pthread_t ta, tb;
 	int rc = start(&tb, cpu_b, side_b, b);
