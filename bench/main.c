@@ -1,8 +1,8 @@
 /*
- * main.c - the ipclab command line: subcommands, messages and exit codes.
- * Everything else lives in the core library; only this file prints errors
- * and decides the exit status (0 ok, 1 a run failed, 2 bad usage, 77
- * nothing could run here).
+ * main.c - the ipclab command line: which subcommand runs.  Each command
+ * prints its own messages (`ipclab: CMD: ...`) and returns its exit status
+ * (0 ok, 1 a run failed, 2 bad usage, 77 nothing could run here); the
+ * library below the commands prints nothing.
  */
 #include <errno.h>
 #include <signal.h>
@@ -33,16 +33,6 @@ static int usage_error(const char *cmd, const char *why)
 {
 	fprintf(stderr, "ipclab: %s: %s\n", cmd, why);
 	return 2;
-}
-
-static void make_run_id(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	char stamp[24];
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(buf, len, "%.15s-%ld", stamp, (long)getpid());
 }
 
 static int cmd_list(int argc, char **argv)
@@ -120,7 +110,7 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	char run_id[48];
-	make_run_id(run_id, sizeof(run_id));
+	record_make_run_id(run_id, sizeof(run_id));
 	struct run_sink sink = {out, o.format, o.quiet};
 	record_write_header(out, o.format);
 	run_catch_signals();

@@ -53,6 +53,7 @@
  *   ipclab ctxsw --pin both --primitive all
  */
 #include "ctxsw.h"
+#include "json.h"
 #include "stats.h"
 #include "units.h"
 #include "util.h"
@@ -1041,21 +1042,6 @@ static void csv_row(FILE *f, const struct row *r)
 	fflush(f);
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void json_header(FILE *f, const struct opts *o, int ncpus,
 			double load)
 {
@@ -1063,7 +1049,7 @@ static void json_header(FILE *f, const struct opts *o, int ncpus,
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
 	fprintf(f, "{\"context\":{\"command\":\"ctxsw\",\"formula\":");
-	json_string(f, formula);
+	json_write_string(f, formula);
 	fprintf(f, ",\"reps\":%u,", o->reps);
 	if (o->iters)
 		fprintf(f, "\"iters\":%llu,\"min_time_s\":null,",
@@ -1072,7 +1058,7 @@ static void json_header(FILE *f, const struct opts *o, int ncpus,
 		fprintf(f, "\"iters\":null,\"min_time_s\":%g,", o->min_time);
 	fprintf(f, "\"cpus_allowed\":%d,\"loadavg_1min\":%.2f,\"kernel\":",
 		ncpus, load);
-	json_string(f, u.release);
+	json_write_string(f, u.release);
 	fprintf(f, ",\"min_switches_per_handoff\":%g},\n\"results\":[",
 		CTXSW_MIN_SWITCHES);
 }
@@ -1090,7 +1076,7 @@ static void json_row(FILE *f, const struct row *r, int first)
 	fprintf(f, "%s\n{\"primitive\":\"%s\",\"pin\":\"%s\",\"status\":\"%s\","
 		"\"reason\":", first ? "" : ",", ctxsw_prim_name(r->prim),
 		ctxsw_pin_name(r->pin), st[r->status]);
-	json_string(f, r->reason);
+	json_write_string(f, r->reason);
 	if (r->status == ROW_OK) {
 		fprintf(f, ",\"round_trips\":%llu,\"baseline_pairs\":%llu",
 			(unsigned long long)r->round_trips,

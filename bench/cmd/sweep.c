@@ -261,12 +261,7 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 	}
 	size_t npoints = sweep_plan(&o, plan, cap);
 
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	char stamp[24];
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(run_id, sizeof(run_id), "%s-%ld", stamp, (long)getpid());
+	record_make_run_id(run_id, sizeof(run_id));
 	snprintf(dir, sizeof(dir), "%s", o.output ? o.output : "results/");
 	if (!o.output)
 		snprintf(dir, sizeof(dir), "results/%s", run_id);

@@ -4,11 +4,14 @@
  * objects, so they cannot drift apart.
  */
 #include "record.h"
+#include "json.h"
 #include "units.h"
 
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 enum col_type { COL_SCHEMA, COL_STR, COL_U64, COL_I64, COL_INT, COL_DBL };
 
@@ -100,6 +103,16 @@ static const struct column summary_cols[] = {
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
+void record_make_run_id(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[24];
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, len, "%.15s-%ld", stamp, (long)getpid());
+}
+
 void record_init(struct record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -173,21 +186,6 @@ static void csv_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void write_header(FILE *f, const struct column *cols, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -216,7 +214,7 @@ static void write_row(FILE *f, enum record_format fmt,
 		if (!has)
 			fputs("null", f);
 		else if (cols[i].type == COL_STR)
-			json_string(f, buf);
+			json_write_string(f, buf);
 		else
 			fputs(buf, f);
 	}

@@ -58,6 +58,9 @@ struct record {
 	char reason[512];
 };
 
+/* A new run id, "YYYYmmdd-HHMMSS-<pid>": one per invocation. */
+void record_make_run_id(char *buf, size_t len);
+
 /* A record with every measurement empty and the given identity. */
 void record_init(struct record *rec);
 
