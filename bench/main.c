@@ -23,6 +23,7 @@
 #include "point.h"
 #include "record.h"
 #include "stats.h"
+#include "stdfds.h"
 #include "sweep.h"
 #include "sysinfo.h"
 #include "transport.h"
@@ -66,12 +67,14 @@ struct run_sink {
 	FILE *out;
 	enum record_format fmt;
 	int quiet;
+	int werr; /* errno of the first lost row, 0 if none */
 };
 
 static void run_emit(const struct record *rec, void *arg)
 {
 	struct run_sink *s = arg;
-	record_write(s->out, s->fmt, rec);
+	if (record_write(s->out, s->fmt, rec) < 0 && !s->werr)
+		s->werr = errno;
 	if (s->fmt != FORMAT_TABLE && !s->quiet && strcmp(rec->status, "ok"))
 		fprintf(stderr, "ipclab: run: %s: %s\n", rec->transport, rec->reason);
 }
@@ -128,6 +131,10 @@ static int cmd_run(int argc, char **argv)
 			"n/a)\n", p.t->name);
 
 	FILE *out = stdout;
+	if (!o.output && stdfds_was_closed(1))
+		return usage_error("run", "standard output is closed, the rows "
+				   "would be lost: redirect it (> FILE) or give "
+				   "-o FILE");
 	if (o.output) {
 		out = fopen(o.output, "w");
 		if (!out) {
@@ -138,7 +145,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	char run_id[48];
 	make_run_id(run_id, sizeof(run_id));
-	struct run_sink sink = {out, o.format, o.quiet};
+	struct run_sink sink = {out, o.format, o.quiet, 0};
 	size_t cap = 64 + o.warmup + o.reps, n = 0;
 	struct record *recs = calloc(cap, sizeof(*recs));
 	if (!recs) {
@@ -147,7 +154,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ipclab: run: out of memory\n");
 		return 1;
 	}
-	record_write_header(out, o.format);
+	if (record_write_header(out, o.format) < 0)
+		sink.werr = errno;
 	run_catch_signals();
 	rc = point_run(&p, &o, run_id, recs, cap, &n, run_emit, &sink);
 
@@ -157,15 +165,20 @@ static int cmd_run(int argc, char **argv)
 	if (!o.quiet || sf == stdout) {
 		fprintf(sf, "\nsummary (median of %llu timed repetitions):\n",
 			(unsigned long long)s.reps);
-		summary_write_header(sf, FORMAT_TABLE);
-		summary_write(sf, FORMAT_TABLE, &s);
+		if ((summary_write_header(sf, FORMAT_TABLE) < 0 ||
+		     summary_write(sf, FORMAT_TABLE, &s) < 0) &&
+		    sf == out && !sink.werr)
+			sink.werr = errno;
 	}
 	if (!o.quiet)
 		warn_quality(&s, recs, n);
 	free(recs);
-	if (out != stdout && fclose(out) != 0) {
-		fprintf(stderr, "ipclab: run: writing %s: %s\n", o.output,
-			strerror(errno));
+	if (out != stdout && record_close(out) < 0 && !sink.werr)
+		sink.werr = errno;
+	if (sink.werr) { /* rows were lost: never exit 0 */
+		fprintf(stderr, "ipclab: run: writing %s: %s\n",
+			o.output ? o.output : "standard output",
+			strerror(sink.werr));
 		return 1;
 	}
 	if (rc < 0)
@@ -199,7 +212,7 @@ static void usage(FILE *f)
 		"run here.\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -234,6 +247,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		if (argc > 2)
+			return usage_error("version", "takes no options or "
+					   "arguments");
 		printf("ipclab %s (%s, %s, %s)\n", IPCLAB_VERSION, IPCLAB_GIT_REV,
 		       IPCLAB_COMPILER, IPCLAB_BUILD_TYPE);
 		return 0;
@@ -246,4 +262,19 @@ int main(int argc, char **argv)
 	fprintf(stderr, "ipclab: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	/* A file over ulimit -f is EFBIG from write(), reported like ENOSPC,
+	 * not a silent death by SIGXFSZ halfway through a results file. */
+	(void)signal(SIGXFSZ, SIG_IGN);
+	if (stdfds_ensure() < 0)
+		return 2; /* /dev/null is missing: nothing can be said */
+	int rc = dispatch(argc, argv);
+	/* Whatever a command printed must have reached its destination (a
+	 * command that failed has said why already). */
+	if (rc == 0 && stdfds_flush_stdout(argc > 1 ? argv[1] : "ipclab") < 0)
+		rc = 1;
+	return rc;
 }

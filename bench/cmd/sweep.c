@@ -81,12 +81,24 @@ fail:
 struct sweep_out {
 	FILE *runs, *summary, *log;
 	int tty, quiet;
+	int werr;            /* errno of the first lost row, 0 if none */
+	const char *wfile;   /* the file it was lost from */
 };
+
+/* A failed write of a result file: remember the first. */
+static void lost(struct sweep_out *so, const char *file)
+{
+	if (!so->werr) {
+		so->werr = errno ? errno : EIO;
+		so->wfile = file;
+	}
+}
 
 static void emit_run(const struct record *rec, void *arg)
 {
 	struct sweep_out *so = arg;
-	record_write(so->runs, FORMAT_CSV, rec);
+	if (record_write(so->runs, FORMAT_CSV, rec) < 0)
+		lost(so, "runs.csv");
 }
 
 static void say(struct sweep_out *so, const char *fmt, ...)
@@ -153,9 +165,13 @@ static int write_meta(const char *dir, const char *run_id, int argc,
 	if (!f)
 		return -1;
 	sysinfo_write_json(f, run_id, argc, argv, start, end, o);
-	if (fclose(f) != 0)
+	if (record_close(f) != 0 || rename(tmp, path) < 0) {
+		int err = errno;
+		(void)unlink(tmp);
+		errno = err;
 		return -1;
-	return rename(tmp, path); /* never a half-written meta.json */
+	}
+	return 0; /* never a half-written meta.json */
 }
 
 static FILE *open_in(const char *dir, const char *name, char *why,
@@ -226,8 +242,10 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 			strerror(errno));
 		goto out;
 	}
-	record_write_header(so.runs, FORMAT_CSV);
-	summary_write_header(so.summary, FORMAT_CSV);
+	if (record_write_header(so.runs, FORMAT_CSV) < 0)
+		lost(&so, "runs.csv");
+	if (summary_write_header(so.summary, FORMAT_CSV) < 0)
+		lost(&so, "summary.csv");
 
 	run_catch_signals();
 
@@ -246,9 +264,11 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 			point_record(p, run_id, &rec);
 			snprintf(rec.status, sizeof(rec.status), "skipped");
 			snprintf(rec.reason, sizeof(rec.reason), "%s", why);
-			record_write(so.runs, FORMAT_CSV, &rec);
+			if (record_write(so.runs, FORMAT_CSV, &rec) < 0)
+				lost(&so, "runs.csv");
 			summary_from_records(&s, &rec, 1);
-			summary_write(so.summary, FORMAT_CSV, &s);
+			if (summary_write(so.summary, FORMAT_CSV, &s) < 0)
+				lost(&so, "summary.csv");
 			skipped++;
 			if (!so.tty || o.quiet)
 				say(&so, "[%zu/%zu] %s: skipped: %s\n", i + 1,
@@ -262,7 +282,8 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 		if (prc == -EINTR && n == 0)
 			break;
 		summary_from_records(&s, recs, n);
-		summary_write(so.summary, FORMAT_CSV, &s);
+		if (summary_write(so.summary, FORMAT_CSV, &s) < 0)
+			lost(&so, "summary.csv");
 		done++;
 		char med[24];
 		if (p->mode == MODE_PINGPONG)
@@ -293,18 +314,25 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 	if (so.tty && !o.quiet)
 		fputs("\r\033[K", stderr);
 	sysinfo_now(end, sizeof(end));
-	write_meta(dir, run_id, full_argc, full_argv, start, end, &o);
+	if (write_meta(dir, run_id, full_argc, full_argv, start, end, &o) < 0)
+		lost(&so, "meta.json");
 	say(&so, "ipclab: sweep: %zu points run, %zu skipped, %zu with errors%s; "
 	    "results in %s/\n", done, skipped, errors,
 	    run_stop ? " (interrupted)" : "", dir);
 	rc = run_stop ? 128 + run_stop : errors ? 1 : 0;
 out:
-	if (so.runs)
-		fclose(so.runs);
-	if (so.summary)
-		fclose(so.summary);
-	if (so.log)
-		fclose(so.log);
+	if (so.runs && record_close(so.runs) < 0)
+		lost(&so, "runs.csv");
+	if (so.summary && record_close(so.summary) < 0)
+		lost(&so, "summary.csv");
+	if (so.log && record_close(so.log) < 0)
+		lost(&so, "log.txt");
+	if (so.werr) { /* results were lost: never exit 0 */
+		fprintf(stderr, "ipclab: sweep: writing %s/%s: %s\n", dir,
+			so.wfile, strerror(so.werr));
+		if (rc == 0 || rc == 2)
+			rc = 1;
+	}
 	free(plan);
 	free(recs);
 	return rc;

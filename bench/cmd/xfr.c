@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "pipe_io.h"
+#include "stdfds.h"
 #include "transport.h"
 #include "units.h"
 
@@ -420,5 +421,13 @@ int xfr_main(int argc, char **argv)
 		return 0; /* --help */
 	if (rc)
 		return rc;
+	/* The stream is standard input (writer) or output (reader); closed,
+	 * it would be /dev/null (main) and the transfer a silent no-op. */
+	if (o.role == IPC_WRITER && stdfds_was_closed(0))
+		return bad_usage("writer: standard input is closed: the writer "
+				 "sends it (< FILE)");
+	if (o.role == IPC_READER && stdfds_was_closed(1))
+		return bad_usage("reader: standard output is closed: the reader "
+				 "writes the stream there (> FILE)");
 	return o.role == IPC_WRITER ? run_writer(&o) : run_reader(&o);
 }
