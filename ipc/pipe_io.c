@@ -486,11 +486,13 @@ int ipc_rdv_region_create(struct ipc_rdv *r, struct region *reg,
 		name = shm;
 	}
 	rc = region_create(reg, REGION_POSIX, size, &p->region, name, e);
-	if (rc < 0) {
+	if (rc < 0 && name) { /* fork mode has no --name to suggest */
 		char shown[IPC_RDV_NAME_MAX + 32];
 		snprintf(shown, sizeof(shown), "/dev/shm%s", shm);
 		return ipc_rdv_explain_exists(e, rc, shown);
 	}
+	if (rc < 0)
+		return rc;
 	if (name) {
 		rc = ipc_rdv_add_fd(r, ipc_rdv_region_kind(reg->name), reg->name,
 				    reg->fd, e);

@@ -674,15 +674,22 @@ static int check_tmpfs_space(struct region *r, struct ipc_err *e)
 static int create_posix(struct region *r, const char *name, enum backing b,
 			struct ipc_err *e)
 {
-	if (name)
-		snprintf(r->name, sizeof(r->name), "%s", name);
-	else
-		ipc_unique_name(r->name, sizeof(r->name));
-	r->fd = shm_open(r->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* Fork mode: a fresh unguessable name per try (util.h). */
+	for (unsigned try = 0; try < (name ? 1 : IPC_NAME_TRIES); try++) {
+		if (name)
+			snprintf(r->name, sizeof(r->name), "%s", name);
+		else
+			ipc_unique_name(r->name, sizeof(r->name));
+		r->fd = shm_open(r->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+				 0600);
+		if (r->fd >= 0 || errno != EEXIST)
+			break;
+	}
 	if (r->fd < 0) {
 		int err = errno;
+		ipc_errf(e, err, "shm_open(/dev/shm%s)", r->name);
 		r->name[0] = '\0'; /* not ours: never unlink it */
-		return ipc_errf(e, err, "shm_open(%s)", name ? name : "new");
+		return -err;
 	}
 	int rc = check_tmpfs_space(r, e);
 	if (rc < 0)
@@ -692,6 +699,13 @@ static int create_posix(struct region *r, const char *name, enum backing b,
 	rc = map_region(r, r->fd, b, r->name, e);
 	if (rc < 0)
 		return rc;
+	/* Fork mode: the children inherit the mapping, so the name can go
+	 * now; nothing is left behind should the run be killed. */
+	if (!name) {
+		if (shm_unlink(r->name) < 0)
+			return ipc_errf(e, errno, "shm_unlink(%s)", r->name);
+		r->name[0] = '\0';
+	}
 	track_posix(r, 1);
 	set_mechanism(r, "posix-shm");
 	return 0;
