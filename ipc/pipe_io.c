@@ -152,10 +152,12 @@ int ipc_rdv_check_name(const char *name, char *why, size_t whylen)
 	size_t n = strlen(name);
 	if (n == 0 || n > IPC_RDV_NAME_MAX || name[0] == '.' || name[0] == '-' ||
 	    strspn(name, ok) != n) {
+		char shown[4 * IPC_RDV_NAME_MAX + 8];
+		ipc_escape(name, shown, sizeof(shown)); /* one line, always */
 		snprintf(why, whylen,
-			 "--name '%s': use 1 to %d letters, digits, '.', '_' "
-			 "or '-', not starting with '.' or '-'",
-			 name, IPC_RDV_NAME_MAX);
+			 "--name '%s%s': use 1 to %d letters, digits, '.', '_' "
+			 "or '-', not starting with '.' or '-'", shown,
+			 n > IPC_RDV_NAME_MAX ? "..." : "", IPC_RDV_NAME_MAX);
 		return -EINVAL;
 	}
 	return 0;

@@ -787,6 +787,40 @@ static int create_hugetlbfs(struct region *r, const char *name,
 	return 0;
 }
 
+/* Which System V limit refused shmget(size), with its value and the fix. */
+static void sysv_hint(struct ipc_err *e, int err, size_t size)
+{
+	char hint[320] = "";
+	unsigned long shmmax = 0, shmmni = 0, shmall = 0;
+	struct shm_info si;
+	(void)ipc_read_ulong("/proc/sys/kernel/shmmax", &shmmax);
+	(void)ipc_read_ulong("/proc/sys/kernel/shmmni", &shmmni);
+	(void)ipc_read_ulong("/proc/sys/kernel/shmall", &shmall);
+	unsigned long page = (unsigned long)base_page();
+	if (err == EINVAL && size > shmmax) {
+		snprintf(hint, sizeof(hint), "the segment is above kernel.shmmax "
+			 "(%lu bytes); use a smaller --buf-size or raise it as "
+			 "root: sysctl -w kernel.shmmax=%zu", shmmax, size);
+	} else if (err == ENOSPC &&
+		   shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&si) >= 0 &&
+		   (unsigned long)si.used_ids >= shmmni) {
+		snprintf(hint, sizeof(hint), "kernel.shmmni (%lu) segments "
+			 "exist already (ipcs -m); remove leftovers (ipclab "
+			 "clean) or raise it as root: sysctl -w "
+			 "kernel.shmmni=%lu", shmmni, shmmni * 2 + 16);
+	} else if (err == ENOSPC) {
+		/* Not the count: the pages of all segments, kernel.shmall. */
+		unsigned long need = (unsigned long)((size + page - 1) / page);
+		snprintf(hint, sizeof(hint), "kernel.shmall (%lu pages of %lu "
+			 "bytes) is used up, this segment needs %lu more (ipcs "
+			 "-mu); remove leftovers (ipclab clean) or raise it as "
+			 "root: sysctl -w kernel.shmall=%lu", shmall, page,
+			 need, shmall + need * 2);
+	}
+	if (hint[0])
+		add_hint(e, hint);
+}
+
 static int create_sysv(struct region *r, enum backing b, struct ipc_err *e)
 {
 	int flags = IPC_CREAT | IPC_EXCL | 0600;
@@ -808,12 +842,7 @@ static int create_sysv(struct region *r, enum backing b, struct ipc_err *e)
 		int err = errno;
 		ipc_errf(e, err, "shmget(%s%zu bytes)",
 			 b == BACK_HUGETLB ? "SHM_HUGETLB, " : "", r->size);
-		/* ENOSPC: a count limit, not memory; say which and the fix. */
-		if (err == ENOSPC)
-			add_hint(e, "kernel.shmmni segments exist already, or "
-				 "kernel.shmall pages are in use (ipcs -m, ipcs "
-				 "-lm); remove leftovers (ipclab clean) or raise "
-				 "the limit as root: sysctl -w kernel.shmmni=4096");
+		sysv_hint(e, err, r->size);
 		return -err;
 	}
 	r->key = key;

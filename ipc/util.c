@@ -33,6 +33,29 @@ int ipc_errf(struct ipc_err *e, int errnum, const char *fmt, ...)
 	return errnum ? -errnum : -EIO;
 }
 
+void ipc_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	if (len == 0)
+		return;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		char esc[8];
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			snprintf(esc, sizeof(esc), "\\%c", *p == '\n' ? 'n'
+				 : *p == '\t' ? 't' : 'r');
+		else if (*p < 0x20 || *p == 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else
+			esc[0] = (char)*p, esc[1] = '\0';
+		size_t n = strlen(esc);
+		if (o + n >= len)
+			break;
+		memcpy(out + o, esc, n);
+		o += n;
+	}
+	out[o] = '\0';
+}
+
 static unsigned name_counter;
 
 void ipc_unique_name(char *buf, size_t len)

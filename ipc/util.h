@@ -22,6 +22,13 @@ int ipc_errf(struct ipc_err *e, int errnum, const char *fmt, ...)
 /* "EACCES" for EACCES; "E?" when unknown. */
 const char *ipc_errno_name(int errnum);
 
+/*
+ * in with control characters written as C escapes (\n, \t, \x1b), so that a
+ * user's value cannot break a one-line message (escaping twice changes
+ * nothing); out is always terminated, truncated to len.
+ */
+void ipc_escape(const char *in, char *out, size_t len);
+
 /* Prefix of every kernel object ipclab makes; `ipclab clean` looks for it. */
 #define IPC_NAME_PREFIX "ipclab-"
 

@@ -250,8 +250,24 @@ static int parse_transports(const char *s, struct bench_opts *o, int list,
 	return rc;
 }
 
-int options_parse(enum opts_kind kind, int argc, char **argv,
-		  struct bench_opts *o, char *why, size_t whylen)
+/* The option given twice, or NULL: every value option is given once (a
+ * sweep takes a list, -t pipe,fifo, rather than -t pipe -t fifo). */
+static const struct opt_doc *repeated(int c, const char *arg,
+				      const char **given)
+{
+	for (size_t i = 0; i < NDOCS; i++) {
+		if (docs[i].val != c || !docs[i].has_arg)
+			continue;
+		if (given[i])
+			return &docs[i];
+		given[i] = arg;
+		return NULL;
+	}
+	return NULL;
+}
+
+static int parse(enum opts_kind kind, int argc, char **argv,
+		 struct bench_opts *o, char *why, size_t whylen)
 {
 	static const char *const mode_names[] = {"stream", "pingpong"};
 	static const char *const access_names[] = {"copy", "inplace"};
@@ -264,6 +280,8 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 	unsigned bit = kind == OPTS_RUN ? 1 : 2;
 	int list = kind == OPTS_SWEEP;
 	int have_t = 0, have_b = 0, rc = 0, tmp[4];
+	const char *given[NDOCS] = {0};
+	const struct opt_doc *twice;
 	uint64_t u;
 	size_t n;
 
@@ -295,6 +313,15 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 	int c;
 	while (rc == 0 && (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *a = optarg;
+		if ((twice = repeated(c, a, given)) != NULL) {
+			snprintf(why, whylen, "--%s given twice (%s, then %s): "
+				 "give it once%s", twice->name,
+				 given[twice - docs], a, list &&
+				 strstr(twice->help, "list")
+				 ? " with a list of values (see --help)" : "");
+			rc = 2;
+			break;
+		}
 		switch (c) {
 		case 'h':
 			options_usage(kind, stdout);
@@ -508,4 +535,16 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 		units_parse_size_list("16..1M:x4", o->buf_sizes, OPT_MAX_LIST,
 				      &o->nbuf_sizes, why, whylen);
 	return 0;
+}
+
+int options_parse(enum opts_kind kind, int argc, char **argv,
+		  struct bench_opts *o, char *why, size_t whylen)
+{
+	int rc = parse(kind, argc, argv, o, why, whylen);
+	if (rc >= 2 && whylen) { /* one line, whatever the user typed */
+		char raw[1024];
+		snprintf(raw, sizeof(raw), "%s", why);
+		ipc_escape(raw, why, whylen);
+	}
+	return rc;
 }
