@@ -17,6 +17,7 @@
  */
 #include "run.h"
 #include "canary.h"
+#include "limit_hint.h"
 #include "pattern.h"
 #include "proc.h"
 
@@ -523,35 +524,6 @@ static void child_main(const struct run_config *c, enum ipc_role role,
 	_exit(rc < 0 ? 1 : 0);
 }
 
-/*
- * A run that failed on a resource limit says which limit and how to lift it
- * (transports name the System V and mq limits themselves; descriptors are
- * everyone's, so they are explained here).
- */
-static void add_limit_hint(char *reason, size_t len)
-{
-	char hint[200] = "";
-	struct rlimit rl;
-	if (strstr(reason, "EMFILE") && !strstr(reason, "ulimit") &&
-	    getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		snprintf(hint, sizeof(hint), " - the open-file limit of a process "
-			 "is reached (ulimit -n = %llu); raise it: ulimit -n 1024",
-			 (unsigned long long)rl.rlim_cur);
-	else if (strstr(reason, "ENFILE"))
-		snprintf(hint, sizeof(hint), " - the system-wide open-file limit "
-			 "is reached (fs.file-max, /proc/sys/fs/file-nr); close "
-			 "files or raise it as root: sysctl -w fs.file-max=N");
-	else if (strstr(reason, "ENOSPC") && !strstr(reason, "sysctl") &&
-		 (strstr(reason, "semget") || strstr(reason, "msgget") ||
-		  strstr(reason, "mq_open")))
-		snprintf(hint, sizeof(hint), " - a kernel IPC limit is reached "
-			 "(ipcs -l; ipcs); remove leftovers (ipclab clean) or "
-			 "raise the limit named above as root with sysctl -w");
-	size_t n = strlen(reason);
-	if (hint[0] && n < len)
-		snprintf(reason + n, len - n, "%s", hint);
-}
-
 /* Wait for both children (proc_reap: the survivor of a failure is killed,
  * a deadline, the stop signals) and say how the run went. */
 static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
@@ -587,7 +559,7 @@ static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 		snprintf(r->reason + n, sizeof(r->reason) - n, "; then %s",
 			 sh->err[peer]);
 	}
-	add_limit_hint(r->reason, sizeof(r->reason));
+	limit_hint_add(r->reason, sizeof(r->reason));
 }
 
 int run_once(const struct run_config *c, struct run_result *r)
@@ -613,7 +585,7 @@ int run_once(const struct run_config *c, struct run_result *r)
 		rc = t->create(&c->params, &back, &e);
 	if (rc < 0) {
 		snprintf(r->reason, sizeof(r->reason), "create: %s", e.msg);
-		add_limit_hint(r->reason, sizeof(r->reason));
+		limit_hint_add(r->reason, sizeof(r->reason));
 		goto out_destroy;
 	}
 

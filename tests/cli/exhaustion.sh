@@ -78,7 +78,7 @@ if [ "$root" = 1 ]; then
     "$(cat "$work/shm3.rc")" "$work/shm3.err" "$(cat "$work/shm3.left")" \
     "ENOSPC" "/dev/shm has"
   # A sweep goes on after the point that does not fit.
-  tiny_shm 1M "$work/shm4" "$bin" sweep -t pshm-sem -b 4K,8M --total 1M \
+  tiny_shm 1M "$work/shm4" "$bin" sweep -t pshm-sem -b 4K,8M --total 8M \
     --reps 1 --warmup 0 --min-time 0.001 --no-floor --quiet -o "$work/shm4-dir"
   if [ "$(cat "$work/shm4.rc")" = 1 ] && grep -q ',ok,' "$work/shm4-dir/runs.csv" &&
      grep -q ',error,.*/dev/shm has' "$work/shm4-dir/runs.csv" && [ ! -s "$work/shm4.left" ]; then
