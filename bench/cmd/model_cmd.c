@@ -97,23 +97,27 @@ static int check_rows(const struct csv_table *t, int c_mode, int c_status,
 }
 
 /* The fit cannot be a cost: say so, and what it means. */
-static void warn_negative(const char *name, const char *access,
-			  const char *pin, const struct model_fit *f)
+static void warn_negative(FILE *out, const struct csv_table *t, size_t row,
+			  const int *kc, const struct model_fit *f)
 {
+	char who[160];
+	snprintf(who, sizeof(who), "%s (%s, populate %s, hugepages %s, pin %s)",
+		 csv_get(t, row, kc[0]), csv_get(t, row, kc[1]),
+		 csv_get(t, row, kc[2]), csv_get(t, row, kc[3]),
+		 csv_get(t, row, kc[4]));
 	if (f->c_byte_ns < 0)
-		fprintf(stderr, "ipclab: model: warning: %s (%s, pin %s): "
-			"c_byte = %.3g ns/B is negative, which no cost can be: "
-			"the bytes are too small a share of the time to be "
-			"measured at these BUF_SIZEs, or the time does not grow "
-			"linearly with them; read c_handoff only, and check R2 "
-			"and the sizes swept\n", name, access, pin, f->c_byte_ns);
+		fprintf(out, "ipclab: model: warning: %s: c_byte = %.3g ns/B is "
+			"negative, which no cost can be: the bytes are too small "
+			"a share of the time to be measured at these BUF_SIZEs, "
+			"or the time does not grow linearly with them; trust "
+			"c_handoff only, and check R2 and the sizes swept\n",
+			who, f->c_byte_ns);
 	if (f->c_handoff_ns < 0)
-		fprintf(stderr, "ipclab: model: warning: %s (%s, pin %s): "
-			"c_handoff = %.3g ns is negative, which no cost can be: "
-			"the handoffs are too small a share of the time at "
-			"these BUF_SIZEs (sweep smaller ones), or the model "
-			"does not describe this transport\n", name, access,
-			pin, f->c_handoff_ns);
+		fprintf(out, "ipclab: model: warning: %s: c_handoff = %.3g ns is "
+			"negative, which no cost can be: the handoffs are too "
+			"small a share of the time at these BUF_SIZEs (sweep "
+			"smaller ones), or the model does not describe this "
+			"transport\n", who, f->c_handoff_ns);
 }
 
 int model_main(int argc, char **argv)
@@ -198,6 +202,10 @@ int model_main(int argc, char **argv)
 		       "= rate", "floor", "c_handoff", "R2", "max err",
 		       "vcsw w/r", "equal at");
 	int fitted = 0;
+	/* Warnings come after the table, not inside it. */
+	char *wbuf = NULL;
+	size_t wlen = 0;
+	FILE *warn = open_memstream(&wbuf, &wlen);
 	for (size_t i = 0; i < t.nrows; i++) {
 		if (used[i] || strcmp(csv_get(&t, i, c_mode), "stream") != 0 ||
 		    strcmp(csv_get(&t, i, c_status), "ok") != 0)
@@ -229,8 +237,7 @@ int model_main(int argc, char **argv)
 			continue;
 		}
 		fitted++;
-		warn_negative(name, csv_get(&t, i, kc[1]), csv_get(&t, i, kc[4]),
-			      &f);
+		warn_negative(warn ? warn : stderr, &t, i, kc, &f);
 		double wv = median_col(&t, rows, n, c_wv, 0, c_buf);
 		double rv = median_col(&t, rows, n, c_rv, 0, c_buf);
 		/* The floor where copying dominates: blocks of 64 KiB and up. */
@@ -271,6 +278,11 @@ int model_main(int argc, char **argv)
 		       "both terms cost the same: below it the time is mostly "
 		       "handoffs (wake-ups, context switches: 'vcsw w/r' per "
 		       "handoff), above it mostly copying.\n");
+	if (warn && fclose(warn) == 0 && wlen) {
+		fflush(stdout);
+		fputs(wbuf, stderr);
+	}
+	free(wbuf);
 	free(rows), free(used), free(x), free(y), free(z);
 	csv_free(&t);
 	if (!fitted) {
