@@ -56,6 +56,7 @@ THRESHOLD = 0.05
 BOOTSTRAP = 2000
 SEED = 1
 FOLDER_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+FOLDER_STYLES = ("-", "--", ":", "-.")
 # Exact Mann-Whitney p-values up to this many (n1 * n2) pairs.
 EXACT_MAX_PAIRS = 2500
 
@@ -275,7 +276,9 @@ def fmt_figure(mode, v):
 def fmt_change(e):
     if e.verdict == "~":
         return "~"
-    return "%+.0f%% %s" % (100 * (e.ratio - 1), e.verdict)
+    if 0.5 <= e.ratio <= 2:
+        return "%+.0f%% %s" % (100 * (e.ratio - 1), e.verdict)
+    return "×%.3g %s" % (e.ratio, e.verdict)
 
 
 def memory(k):
@@ -310,17 +313,17 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
             continue
         print("  stream: bytes/s at the reader (higher is faster); pingpong: one-way "
               "latency p50 (lower is faster)", file=f)
-        hdr = ("%-14s %-8s %-7s %-6s %9s %-8s %11s %11s %-13s %-15s %6s %5s"
+        hdr = ("%-14s %-8s %-7s %-6s %9s %-8s %11s %11s %-13s %-19s %6s %5s"
                % ("transport", "mode", "access", "pin", "BUF_SIZE", "memory", "baseline",
                   "this", "change", "ratio %g%% int." % level, "p", "n"))
         print(hdr, file=f)
         for e in entries:
             k = e.key
-            print("%-14s %-8s %-7s %-6s %9s %-8s %10s%1s %10s%1s %-13s %-15s %6.3f %5s" % (
+            print("%-14s %-8s %-7s %-6s %9s %-8s %10s%1s %10s%1s %-13s %-19s %6.3f %5s" % (
                 k[0], k[1], k[2] or "-", k[6] or "-", ir.fmt_size(k[3]), memory(k),
                 fmt_figure(e.mode, e.med_a), "!" if e.flag_a == "unstable" else "",
                 fmt_figure(e.mode, e.med_b), "!" if e.flag_b == "unstable" else "",
-                fmt_change(e), "%.2f [%.2f, %.2f]" % (e.ratio, e.lo, e.hi), e.p,
+                fmt_change(e), "%.3g [%.3g, %.3g]" % (e.ratio, e.lo, e.hi), e.p,
                 "%d/%d" % (e.n_a, e.n_b)), file=f)
         n = len(entries)
         fast = sum(e.verdict == "faster" for e in entries)
@@ -399,6 +402,7 @@ def draw(base, others, results, outdir, alpha=ALPHA, threshold=THRESHOLD):
         sizes, vals, unst = [], [], 0
         for k, other in enumerate(others):
             mk = FOLDER_MARKERS[k % len(FOLDER_MARKERS)]
+            ls = FOLDER_STYLES[k % len(FOLDER_STYLES)]
             shift = 2 ** (0.12 * (k - (k_total - 1) / 2.0))
             series = {}
             for e in results[other.label]:
@@ -414,7 +418,7 @@ def draw(base, others, results, outdir, alpha=ALPHA, threshold=THRESHOLD):
                 y = np.array([e.ratio for e in es])
                 err = np.array([[max(e.ratio - e.lo, 0) for e in es],
                                 [max(e.hi - e.ratio, 0) for e in es]])
-                ax.plot(x, y, color=col, lw=1.0, alpha=0.6)
+                ax.plot(x, y, color=col, ls=ls, lw=1.0, alpha=0.6)
                 ax.errorbar(x, y, yerr=err, fmt="none", ecolor=col, elinewidth=0.8,
                             capsize=2, alpha=0.8)
                 for xi, e in zip(x, es):
@@ -437,13 +441,15 @@ def draw(base, others, results, outdir, alpha=ALPHA, threshold=THRESHOLD):
                  "baseline %s" % (alpha, 100 * threshold, ir.title_context(base.res.meta)),
                  fontsize=11)
     handles = plot.transport_handles(names)
-    handles += [Line2D([], [], color="0.3", ls="none", marker=FOLDER_MARKERS[k % len(
-        FOLDER_MARKERS)], ms=6, label=plot.textwrap.shorten(o.label, 40))
-        for k, o in enumerate(others)]
+    handles += [Line2D([], [], color="0.3", ls=FOLDER_STYLES[k % len(FOLDER_STYLES)],
+                       marker=FOLDER_MARKERS[k % len(FOLDER_MARKERS)], ms=6,
+                       label=plot.textwrap.shorten(o.label, 40))
+                for k, o in enumerate(others)]
     handles += [Line2D([], [], color="0.3", ls="none", marker="o", mfc="0.3", ms=6,
-                       label="significant (p < %g, beyond ±%g%%)" % (alpha, 100 * threshold)),
+                       label="filled: significant (p < %g, beyond ±%g%%)"
+                       % (alpha, 100 * threshold)),
                 Line2D([], [], color="0.3", ls="none", marker="o", mfc="white", ms=6,
-                       label="~ (not significant)"),
+                       label="hollow: ~ (not significant)"),
                 Line2D([], [], color="black", ls="none", marker="x", ms=8,
                        label="unstable in either folder"),
                 Line2D([], [], color="0.3", marker="", ls="-", lw=0.8,

@@ -109,6 +109,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
 # negative; the highs are far beyond any real run (a rate of 1 PB/s, a
 # duration of three years) and catch a garbled exponent.
 _RATE, _NS, _COUNT, _SIZE = (0, 1e15), (0, 1e17), (0, 1e18), (0, 2.0 ** 50)
+_PCT = (0, 1e4)  # shares of CPU time, possibly summed over two CPUs
 COLUMN_BOUNDS = {
     "schema_version": (1, 1e6), "buf_size": (1, 2.0 ** 50), "total_bytes": _COUNT,
     "blocks": _COUNT, "page_size": _SIZE, "kbuf_size": _SIZE, "nblocks": (0, 1e9),
@@ -124,7 +125,8 @@ SUFFIX_BOUNDS = (("_per_s", _RATE), ("_per_s_median", _RATE), ("_per_s_min", _RA
                  ("_per_s_max", _RATE), ("_per_s_mad", _RATE), ("_per_s_ci_lo", _RATE),
                  ("_per_s_ci_hi", _RATE), ("_ns", _NS), ("_ns_median", _NS),
                  ("_ns_min", _NS), ("_ns_max", _NS), ("_ns_ci_lo", _NS), ("_ns_ci_hi", _NS),
-                 ("_per_block", _COUNT), ("csw", _COUNT), ("flt", _COUNT))
+                 ("_per_block", _COUNT), ("csw", _COUNT), ("flt", _COUNT),
+                 ("_pct", _PCT), ("_pct_max", _PCT), ("_pct_mean", _PCT))
 
 # Columns that hold words even when a value looks like a number, with the
 # values they may take (None: any text).
