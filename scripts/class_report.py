@@ -239,7 +239,8 @@ class Doc:
 
     def html(self, title):
         e = html.escape
-        out = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\"><title>%s</title>" % e(title),
+        out = ["<!DOCTYPE html>",
+               "<html><head><meta charset=\"utf-8\"><title>%s</title>" % e(title),
                "<style>body{font-family:sans-serif;max-width:70em;margin:1em auto;padding:0 1em}"
                "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;"
                "padding:2px 6px;text-align:left}img{max-width:100%}</style></head><body>"]

@@ -7,7 +7,9 @@ Only the standard library and numpy: pandas is not guaranteed on the machines
 this lab runs on.  Rows are dicts keyed by the CSV header (the column tables in
 bench/output/record.c are the contract; results/README.md documents them).  A cell
 that is empty means "not applicable / not measured" and loads as NaN in a
-numeric column, "" in a text column.
+numeric column, "" in a text column.  Everything read is validated first (see
+"validation" below): a damaged file is a ResultsError naming the file, the
+line and the column, which scripts turn into one line and exit 2 (fail()).
 
     import ipclab_results as ir
     res = ir.load("results/20261122-195213-1234")

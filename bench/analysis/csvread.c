@@ -204,7 +204,8 @@ static int plain_number(const char *s)
 	return *s == '\0';
 }
 
-static const char *col_name(const struct csv_table *t, int col, const char *dflt)
+static const char *col_name(const struct csv_table *t, int col,
+			    const char *dflt)
 {
 	return col >= 0 && (size_t)col < t->ncols ? t->header[col] : dflt;
 }
