@@ -176,7 +176,7 @@ def placed(students, spread):
     median, outlier '' / 'faster' / 'slower', flag)."""
     rows = []
     for s in students:
-        for k in sorted(s.value, key=order):
+        for k in sorted(s.value, key=compare.point_order):
             sp = spread[k]
             v = s.value[k]
             out = ""
@@ -186,12 +186,6 @@ def placed(students, spread):
                 out = "faster" if high == (k[1] == "stream") else "slower"
             rows.append((s, k, v, v / sp["median"], out, s.folder.flags.get(k, "")))
     return rows
-
-
-def order(k):
-    known = list(ir.TRANSPORT_COLORS)
-    return (k[1] != "stream", known.index(k[0]) if k[0] in known else len(known), k[0],
-            k[2], k[6], k[4], k[5], k[3])
 
 
 def point_name(k):
@@ -272,7 +266,7 @@ def draw(students, spread, rows, outdir):
     """class-spread.png/.svg: each point's class spread as ratios to the class
     median (log axis): quartiles as a bar, every student a dot, outliers red
     and named, unstable points marked ×."""
-    keys = sorted(spread, key=order)
+    keys = sorted(spread, key=compare.point_order)
     x_of = {k: i for i, k in enumerate(keys)}
     width = min(30.0, max(8.0, 0.45 * len(keys) + 3))
     fig, ax = plt.subplots(figsize=(width, 5.5))
@@ -355,7 +349,7 @@ def build(students, rejected, spread, rows, png):
             "%s – %s" % (compare.fmt_figure(k[1], sp["q1"]), compare.fmt_figure(k[1], sp["q3"])),
             "%.0f %%" % (100 * (sp["q3"] - sp["q1"]) / sp["median"]),
             compare.fmt_figure(k[1], sp["lo"]), compare.fmt_figure(k[1], sp["hi"]))
-           for k, sp in sorted(spread.items(), key=lambda kv: order(kv[0]))])
+           for k, sp in sorted(spread.items(), key=lambda kv: compare.point_order(kv[0]))])
     d.add("h", 2, "Each student against the class")
     d.add("p", "Ratio to the class median, geometric mean over the student's points: above 1 "
           "means faster streams, or slower ping-pong (higher latency). 'Inside' counts the "

@@ -256,12 +256,17 @@ class Entry:
         return "unstable" in (self.flag_a, self.flag_b)
 
 
-def compare(base, other, alpha=ALPHA, threshold=THRESHOLD, seed=SEED):
-    """Entries for the points both folders measured, in a stable order."""
+def point_order(k):
+    """Sort key of a point: streams first, transports in the colour table's
+    order, then access, pin, memory options and BUF_SIZE."""
     known = list(ir.TRANSPORT_COLORS)
-    keys = sorted(set(base.rounds) & set(other.rounds), key=lambda k: (
-        k[1] != "stream", known.index(k[0]) if k[0] in known else len(known), k[0],
-        k[2], k[6], k[4], k[5], k[3]))
+    return (k[1] != "stream", known.index(k[0]) if k[0] in known else len(known), k[0],
+            k[2], k[6], k[4], k[5], k[3])
+
+
+def compare(base, other, alpha=ALPHA, threshold=THRESHOLD, seed=SEED):
+    """Entries for the points both folders measured, in point_order()."""
+    keys = sorted(set(base.rounds) & set(other.rounds), key=point_order)
     return [Entry(k, base.rounds[k], other.rounds[k], base.flags.get(k, ""),
                   other.flags.get(k, ""), alpha, threshold, seed) for k in keys]
 

@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import sys
 import zlib
 
 import numpy as np
@@ -64,7 +65,6 @@ class ResultsError(Exception):
 
 def fail(script, err):
     """What every script does with a ResultsError: one line, exit status 2."""
-    import sys
     print("ipclab: %s: %s" % (script, err), file=sys.stderr)
     sys.exit(2)
 
