@@ -523,8 +523,8 @@ def main(argv=None):
         paths.insert(0, args.baseline)
     if len(paths) < 2:
         usage_error(ap, "give at least two results folders (one is the baseline)")
-    if args.label and len(args.label) > len(paths):
-        usage_error(ap, "%d labels for %d folders" % (len(args.label), len(paths)))
+    if args.label and len(args.label) > len(args.results):
+        usage_error(ap, "%d labels for %d folders" % (len(args.label), len(args.results)))
     given = dict(zip(args.results, args.label or []))
     try:
         folders = load_folders(paths, [given.get(p) for p in paths])
