@@ -549,7 +549,7 @@ def main(argv=None):
         res = ir.load(args.results)
         written, notes = make_all(res, outdir, only)
     except ir.ResultsError as e:
-        die(str(e))
+        ir.fail("plot", e)
     except OSError as e:
         die("%s: %s" % (getattr(e, "filename", None) or outdir, e.strerror or e))
     for name in only or FIGURES:

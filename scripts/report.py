@@ -564,7 +564,7 @@ def main(argv=None):
         with open(ht, "w") as f:
             f.write(to_html(doc, title))
     except ir.ResultsError as e:
-        die(str(e))
+        ir.fail("report", e)
     except OSError as e:
         die("%s: %s" % (getattr(e, "filename", None) or args.results, e.strerror or e))
     print(md)

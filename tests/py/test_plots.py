@@ -1,7 +1,8 @@
 """The plotting, comparison and report scripts on the committed small results
 folder (tests/fixtures/sweep-small, a real `ipclab sweep`), plus the cost-model
 fit on synthetic data with known constants, the gnuplot scripts and the
-failure paths (a bad folder must give `fatal:` and exit 1, never a traceback).
+failure paths (a bad folder must give one `ipclab: SCRIPT: ...` line and exit 2,
+never a traceback).
 """
 
 import csv
@@ -169,34 +170,35 @@ def bad_folders(tmp_path):
 @pytest.mark.parametrize("kind", ["missing", "empty", "header-only", "all-skipped", "wrong-csv"])
 @pytest.mark.parametrize("script", ["plot", "report", "compare"])
 def test_bad_folder_is_fatal(tmp_path, capsys, kind, script):
-    """In-process (fast): main() exits 1 with one `fatal:` line naming the folder."""
+    """In-process (fast): main() exits 2 with one `ipclab: SCRIPT:` line naming the folder."""
     folder = bad_folders(tmp_path)[kind]
     mod = __import__(script)
     args = [str(folder)] if script != "compare" else [FIXTURE, str(folder), "-o",
                                                       str(tmp_path / "c")]
     with pytest.raises(SystemExit) as e:
         mod.main(args)
-    assert e.value.code == 1
+    assert e.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("fatal:") and str(folder) in err, err
+    assert err.startswith("ipclab: %s: " % script) and str(folder) in err, err
 
 
 @pytest.mark.parametrize("script", ["plot.py", "report.py", "compare.py"])
 def test_bad_folder_from_the_command_line(tmp_path, script):
-    """As a user runs it: exit 1, `fatal:`, no traceback."""
+    """As a user runs it: exit 2, `ipclab: SCRIPT:`, no traceback."""
     args = [tmp_path / "nope"] if script != "compare.py" else [FIXTURE, tmp_path / "nope"]
     p = run_script(script, *args)
-    assert p.returncode == 1, (p.stdout, p.stderr)
-    assert p.stderr.startswith("fatal:") and "Traceback" not in p.stderr
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert p.stderr.startswith("ipclab: %s: " % script[:-3]) and "Traceback" not in p.stderr
 
 
 def test_plot_hyperfine_bad_input_is_fatal(tmp_path):
     p = run_script("plot_hyperfine.py", tmp_path)
-    assert p.returncode == 1 and p.stderr.startswith("fatal:") and "Traceback" not in p.stderr
+    err = "ipclab: plot_hyperfine: "
+    assert p.returncode == 2 and p.stderr.startswith(err) and "Traceback" not in p.stderr
     bad = tmp_path / "x.json"
     bad.write_text("{\"not\": \"hyperfine\"}")
     p = run_script("plot_hyperfine.py", bad)
-    assert p.returncode == 1 and p.stderr.startswith("fatal:") and "Traceback" not in p.stderr
+    assert p.returncode == 2 and p.stderr.startswith(err) and "Traceback" not in p.stderr
 
 
 # ---------------------------------------------------------------- cost model
@@ -338,33 +340,7 @@ def test_gnuplot_bad_folder_is_fatal(tmp_path, gp):
     assert "fatal:" in p.stderr and "summary.csv" in p.stderr
 
 
-# ---------------------------------------------------------------- compare.py
-
-
-def test_compare_overlays_and_computes_ratios(sweep, tmp_path):
-    b = tmp_path / "faster"
-    shutil.copytree(str(sweep), str(b))
-    header, rows = read_rows(b / "summary.csv")
-    for r in rows:
-        for k in ("bytes_per_s_median", "bytes_per_s_min", "bytes_per_s_max"):
-            if r[k]:
-                r[k] = repr(2 * float(r[k]))
-    write_rows(b / "summary.csv", header, rows)
-    out = tmp_path / "cmp"
-    p = run_script("compare.py", sweep, b, "-o", out, "--label", "before", "--label", "after")
-    assert p.returncode == 0, p.stderr
-    assert_png(out / "compare.png")
-    assert_svg(out / "compare.svg")
-    _, rat = read_rows(out / "compare.csv")
-    assert rat and all(r["label"] == "after" for r in rat)
-    assert all(float(r["ratio"]) == pytest.approx(2.0, rel=1e-4) for r in rat)
-    assert sorted(set(r["transport"] for r in rat)) == ok_transports(sweep, "stream")
-    assert "ratio" in p.stdout and "2.00" in p.stdout
-
-
-def test_compare_needs_two_folders(sweep):
-    p = run_script("compare.py", sweep)
-    assert p.returncode == 1 and p.stderr.startswith("fatal:")
+# compare.py: tests/py/test_compare.py
 
 
 # ---------------------------------------------------------------- report.py
