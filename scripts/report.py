@@ -344,7 +344,8 @@ def reading_transport(e, pts, left_out=()):
                    "is dominated by handoffs" if share0 > 0.5 else
                    "is already dominated by the bytes"))
     txt += "." + sleep_sentence(t, wv, rv)
-    top = max(pts, key=lambda r: ir.num(r, "bytes_per_s_median"))
+    rated = [r for r in pts if ir.num(r, "bytes_per_s_median") > 0]
+    top = max(rated, key=lambda r: ir.num(r, "bytes_per_s_median")) if rated else first
     fr = ir.num(top, "floor_ratio")
     if fr > 1 and top.get("access", "") in ("copy", ""):
         txt += above_floor(t, top.get("pin", ""), fr,
