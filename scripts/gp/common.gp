@@ -36,7 +36,6 @@ if (words(distinct("transport")) == 0) {
 	exit status 1
 }
 PIN = (ARGC >= 3 && strlen(ARG3) > 0) ? ARG3 : word(distinct("pin"), 1)
-UNSTABLE = inlist(distinct("flag"), "unstable", 1)
 
 # The baseline rows (stream, ok, copy, populate/hugepages off or n/a, the
 # chosen pin) of transport t (any when t is ""), only the flagged ones when fl
@@ -46,6 +45,11 @@ BASE = '(t == "" || f[h["transport"]] == t) && f[h["mode"]] == "stream" && f[h["
 SEL = CSV . 'print "0\t" $0; next } ' . BASE . ' { print f[h["buf_size"]] "\t" $0 }'
 rowsf(t, fl) = sprintf("< awk -v t='%s' -v pin='%s' -v fl='%s' '%s' '%s' | sort -s -t '\t' -k1,1g | cut -f2-", t, PIN, fl, SEL, file)
 rows(t) = rowsf(t, "")
+# The transports with flagged (unstable) points among those rows.
+FL = CSV . 'next } ' . BASE . ' && !seen[f[h["transport"]]]++ { print f[h["transport"]] }'
+FLIST = system(sprintf("awk -v t='' -v fl=unstable -v pin='%s' '%s' '%s'", PIN, FL, file))
+UNSTABLE = words(FLIST) > 0
+tindex(l, t, i) = (i > words(l)) ? 0 : (word(l, i) eq t ? i : tindex(l, t, i + 1))
 # The transports in the order of their lines at the right edge (the value of
 # column col at each one's largest buf_size, highest first): the key's order.
 EDGE = CSV . 'next } ' . BASE . ' { t0 = f[h["transport"]]; b = f[h["buf_size"]] + 0; if (!(t0 in mb) || b >= mb[t0]) { mb[t0] = b; v[t0] = f[h[col]] } } END { for (k in v) print k "\t" (v[k] == "" ? -1e300 : v[k]) }'

@@ -40,7 +40,7 @@ set output out
 
 # Marker and dash: the transport's family; colour: the transport.  Flagged
 # (unstable) points get a hollow circle around them, when there are any.
-FLAGGED = !UNSTABLE ? "" : 'for [k = 1:words(TLIST)] rowsf(word(TLIST, k), "unstable") using (column("buf_size")):(pos(column("bytes_per_s_median"))) with points pt 6 ps 2 lw 2 lc rgb color(word(TLIST, k), k) notitle, NaN with points pt 6 ps 2 lw 2 lc rgb "#555555" title "unstable (flagged)",'
+FLAGGED = !UNSTABLE ? "" : 'for [k = 1:words(FLIST)] rowsf(word(FLIST, k), "unstable") using (column("buf_size")):(pos(column("bytes_per_s_median"))) with points pt 6 ps 2 lw 2 lc rgb color(word(FLIST, k), tindex(TLIST, word(FLIST, k), 1)) notitle, NaN with points pt 6 ps 2 lw 2 lc rgb "#555555" title "unstable (flagged)",'
 plot for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
 	using (column("buf_size")):(pos(column("bytes_per_s_median"))) \
 	with linespoints lw 2 dt dtype(word(TLIST, k)) pt ptype(word(TLIST, k)) ps 0.8 lc rgb color(word(TLIST, k), k) title word(TLIST, k), \

@@ -229,3 +229,17 @@ def test_report_html_renders_in_chromium(sweep, tmp_path):
     assert len(set(px)) > 50, "blank screenshot"
     ink = sum(1 for c in px if sum(c) < 400)
     assert ink > 0.005 * len(px), "no text or figure in the screenshot"
+
+
+@pytest.mark.parametrize("gp", ["throughput.gp", "ctxsw.gp"])
+def test_gnuplot_draws_flagged_folder(sweep, tmp_path, gp):
+    """Schema-2 columns with a flagged point: the gnuplot scripts draw it
+    (throughput.gp rings it and names it in the key)."""
+    if not shutil.which("gnuplot"):
+        pytest.skip("gnuplot not installed (Debian: gnuplot-nox)")
+    add_flags(sweep, flag_pipe_4k)
+    out = tmp_path / (gp + ".png")
+    p = run(["gnuplot", "-c", os.path.join(os.path.dirname(report.__file__), "gp", gp),
+             str(sweep), str(out)])
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    assert out.exists() and os.path.getsize(str(out)) > 1000
