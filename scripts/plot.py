@@ -172,7 +172,7 @@ def edge_order(ends):
     return sorted(ends, key=key)
 
 
-def zero_level(ax, values, fmt):
+def zero_level(ax, values):
     """For a log axis whose data hold zeros: the level (below the smallest
     positive value) where zeros are drawn, marked by a dotted line labelled 0.
     None when there are no zeros."""
@@ -180,7 +180,7 @@ def zero_level(ax, values, fmt):
     if not np.any(v == 0):
         return None
     pos = v[v > 0]
-    z = float(pos.min()) / 4 if len(pos) else 1e-3
+    z = float(pos.min()) / 8 if len(pos) else 1e-3
     ax.axhline(z, color="0.5", ls=":", lw=0.9)
     ax.annotate("0", xy=(0, z), xycoords=("axes fraction", "data"), xytext=(-4, 0),
                 textcoords="offset points", ha="right", va="center", fontsize=9,
@@ -303,8 +303,9 @@ def fig_throughput(res, outdir):
     handles += family_handles(ir.transports_in(rows))
     legend_right(fig, handles, title="in the order of the\nlines at the right edge")
     footnote(fig, "Rates are decimal (1 GB/s = 10⁹ B/s).  Marker and dash: the family; "
-             "colour: the transport.  The floor does both copies (into the block and out) on one CPU; with the two "
-             "sides on two CPUs the copies overlap, so a point can rise above it (up to 2×)."
+             "colour: the transport.  The floor does both copies (into the block and out) "
+             "on one CPU; when the two sides run on two CPUs their copies can overlap, so a "
+             "point can rise above it (up to 2×)."
              + ("  pin: %s" % pins[0] if len(pins) == 1 and pins[0] else ""))
     return save(fig, outdir, "throughput")
 
@@ -338,7 +339,7 @@ def fig_ctxsw(res, outdir):
     for ax, label, fmt, get in panels:
         vals = np.concatenate([get(pts) for pts in series.values()])
         log_y(ax, fmt, vals)
-        z = zero_level(ax, vals, fmt)
+        z = zero_level(ax, vals)
         if z is not None:
             zeros.append(label.split(":")[0].replace("\n", " "))
         for t, pts in series.items():

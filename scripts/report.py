@@ -503,8 +503,8 @@ def summary(res):
         bw = best_worst(pp, s0, "rtt_p50_ns", low_is_best=True)
         if bw:
             b, w = bw
-            out.append("In ping-pong at %s `%s` has the lowest round trip, p50 %s (one way ≈ %s), "
-                       "and `%s` the highest, p50 %s (latency figure)."
+            out.append("In ping-pong at %s `%s` has the lowest round trip, p50 %s "
+                       "(one way ≈ %s), and `%s` the highest, p50 %s (latency figure)."
                        % (ir.fmt_size(s0), b["transport"], ir.fmt_ns(ir.num(b, "rtt_p50_ns")),
                           ir.fmt_ns(ir.num(b, "rtt_p50_ns") / 2), w["transport"],
                           ir.fmt_ns(ir.num(w, "rtt_p50_ns"))))
