@@ -136,7 +136,7 @@ def family_handles(names):
 
 def unstable_handle():
     return Line2D([], [], color="0.3", ls="none", marker="o", ms=7, mfc="white", mew=1.5,
-                  label="unstable point (flagged:\nsee the report)")
+                  label="unstable point\n(flagged)")
 
 
 def flags(rows):
@@ -320,7 +320,7 @@ def fig_ctxsw(res, outdir):
     rows = ir.select(rows, access=ir.unique(rows, "access")[0])
     names = ir.transports_in(rows)
     fig, axes = new_figure(res, "Context switches and cost per handoff (stream)", 2, 2,
-                           panel=(5.2, 3.9))
+                           panel=(4.8, 3.7))
     panels = (
         (axes[0][0], "writer: voluntary context\nswitches per handoff", ir.fmt_count,
          lambda pts: ir.column(pts, "writer_vcsw_per_block")),
@@ -461,7 +461,8 @@ def fig_latency(res, outdir):
     # same order in every panel, so a transport stays on its line.
     keys.sort(key=lambda k: (not math.isfinite(p50_at(k, sizes[0])), p50_at(k, sizes[0])))
     fig, axes = new_figure(res, "Ping-pong round-trip time (dot: p50, bar: p99)", 1,
-                           len(sizes), panel=(3.6, 0.9 + 0.3 * len(keys)), sharey=True)
+                           len(sizes), panel=(3.3, max(3.0, 1.3 + 0.32 * len(keys))),
+                           sharey=True)
     ypos = {k: len(keys) - 1 - i for i, k in enumerate(keys)}
     marked = False
     for ax, size in zip(axes[0], sizes):
@@ -532,7 +533,7 @@ def fig_memory(res, outdir):
     rows = ir.select(rows, pin=pin)
     rows = ir.select(rows, access=ir.unique(rows, "access")[0])
     fig, axes = new_figure(res, "Effect of populate and huge pages (shared-region transports)",
-                           1, 2)
+                           1, 2, panel=(5.0, 4.0))
     ax_t, ax_f = axes[0]
     fvals = []
     for t in ir.transports_in(rows):

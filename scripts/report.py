@@ -541,6 +541,37 @@ def trust(res):
     return out, items
 
 
+def floor_note(rows):
+    """One sentence naming the stream points above the memcpy floor, with why
+    they can be; '' when there are none."""
+    above = [r for r in rows if ir.num(r, "floor_ratio") > 1
+             and r.get("access", "") in ("copy", "")]
+    if not above:
+        return ""
+    names = ", ".join("`%s` %s (%s)" % (r["transport"], ir.fmt_size(ir.num(r, "buf_size")),
+                                        pct(ir.num(r, "floor_ratio"))) for r in above)
+    txt = ("%d point%s %s above the memcpy floor: %s. The floor makes the two copies (into "
+           "the block and out of it) one after the other on one CPU; " % (
+               len(above), "" if len(above) == 1 else "s",
+               "is" if len(above) == 1 else "are", names))
+    pins = set(r.get("pin", "") for r in above)
+    if all(two_cpus(p) for p in pins):
+        txt += "these ran with the writer and the reader on two CPUs, whose copies overlap"
+    else:
+        txt += "a transport whose two sides run on two CPUs at once overlaps them"
+    txt += ", which allows up to twice the floor"
+    once = sorted(set(r["transport"] for r in above if copies(r["transport"]) == 1))
+    if once:
+        txt += ", and %s copies each byte only once" % ", ".join("`%s`" % t for t in once)
+    over = [r for r in above if ir.num(r, "floor_ratio") > 2 and copies(r["transport"]) != 1]
+    if over:
+        txt += ("; more than twice the floor (%s) is more than that explains: treat it with "
+                "care" % ", ".join("`%s` %s" % (r["transport"],
+                                                 ir.fmt_size(ir.num(r, "buf_size")))
+                                   for r in over))
+    return txt + "."
+
+
 def skip_groups(res):
     """Skipped and failed points grouped by transport, status and reason
     (the reason without its leading '--buf-size N:' part)."""
@@ -773,6 +804,9 @@ def build(res, notes):
 
     doc.h(2, "Throughput")
     figure("throughput")
+    note = floor_note(ir.baseline(ir.select(res.summary, mode="stream", status="ok")))
+    if note:
+        doc.p(note)
 
     doc.h(2, "Cost model")
     doc.p("time = bytes · c_byte + handoffs · c_handoff, fitted without intercept over "
@@ -811,6 +845,8 @@ def build(res, notes):
     stream = by_size(ir.select(res.summary, mode="stream", status="ok"))
     if stream:
         doc.details("B. Stream points (%d)" % len(stream))
+        if floor_note(stream):
+            doc.p("'of floor' above 100%: see the note under the throughput figure.")
         h, rows, al = stream_table(stream)
         doc.table(h, rows, al)
         doc.end_details()

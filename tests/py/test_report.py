@@ -97,6 +97,17 @@ def test_rates_above_the_floor_are_explained():
     assert "copies each byte once" in txt
 
 
+def test_floor_note_names_points_above_the_floor():
+    rows = [row("shm-futex", 4096, 0, 0, 100, bps=28e9, floor=16e9),
+            row("shm-eventfd", 4096, 0, 0, 100, bps=40e9, floor=16e9),
+            row("pipe", 4096, 0, 0, 100, bps=5e9, floor=16e9)]
+    txt = report.floor_note(rows)
+    assert txt.startswith("2 points are above the memcpy floor: `shm-futex` 4 KiB (175%)")
+    assert "two CPUs" in txt and "`shm-eventfd` 4 KiB) is more than that explains" in txt
+    assert "`pipe`" not in txt
+    assert report.floor_note(rows[2:]) == ""
+
+
 # ---------------------------------------------------------------- the report
 
 
@@ -181,6 +192,7 @@ def test_flagged_points(sweep, tmp_path):
     for name in ("throughput", "ctxsw", "cputime", "latency", "costmodel"):
         assert (out / (name + ".png")).exists(), name
     assert "unstable point" in (out / "throughput.svg").read_text()
+    assert "unstable point" in (out / "latency.svg").read_text()
 
 
 def test_v2_columns_without_flags(sweep):
