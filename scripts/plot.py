@@ -589,6 +589,7 @@ def fig_costmodel(res, outdir):
     rows = ir.baseline(ir.select(res.summary, mode="stream", access=("copy", ""),
                                  status="ok"))
     allv = []
+    ends = {}
     pins = ir.unique(fits, "pin")
     for e in fits:
         pts = ir.sorted_by_size(ir.select(rows, transport=e["transport"], pin=e["pin"]))
@@ -601,17 +602,22 @@ def fig_costmodel(res, outdir):
         fx, fy = finite_pos(x[~f], y[~f])
         ax.plot(fx, fy, mk, color=c, ms=5)
         allv += list(fy)
+        if k == 0:
+            ends[e["transport"]] = finite_pos(x, y)
         fx, fy = finite_pos(x[f], y[f])
         ax.plot(fx, fy, mk, color=c, ms=7, mfc="white", mew=1.6)
         allv += list(fy)
         if math.isfinite(e["c_byte_ns"]) and len(x):
             xs = np.geomspace(np.nanmin(x), np.nanmax(x), 60)
-            ax.plot(xs, e["c_handoff_ns"] + xs * e["c_byte_ns"], color=c, lw=1.4,
-                    ls=SETTING_STYLES[k % 4])
+            ys = e["c_handoff_ns"] + xs * e["c_byte_ns"]
+            ls = SETTING_STYLES[k % 4] if multi_pin else ir.transport_style(e["transport"])[2]
+            ax.plot(xs, ys, color=c, lw=1.4, ls=ls)
+            if k == 0:
+                ends[e["transport"]] = (xs, ys)
     size_axis(ax, ir.column(rows, "buf_size"))
     log_y(ax, ir.fmt_ns, allv)
     ax.set_ylabel("time per handoff")
-    handles = transport_handles(ir.transports_in(rows))
+    handles = transport_handles(edge_order(ends))
     handles += [Line2D([], [], color="0.3", ls="none", marker="o", label="measured (median)"),
                 Line2D([], [], color="0.3", lw=1.4, label="model: c_handoff + BUF_SIZE · c_byte")]
     if flags(rows).any():
