@@ -26,14 +26,16 @@ import ipclab_results as ir  # noqa: E402
 
 CAPTIONS = {
     "throughput": "Throughput at the reader vs BUF_SIZE (median; band: min–max over the "
-                  "repetitions), with the memcpy floor measured in the same run.",
-    "ctxsw": "Voluntary context switches per handoff and per MiB moved (writer and reader), "
-             "and the wall time per handoff.",
+                  "repetitions), with the memcpy floor measured in the same run; hollow "
+                  "markers: points flagged unstable.",
+    "ctxsw": "Voluntary context switches per handoff (writer, reader) and per MiB moved, "
+             "and the wall time per handoff; a count of 0 sits on the dotted line marked 0.",
     "cputime": "CPU time per GiB moved, user vs system, writer and reader.",
-    "latency": "Ping-pong round-trip time vs message size (p50 and p99).",
+    "latency": "Ping-pong round trip of each transport (dot: p50, bar: p99), one panel per "
+               "message size.",
     "memory": "Effect of MAP_POPULATE and huge pages on throughput and minor page faults.",
-    "costmodel": "Cost model: measured time per handoff (points) and the fitted "
-                 "c_handoff + BUF_SIZE · c_byte (lines).",
+    "costmodel": "Cost model: measured time per handoff (points; hollow: flagged, left out "
+                 "of the fit) and the fitted c_handoff + BUF_SIZE · c_byte (lines).",
 }
 
 
