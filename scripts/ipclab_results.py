@@ -29,30 +29,30 @@ import zlib
 
 import numpy as np
 
-# One colour per transport, the same in every figure (and in scripts/gp/*.gp,
-# which carries a copy of this table; tests/py/test_plots.py checks they agree).
-TRANSPORT_COLORS = {
-    "pshm-sem": "#1f77b4",
-    "pshm-pipe": "#ff7f0e",
-    "pipe": "#2ca02c",
-    "sysv-shm": "#d62728",
-    "unix-stream": "#9467bd",
-    "unix-seqpacket": "#8c564b",
-    "fifo": "#e377c2",
-    "posix-mq": "#7f7f7f",
-    "sysv-msg": "#bcbd22",
-    "shm-futex": "#17becf",
-    "shm-eventfd": "#393b79",
-    "pipe-vmsplice": "#637939",
-    "tcp-loopback": "#e7ba52",
-    "memfd": "#ad494a",
+# The known transports, one row each in scripts/transports.csv (the only copy:
+# scripts/gp/*.gp read it too): family, colour, marker and dash.  The order of
+# the file, grouped by family, is the order of tables.  Its rows named "*" are
+# the colours of unknown transports (a student's plugin), chosen by a hash of
+# the name so that it does not change from one figure or run to the next.
+FAMILIES = {
+    "ring": "shared-memory rings",
+    "alternation": "shared-memory alternation",
+    "kernel": "kernel copies",
+    "mq": "message queues",
+    "other": "other (plugins)",
 }
-# Unknown transports (a student's plugin) get one of these, chosen by a hash
-# of the name so it does not change from one figure or run to the next.
-FALLBACK_COLORS = (
-    "#5254a3", "#8ca252", "#bd9e39", "#843c39", "#7b4173", "#3182bd",
-    "#e6550d", "#31a354", "#756bb1", "#636363", "#9c9ede", "#cedb9c",
-)
+
+
+def _load_transport_table():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transports.csv")
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+_TABLE = _load_transport_table()
+TRANSPORTS = {r["transport"]: r for r in _TABLE if r["transport"] != "*"}
+TRANSPORT_COLORS = {t: r["color"] for t, r in TRANSPORTS.items()}
+FALLBACK_COLORS = tuple(r["color"] for r in _TABLE if r["transport"] == "*")
 FLOOR_COLOR = "black"
 
 
@@ -494,6 +494,28 @@ def transport_color(name):
     if c:
         return c
     return FALLBACK_COLORS[zlib.crc32(name.encode()) % len(FALLBACK_COLORS)]
+
+
+def transport_family(name):
+    """ring, alternation, kernel, mq (see FAMILIES), or other for a plugin."""
+    r = TRANSPORTS.get(name)
+    return r["family"] if r else "other"
+
+
+def transport_style(name):
+    """(colour, marker, dash) of a transport: the marker and dash are its
+    family's, so a line can be followed by its family and its colour."""
+    r = TRANSPORTS.get(name)
+    if r:
+        return r["color"], r["marker"], r["dash"]
+    return transport_color(name), "X", "-."
+
+
+def flag_of(row):
+    """The point's stability flag ("unstable" or ""); "" in folders written
+    before the flag column existed (schema_version 1)."""
+    v = row.get("flag", "")
+    return v.strip() if isinstance(v, str) else ""
 
 
 # ---------------------------------------------------------------- units

@@ -296,16 +296,37 @@ def test_transport_colours_are_stable_and_distinct():
     assert c in ir.FALLBACK_COLORS and c == ir.transport_color("student-ring")
 
 
-@pytest.mark.parametrize("gp", ["throughput.gp", "ctxsw.gp"])
-def test_gnuplot_colours_match_python(gp):
-    text = open(os.path.join(SCRIPTS, "gp", gp)).read()
+def test_transport_table_is_the_only_copy():
+    """scripts/transports.csv is read by ipclab_results and by the gnuplot
+    scripts: no colour is written anywhere else."""
+    with open(os.path.join(SCRIPTS, "transports.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["transport"]: r["color"] for r in rows if r["transport"] != "*"} == \
+        ir.TRANSPORT_COLORS
+    for gp in ("throughput.gp", "ctxsw.gp", "common.gp"):
+        text = open(os.path.join(SCRIPTS, "gp", gp)).read()
+        assert set(re.findall(r"#[0-9a-fA-F]{6}", text)) <= {"#555555", "#dddddd"}, gp
+    assert "transports.csv" in open(os.path.join(SCRIPTS, "gp", "common.gp")).read()
+    # the CSV parser of the .gp files is written once, in common.gp
+    for gp in ("throughput.gp", "ctxsw.gp"):
+        assert "function csv(" not in open(os.path.join(SCRIPTS, "gp", gp)).read()
 
-    def words(var):
-        m = re.search(r'^%s = "([^"]*)"' % var, text, re.M)
-        assert m, var
-        return m.group(1).split()
-    assert dict(zip(words("KNOWN"), words("COLORS"))) == ir.TRANSPORT_COLORS
-    assert tuple(words("FALLBACK")) == ir.FALLBACK_COLORS
+
+def test_families_give_markers_and_distinct_colours():
+    fam = {}
+    for t in ir.TRANSPORTS:
+        fam.setdefault(ir.transport_family(t), []).append(t)
+    assert set(fam["ring"]) == {"pshm-pipe", "memfd", "shm-futex", "shm-eventfd"}
+    assert set(fam["alternation"]) == {"pshm-sem", "sysv-shm"}
+    assert set(fam["mq"]) == {"posix-mq", "sysv-msg"}
+    styles = set()
+    for f, names in fam.items():
+        cols = [ir.transport_color(t) for t in names]
+        assert len(set(cols)) == len(cols), f
+        st = set(ir.transport_style(t)[1:] for t in names)
+        assert len(st) == 1, f  # one marker and dash per family
+        styles |= st
+    assert len(styles) == len(fam)  # and a different one for each family
 
 
 def test_size_labels_are_binary():
@@ -364,11 +385,14 @@ def test_report_md_and_html(plotted, tmp_path):
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
     meta = json.load(open(str(sweep / "meta.json")))
     assert meta["cpu_model"] in md
-    # every skipped or failed configuration is listed with its reason
+    # every skipped or failed configuration is listed with its reason, the
+    # repeated reasons once per transport (without their '--buf-size N:' part)
     _, rows = read_rows(sweep / "summary.csv")
     for r in rows:
         if r["status"] != "ok":
-            assert r["reason"].split(":")[0] in md
+            reason = r["reason"].split(": ", 1)[1]
+            assert md.count(reason) == 1, reason
+            assert ir.fmt_size(float(r["buf_size"])) in md
     # the reading is computed: it quotes the fitted handoff cost of a transport
     fit = next(e for e in ir.cost_model(ir.load(str(sweep)).summary)
                if math.isfinite(e["c_handoff_us"]))
