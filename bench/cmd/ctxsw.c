@@ -1058,7 +1058,8 @@ static void help(FILE *f)
 		"                        per round trip); the run then fails\n"
 		"  -h, --help            this text\n\n"
 		"Exit status: 0 ok, 1 a measurement failed, 2 bad usage, 77 "
-		"every row was skipped.\n");
+		"every row was skipped,\n128 + N stopped by signal N "
+		"(SIGINT 130, SIGTERM 143) after the rows so far.\n");
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -9,7 +9,8 @@
  *
  * Like demo_main, ctxsw_main is a command: it prints its results (stdout or
  * -o FILE) and its errors (stderr) and returns the exit status (0 ok, 1 a
- * measurement failed, 2 bad usage, 77 every row was skipped).  It never
+ * measurement failed, 2 bad usage, 77 every row was skipped, 128 + N after
+ * a stop signal N).  It never
  * calls exit(); only its forked children end, with _exit().  The helpers
  * declared below are pure (no I/O) and are unit-tested.
  */

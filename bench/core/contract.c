@@ -336,7 +336,7 @@ static int reader(struct ipc_channel *ch, const unsigned char *want,
 	return rc < 0;
 }
 
-/* A case's deadline, which also bounds each of its streams. */
+/* A case's deadline: run_case kills the case and its streams then. */
 static double case_limit(void)
 {
 	return O->case_timeout_s > 0 ? O->case_timeout_s : 300;
@@ -344,12 +344,14 @@ static double case_limit(void)
 
 /* Wait for writer and reader (proc_reap: one that fails gets its peer
  * killed; when a fork failed, the other is killed at once) and say what
- * went wrong.  1 when both ended well. */
+ * went wrong.  1 when both ended well.  The deadline here is twice the
+ * case's, as a backstop: a hung stream must reach run_case's "hung"
+ * verdict, not end as a failed stream. */
 static int wait_both(const pid_t pid[2])
 {
 	static const char *const who[2] = {"writer", "reader"};
 	int st[2], both = pid[0] > 0 && pid[1] > 0;
-	int rc = proc_reap(pid, 2, both ? case_limit() : 0, NULL, st, NULL);
+	int rc = proc_reap(pid, 2, both ? 2 * case_limit() : 0, NULL, st, NULL);
 	for (int i = 0; i < 2; i++) {
 		if (st[i] == PROC_KILLED || st[i] == 0)
 			continue; /* killed by us: not its fault */

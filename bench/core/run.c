@@ -11,9 +11,10 @@
  *    round trip into a histogram.
  * 4. The reader checks the stream (every byte, with --verify on) and counts
  *    what arrived.
- * 5. The parent waits on both children with pidfds and a deadline: a child
+ * 5. The parent waits on both children with a deadline (proc_reap): a child
  *    that fails or dies gets its peer killed at once; a run never hangs.
- *    Every kernel object is destroyed whatever happened.
+ *    Every kernel object is destroyed whatever happened.  Forking, pinning,
+ *    the start barrier and the stop signals are proc.c's too.
  */
 #include "run.h"
 #include "canary.h"
@@ -29,7 +30,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 

@@ -293,7 +293,8 @@ static const char usage_head[] =
 static const char usage_tail[] =
 	"\n"
 	"exit status: 0 the demo showed what it is meant to show, 1 it\n"
-	"did not (or something failed), 2 bad usage.\n";
+	"did not (or something failed), 2 bad usage, 130 / 143 stopped by\n"
+	"SIGINT / SIGTERM (its processes killed first).\n";
 
 static void usage(int fd)
 {

@@ -67,16 +67,18 @@ void demo_shm_destroy(void *addr, size_t size);
 /*
  * Fork a child that runs fn(arg) and _exit()s with 0 when it returned 0, 1
  * otherwise.  The child dies with the demo (PR_SET_PDEATHSIG), so that a
- * killed demo leaves no orphan waiting forever on a semaphore.  0, or -1
- * after printing why.
+ * killed demo leaves no orphan waiting forever on a semaphore (proc_fork).
+ * 0, or -1 after printing why; -1 without forking once a stop signal came.
  */
 int demo_spawn(const char *demo, int (*fn)(void *), void *arg, pid_t *pid);
 
 /*
- * Wait for n children (names[i] says who pids[i] is, for messages).  When
- * one fails, or timeout_ms passes, the others are killed (SIGKILL): they
- * might otherwise wait forever for the one that is gone.  Every child is
- * reaped.  0 when all exited with status 0, 1 otherwise (reason printed).
+ * Wait for n children (names[i] says who pids[i] is, for messages; n <=
+ * PROC_MAX).  When one fails, timeout_ms passes or a stop signal comes
+ * (demo_main catches SIGINT, SIGTERM, SIGHUP and then exits 128 + N), the
+ * others are killed (SIGKILL): they might otherwise wait forever for the one
+ * that is gone.  Every child is reaped.  0 when all exited with status 0, 1
+ * otherwise (reason printed).
  */
 int demo_reap(const char *demo, const pid_t *pids, const char *const *names,
 	      int n, long timeout_ms);

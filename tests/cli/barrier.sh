@@ -66,40 +66,41 @@ strike() {
   return 1
 }
 
+# barrier_case NAME SIG SAYS COMMAND...: COMMAND in the background with the
+# hook, struck at its barrier; then its output ($out) or stderr ($err) must
+# say SAYS.
+barrier_case() {
+  local name=$1 sig=$2 says=$3; shift 3
+  IPCLAB_TEST_BARRIER_DELAY_MS=10000 "$@" >"$out" 2>"$err" &
+  p=$!
+  pids+=("$p")
+  if strike "$name" "$sig" "$p" "$err" && ! grep -q "$says" "$out" "$err"; then
+    fail "$name, SIG$sig: neither output nor stderr says '$says'"
+    cat "$out" "$err"
+  fi
+}
+
 # ---- run: a region transport of each namespace, both signals ----
 for t in pshm-pipe sysv-shm; do
   for sig in INT TERM; do
     out=$work/run-$t-$sig.csv err=$work/run-$t-$sig.err
-    IPCLAB_TEST_BARRIER_DELAY_MS=10000 "$bin" run -t "$t" -b 128M \
-      --populate on --total 100G --reps 1 --warmup 0 --min-time 0.001 \
-      --no-floor --format csv -o "$out" 2>"$err" &
-    p=$!
-    pids+=("$p")
-    strike "run -t $t" "$sig" "$p" "$err" &&
-      ! grep -q ",error,interrupted by $sig" "$out" &&
-      fail "run -t $t, SIG$sig: no 'interrupted by $sig' row" && cat "$out"
+    barrier_case "run -t $t" "$sig" ",error,interrupted by $sig" \
+      "$bin" run -t "$t" -b 128M --populate on --total 100G --reps 1 \
+      --warmup 0 --min-time 0.001 --no-floor --format csv
   done
 done
 
 # ---- ctxsw: the ping-pong children meet at the barrier ----
 for sig in INT TERM; do
-  err=$work/ctxsw-$sig.err
-  IPCLAB_TEST_BARRIER_DELAY_MS=5000 "$bin" ctxsw --primitive pipe \
-    --pin same --format csv -o "$work/ctxsw-$sig.csv" 2>"$err" &
-  p=$!
-  pids+=("$p")
-  strike "ctxsw" "$sig" "$p" "$err" &&
-    ! grep -q "interrupted by $sig" "$err" &&
-    fail "ctxsw, SIG$sig: stderr does not say it was interrupted" && cat "$err"
+  out=$work/ctxsw-$sig.csv err=$work/ctxsw-$sig.err
+  barrier_case ctxsw "$sig" "interrupted by $sig" \
+    "$bin" ctxsw --primitive pipe --pin same --format csv
 done
 
 # ---- demo counter: its two processes start together at the barrier ----
-err=$work/demo.err
-IPCLAB_TEST_BARRIER_DELAY_MS=5000 "$bin" demo counter --sync none \
-  -n 1000000000 >"$work/demo.out" 2>"$err" &
-p=$!
-pids+=("$p")
-strike "demo counter" TERM "$p" "$err"
+out=$work/demo.out err=$work/demo.err
+barrier_case "demo counter" TERM "interrupted by TERM" \
+  "$bin" demo counter --sync none -n 1000000000
 
 # ---- ctxsw and demo stopped in the middle of their work ----
 # A background job of a script starts with SIGINT ignored; ipclab catches

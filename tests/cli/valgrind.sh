@@ -31,31 +31,7 @@ if [ ! -x "$bin" ] || sanitized "$bin"; then
   exit 1
 fi
 
-work=$(mktemp -d /tmp/valgrind-test.XXXXXX)
-pids=()
-passes=0 fails=0
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  rm -rf "$work"
-  return 0
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# Everything ipclab made for the process PID (names and keys carry it).
-leftovers() {
-  local p=$1
-  ls /dev/shm 2>/dev/null | grep -E "^ipclab-$p-" | sed 's|^|/dev/shm/|'
-  ls -d /tmp/ipclab-"$p"-* 2>/dev/null
-  awk -v p="$p" 'FNR > 1 { k = $1 + 0; if (k < 0) k += 4294967296;
-       if (int(k / 67108864) == 45 && int(k / 16) % 4194304 == p % 4194304)
-         print FILENAME ": key " $1 }' \
-      /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg
-}
+. "$(dirname "$0")/lib.sh" valgrind
 
 vg=(valgrind --tool=memcheck --trace-children=yes --error-exitcode=99
     --leak-check=full --errors-for-leak-kinds=definite
@@ -95,5 +71,4 @@ for t in $("$bin" list | awk 'NR > 1 { print $1 }'); do
   done
 done
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish
