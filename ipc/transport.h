@@ -111,7 +111,7 @@ struct ipc_transport {
 	int (*validate)(const struct ipc_params *p, char *why, size_t whylen);
 
 	/*
-	 * Make the kernel objects (unique names ipclab-<pid>-<n>, mode 0600,
+	 * Make the kernel objects (unique names ipclab-<pid>-<n>-<random>, 0600,
 	 * O_EXCL) and a channel for them.  Called once, before fork (or by the
 	 * first program in named mode).  On failure everything made so far is
 	 * removed and *out is left NULL.  May not block.

@@ -12,6 +12,9 @@
  *   FIFOs, sockets    in /tmp/ipclab-<pid>-XXXXXX         unlink each, rmdir
  *   System V          key = IPC_KEY_MARK | pid | n       IPC_RMID
  *
+ * (POSIX names go on with -<random> after <n>: ipc_unique_name; what
+ * counts here is the pid after the prefix.)
+ *
  * An object is a leftover, and only then removed, when all of this holds:
  * it is ipclab's (the prefix, or the key's mark); it belongs to the caller
  * (any user with --all-users, which only root may ask for); the process that

@@ -177,13 +177,19 @@ void *demo_shm_create(const char *demo, size_t size, char *name,
 		      size_t namelen)
 {
 	char shm_name[64];
-	ipc_unique_name(shm_name, sizeof(shm_name)); /* /ipclab-<pid>-<n> */
+	int fd = -1;
+	/* O_EXCL: never reuse an object someone else made; 0600: only us.
+	 * The name is unguessable (/ipclab-<pid>-<n>-<random>); should it
+	 * exist anyway, another one is tried. */
+	for (unsigned try = 0; try < IPC_NAME_TRIES; try++) {
+		ipc_unique_name(shm_name, sizeof(shm_name));
+		fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+			      0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
 	if (name)
 		snprintf(name, namelen, "%s", shm_name);
-
-	/* O_EXCL: never reuse an object someone else made; 0600: only us. */
-	int fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-			  0600);
 	if (fd < 0) {
 		int err = errno;
 		demo_err(demo, "shm_open(%s): %s (%s)\n", shm_name,

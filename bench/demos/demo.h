@@ -56,8 +56,8 @@ double demo_now(void);
 
 /*
  * Shared memory for a fork-based demo: a POSIX shared-memory object named
- * /ipclab-<pid>-<n>, created 0600 with O_EXCL, sized, mapped MAP_SHARED and
- * unlinked at once.  The name goes into name (may be NULL) for the students
+ * /ipclab-<pid>-<n>-<random>, created 0600 with O_EXCL, sized, mapped
+ * MAP_SHARED and unlinked at once.  The name goes into name (may be NULL) for the students
  * to see.  Returns the mapping (zero-filled) or NULL after printing why.
  */
 void *demo_shm_create(const char *demo, size_t size, char *name,

@@ -63,7 +63,9 @@ tiny_shm() {
     ls -A /dev/shm >"$out.left"' sh "$size" "$out" "$@"
 }
 if [ "$root" = 1 ]; then
-  tiny_shm 1M "$work/shm1" "$bin" run -t pshm-sem -b 8M "${short[@]}"
+  # (--total 8M: a BUF_SIZE above --total is refused before this check)
+  tiny_shm 1M "$work/shm1" "$bin" run -t pshm-sem -b 8M --total 8M \
+    "${short[@]:2}"
   verdict "pshm-sem -b 8M, /dev/shm of 1 MiB" "$(cat "$work/shm1.rc")" \
     "$work/shm1.err" "$(cat "$work/shm1.left")" \
     "ENOSPC" "/dev/shm has 1 MiB free" "region needs" "remount,size="

@@ -12,7 +12,7 @@ bin=$(readlink -f "$1")
 work=$(mktemp -d /tmp/lostdata-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 passes=0 fails=0
-quick=(-t pipe -b 4K --total 64K --reps 3 --warmup 0 --no-floor --quiet)
+quick=(-t pipe -b 4K --total 64K --warmup 0 --no-floor --quiet)
 
 # check NAME WANT_STATUS REGEX: the last command's status and stderr.
 check() {
@@ -27,9 +27,9 @@ go() { "$@" 2>"$work/err"; status=$?; }
 
 # A full device, as -o and as standard output, in every format.
 for fmt in table csv json; do
-  go "$bin" run "${quick[@]}" -f "$fmt" -o /dev/full
+  go "$bin" run "${quick[@]}" --reps 3 -f "$fmt" -o /dev/full
   check "-o /dev/full ($fmt)" 1 "^ipclab: run: writing /dev/full: No space left"
-  go "$bin" run "${quick[@]}" -f "$fmt" >/dev/full
+  go "$bin" run "${quick[@]}" --reps 3 -f "$fmt" >/dev/full
   check "> /dev/full ($fmt)" 1 "^ipclab: run: writing standard output: No space left"
 done
 go "$bin" list >/dev/full
@@ -68,14 +68,14 @@ else
 fi
 
 # Closed standard descriptors.
-go "$bin" run "${quick[@]}" >&-
+go "$bin" run "${quick[@]}" --reps 3 >&-
 check "run >&-" 2 "^ipclab: run: standard output is closed.*-o FILE"
-go "$bin" run "${quick[@]}" -f csv -o "$work/rows.csv" >&-
+go "$bin" run "${quick[@]}" --reps 3 -f csv -o "$work/rows.csv" >&-
 check "run -o FILE >&-" 0 ""
 [ "$(wc -l <"$work/rows.csv")" -eq 4 ] || { echo "FAIL: run -o with stdout closed wrote $(wc -l <"$work/rows.csv") lines"; fails=$((fails + 1)); }
-"$bin" run "${quick[@]}" -f csv <&- >"$work/rows2.csv" 2>"$work/err"; status=$?
+"$bin" run "${quick[@]}" --reps 3 -f csv <&- >"$work/rows2.csv" 2>"$work/err"; status=$?
 check "run <&-" 0 ""
-"$bin" run "${quick[@]}" -f csv 2>&- >"$work/rows3.csv"; status=$?
+"$bin" run "${quick[@]}" --reps 3 -f csv 2>&- >"$work/rows3.csv"; status=$?
 check "run 2>&-" 0 ""
 [ "$(wc -l <"$work/rows3.csv")" -eq 4 ] || { echo "FAIL: run 2>&- wrote $(wc -l <"$work/rows3.csv") lines"; fails=$((fails + 1)); }
 go "$bin" xfr reader -t fifo --name "lostdata-$$" >&-
