@@ -162,6 +162,37 @@ def test_lab_questions_have_answers(name):
         assert a not in text, a
 
 
+MEASURES = re.compile(r'run_rows\(|ipclab\("(run|sweep|ctxsw)"')
+
+
+@pytest.mark.parametrize("name", LABS)
+def test_lab_has_answer_and_prediction_cells(name):
+    """A cell for the student's answer under the questions, one per question;
+    a prediction cell before every cell that measures (and after the one
+    before it); learning goals and class time at the top; the setup is one
+    short import of notebooks/labsetup.py."""
+    nb = nbformat.read(notebook_path(name), as_version=4)
+    cells = nb.cells
+    qi = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
+          and c.source.startswith("## Questions")][0]
+    nq = len(re.findall(r"^\d+\. ", cells[qi].source, re.M))
+    answers = [c.source for c in cells[qi + 1:qi + 1 + nq]]
+    assert answers == ["**Your answer to question %d:**\n\n*(write here)*" % (k + 1)
+                       for k in range(nq)]
+    last = -1
+    measured = 0
+    for i, c in enumerate(cells):
+        if c.cell_type == "code" and MEASURES.search(c.source):
+            measured += 1
+            assert any(x.cell_type == "markdown" and x.source.startswith("**Your prediction**")
+                       for x in cells[last + 1:i]), (name, c.source[:80])
+            last = i
+    assert measured >= 1
+    assert "**Learning goals.**" in cells[0].source and "**Class time.**" in cells[0].source
+    setup = [c.source for c in cells if c.cell_type == "code"][0]
+    assert "from labsetup import *" in setup and len(setup.splitlines()) <= 3
+
+
 # ---------------------------------------------------------------- execution
 
 
