@@ -24,6 +24,12 @@
  *
  *   ipclab xfr writer: pshm-sem: sent 10000003 bytes in 1000001 blocks ...
  *
+ * then its handoffs, time and context switches per handoff, the CPUs it ran
+ * on and one sentence on what they mean (xfr_report.h).  Placement and
+ * memory options are those of `ipclab run`: --pin (the same spec on both
+ * sides; the role picks its CPU) or --cpu N per side, --populate, and for
+ * the writer, which makes the channel, --hugepages, --pipe-size, --sock-buf.
+ *
  * After the last block the writer waits until the reader is done, then
  * removes every object.  SIGINT/SIGTERM/SIGHUP remove the writer's objects
  * before the program dies; a run killed outright leaves them for the next
