@@ -567,13 +567,32 @@ if BUILD_TYPE not in ("Release", "") and not os.environ.get("IPCLAB_LAB_TOTAL"):
     print("note: %s build (sanitizers make each handoff slower): %s per repetition instead of 2M"
           % (BUILD_TYPE, TOTAL))
 
+want = float(TOTAL[:-1]) * 1024 ** " KMG".index(TOTAL[-1].upper()) if TOTAL[-1].isalpha() else float(TOTAL)
+
+
+def scale_to_total(p):
+    """A point moved to TOTAL bytes at its own time per byte."""
+    k = want / p["bytes"]
+    p["bytes"] = want
+    for key in ("handoffs", "time_ns", "time_min_ns", "time_max_ns"):
+        p[key] *= k
+
+
 points, SOURCE = [], None
 if IPCLAB:
     try:
         for b in BUF_SIZES:
             t0 = time.monotonic()
-            points.append(summarize(run_rows("-t", "pshm-sem", "-b", b, "--total", TOTAL,
-                                             "--reps", 3, "--pin", "same")))
+            # At least 16 handoffs: with 2 (1 MiB blocks of 2M), the start of
+            # a repetition would weigh as much as the transfer.
+            more = 16 * b > want
+            p = summarize(run_rows("-t", "pshm-sem", "-b", b, "--total", 16 * b if more else TOTAL,
+                                   "--reps", 3, "--pin", "same"))
+            if more:
+                scale_to_total(p)
+                print("     (BUF_SIZE %d: moved %s for 16 handoffs, scaled to %s at its time per byte)"
+                      % (b, ir.fmt_size(16 * b), TOTAL))
+            points.append(p)
             print("     BUF_SIZE %-6d done in %.1f s" % (b, time.monotonic() - t0))
         SOURCE = "measured now with %s (%s)" % (IPCLAB, IPCLAB_VERSION)
     except LabError as e:
@@ -599,12 +618,8 @@ if not points and RESULTS:
         print("note: the folder has pin %s, not same: the scheduler placed the two processes" % pin)
     # A sweep runs each BUF_SIZE for about the same *time* (--min-time), not the
     # same bytes: scale every point to TOTAL bytes at its own time per byte.
-    want = float(TOTAL[:-1]) * 1024 ** " KMG".index(TOTAL[-1].upper()) if TOTAL[-1].isalpha() else float(TOTAL)
     for p in points:
-        k = want / p["bytes"]
-        p["bytes"] = want
-        for key in ("handoffs", "time_ns", "time_min_ns", "time_max_ns"):
-            p[key] *= k
+        scale_to_total(p)
     if points:
         print("note: the folder's points moved different amounts of bytes: each is scaled to %s "
               "(its time per byte × %s)" % (TOTAL, TOTAL))
@@ -773,13 +788,17 @@ else:
               "(try larger sizes)." % points[-1]["buf_size"])
     # Measured, not extrapolated: the speed-up of each step against the step in size.
     for a, b in zip(points, points[1:]):
-        print("measured: BUF_SIZE %s -> %s (%.3g× larger): the time fell %s" % (
+        r = a["time_ns"] / b["time_ns"]
+        print("measured: BUF_SIZE %s -> %s (%.3g× larger): the time %s %s" % (
             ir.fmt_size(a["buf_size"]), ir.fmt_size(b["buf_size"]), b["buf_size"] / a["buf_size"],
-            fmt_x(a["time_ns"] / b["time_ns"])))
+            "fell" if r >= 1 else "ROSE", fmt_x(r if r >= 1 else 1 / r)))
     flat = [b for a, b in zip(points, points[1:]) if a["time_ns"] / b["time_ns"] < 1.5]
     if flat:
-        print("→ flat (less than 1.5× faster for the larger size) from BUF_SIZE %s on, measured."
-              % ir.fmt_size(flat[0]["buf_size"]))
+        print("→ the time stops falling from BUF_SIZE %s on (less than 1.5× faster for the larger "
+              "block), measured." % ir.fmt_size(flat[0]["buf_size"]))
+    if any(b["time_ns"] > a["time_ns"] * 1.1 for a, b in zip(points, points[1:])):
+        print("  Where it rises, a block no longer fits the CPU caches: each byte costs more, "
+              "c_byte is not a constant there (question 6).")
 '''),
     code(r'''
 if fit is not None and fit["c_byte_ns"] > 0 and fit["c_handoff_ns"] > 0:
@@ -833,7 +852,11 @@ try:
         with open([p for p in paths if p.endswith(".png")][0], "rb") as f:
             display(Image(data=f.read()))
 except ir.ResultsError as e:
-    print("note: no whole-program timing to show: %s" % e)
+    # Into a folder of your own: results/reference is the committed run of
+    # another machine, never a place to write.
+    print("note: no whole-program timing in %s.  Make one in a folder of your own:\n"
+          "      scripts/hyperfine-bufsize.sh --quick -o results/hf-mine\n"
+          "      then rerun with IPCLAB_RESULTS=results/hf-mine" % (RESULTS or "-"))
 '''),
     md(r'''
 ## Questions

@@ -189,6 +189,7 @@ def test_lab_has_answer_and_prediction_cells(name):
             last = i
     assert measured >= 1
     assert "**Learning goals.**" in cells[0].source and "**Class time.**" in cells[0].source
+    assert "-o results/reference" not in "\n".join(c.source for c in cells)
     setup = [c.source for c in cells if c.cell_type == "code"][0]
     assert "from labsetup import *" in setup and len(setup.splitlines()) <= 3
 
@@ -231,10 +232,12 @@ def test_analysis_executes_compares_and_leaves_nothing_behind(kernel_env):
 
 # Text each lab prints when its live part ran, and when there was no binary.
 LIVE = {
-    "lab-1-bufsize.ipynb": ("data: measured now with", "The model against each point"),
+    "lab-1-bufsize.ipynb": ("data: measured now with", "The model against each point",
+                            "measured: BUF_SIZE 100000 B -> 1 MiB"),
     "lab-2-mechanisms.ipynb": ("ran: ipclab run -t pshm-sem -b 4K", "ran: ipclab run -t pshm-pipe -b 4K --blocks 16"),
     "lab-3-memory.ipynb": ("ran: ipclab run -t pshm-pipe -b 256K --blocks 16 --total 16M --reps 5 --pin same --populate on",
-                           "requested hugepages=try → page_size"),
+                           "requested hugepages=try → page_size", "CPU w+r (user+system)",
+                           "faults w / r"),
 }
 OFFLINE = {
     "lab-1-bufsize.ipynb": ("using the results folder instead", "data: read from"),
@@ -254,6 +257,7 @@ def test_lab_runs_ipclab(name, kernel_env, tmp_path):
     for marker in LIVE[name]:
         assert marker in text, (marker, text[-3000:])
     assert "note: the measurement failed" not in text
+    assert "-o %s" % RESULTS not in text  # never "write into the folder you read"
     assert images(nb) >= 1
     print("%s: %.1f s" % (name, took))
 
