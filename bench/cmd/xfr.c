@@ -133,8 +133,9 @@ static void usage(FILE *f)
 		"Each side prints to stderr what it moved (\"sent N bytes in K\n"
 		"blocks\"), then its handoffs, the time per handoff, the voluntary\n"
 		"and involuntary context switches per handoff, the CPUs it ran on,\n"
-		"and one sentence on what they mean.  The writer removes every object once the reader is\n"
-		"done; a killed run is cleaned up by the next writer of that name.\n"
+		"and one sentence on what they mean.  The writer removes every\n"
+		"object once the reader is done; a killed run is cleaned up by\n"
+		"the next writer of that name.\n"
 		"Exit status: 0 ok, 1 the transfer failed, 2 bad usage.\n");
 }
 
