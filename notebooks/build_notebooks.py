@@ -538,8 +538,6 @@ the questions.  Part 6 is homework.
 | `IPCLAB_RESULTS` | the folder used when no binary is found | `../results/latest` (yours), else `../results/reference` (another machine, with a note) |
 '''),
     SETUP_CELL,
-    predict('''How many times longer will BUF_SIZE 10 take than BUF_SIZE 10000, for the
-same bytes?  And 10000 than 1 MiB?'''),
     md(r'''
 ## 1. Measure
 
@@ -560,6 +558,8 @@ Once per BUF_SIZE:
 The cell takes a few seconds (longer with a sanitizer build).  Without an
 ipclab binary it falls back to the `pshm-sem` rows of the results folder.
 '''),
+    predict('''How many times longer will BUF_SIZE 10 take than BUF_SIZE 10000, for the
+same bytes?  And 10000 than 1 MiB?'''),
     code(r'''
 BUF_SIZES = [10, 100, 1000, 10000, 100000, 1048576]
 TOTAL = os.environ.get("IPCLAB_LAB_TOTAL") or ("2M" if BUILD_TYPE in ("Release", "") else "256K")
@@ -980,9 +980,6 @@ if res is not None:
         table(["BUF_SIZE", "pshm-sem", "vcsw/handoff w / r", "pshm-pipe", "vcsw/handoff w / r", "pipe / sem"],
               rows, "Semaphore pair vs blocks and pipes, pin %s (from the folder)" % (pin or "-"))
 '''),
-    predict('''For 4 KiB blocks: which is faster on one CPU, `pshm-sem` or `pshm-pipe`?
-On two CPUs?  How many voluntary switches per handoff will each side make in
-each of the four runs?'''),
     md(r'''
 ## 2. Semaphore pair vs blocks and pipes, same CPU vs split
 
@@ -997,6 +994,9 @@ rows record the CPUs each side was actually seen on.
 Before running: with the semaphore pair, can the writer ever fill the next
 block while the reader empties the previous one?  And with a ring of blocks?
 '''),
+    predict('''For 4 KiB blocks: which is faster on one CPU, `pshm-sem` or `pshm-pipe`?
+On two CPUs?  How many voluntary switches per handoff will each side make in
+each of the four runs?'''),
     code(r'''
 BUF, TOTAL, REPS = "4K", "2M", 3
 try:
@@ -1031,8 +1031,6 @@ if runs:
             print("%s: split takes %s the time per handoff of same"
                   % (t, fmt_x(runs[(t, "split")]["ns_per_handoff"] / runs[(t, "same")]["ns_per_handoff"])))
 '''),
-    predict('''How will the throughput of `pshm-pipe` change from 1 block to 16, on one CPU
-and on two?  Where do you expect it to stop improving?'''),
     md(r'''
 ## 3. Why a ring of N blocks helps
 
@@ -1043,6 +1041,8 @@ CPU and split.
 What do you expect the context switches per handoff to do as N grows, on one
 CPU?  On two?
 '''),
+    predict('''How will the throughput of `pshm-pipe` change from 1 block to 16, on one CPU
+and on two?  Where do you expect it to stop improving?'''),
     code(r'''
 RING = [1, 2, 4, 8, 16]
 ring = {}
@@ -1084,8 +1084,6 @@ if ring:
             "%.2f / %.2f" % (p["writer_vcsw_per_handoff"], p["reader_vcsw_per_handoff"])]
            for (pin, n), p in ring.items()])
 '''),
-    predict('''How long does one context switch take on this machine: 100 ns, 1 µs, or
-10 µs?  Will it be cheaper or dearer when the two processes are on two CPUs?'''),
     md(r'''
 ## 4. What does a context switch cost?
 
@@ -1101,6 +1099,8 @@ assumed.  Mind the words: a *handoff* of `ipclab ctxsw` is one pass of the
 token (half a round trip), a handoff of `ipclab run` is one block.  Count the
 switches of each before you compare them.
 '''),
+    predict('''How long does one context switch take on this machine: 100 ns, 1 µs, or
+10 µs?  Will it be cheaper or dearer when the two processes are on two CPUs?'''),
     code(r'''
 CTXSW = None
 if IPCLAB:
@@ -1253,8 +1253,6 @@ print("huge page size   ", ir.fmt_size(1024 * huge["size_kb"]) if huge.get("size
 print("huge pages       ", "total %s, free %s" % (huge.get("total", "-"), huge.get("free", "-")))
 print("THP              ", "enabled=%s, shmem_enabled=%s" % (thp.get("enabled", "-"), thp.get("shmem_enabled", "-")))
 '''),
-    predict('''How many minor faults per page of the region do you expect for the writer,
-and for the reader, with `--populate off`?  And with `--populate on`?'''),
     md(r'''
 ## 2. First touch: `--populate off` vs `on`
 
@@ -1268,6 +1266,8 @@ touch.  With `--populate on` each process pre-faults the region
 (`MAP_POPULATE` / `MADV_POPULATE_WRITE`) *before* the clock starts.  The rows
 give the minor faults of each side in the timed region.
 '''),
+    predict('''How many minor faults per page of the region do you expect for the writer,
+and for the reader, with `--populate off`?  And with `--populate on`?'''),
     code(r'''
 BLOCKS, BUF, TOTAL = 16, "256K", "16M"
 pop = {}
@@ -1344,8 +1344,6 @@ if "off" in pop and "on" in pop:
     fig.tight_layout()
     plt.show()
 '''),
-    predict('''Will this machine give 2 MiB pages to `--hugepages try`?  What will
-`page_size` say, and what should `--hugepages on` do if it cannot?'''),
     md(r'''
 ## 3. Huge pages: `--hugepages try`
 
@@ -1355,6 +1353,8 @@ refused, with the reason and the fix, when the pool has too few free pages.
 back from `/proc/self/smaps` after the run, and `reason` says what happened.
 A run is never labelled "huge" when it was not.
 '''),
+    predict('''Will this machine give 2 MiB pages to `--hugepages try`?  What will
+`page_size` say, and what should `--hugepages on` do if it cannot?'''),
     code(r'''
 if IPCLAB:
     try:
@@ -1402,8 +1402,6 @@ try:
 except (OSError, subprocess.TimeoutExpired) as e:
     print("note: %s status could not run: %s" % (script, e))
 '''),
-    predict('''Will pre-faulting matter more at 64 KiB or at 1 MiB blocks (the region is
-16 blocks either way)?'''),
     md(r'''
 ## 5. Across BUF_SIZEs: a sweep with `--populate off,on`
 
@@ -1414,6 +1412,8 @@ few seconds):
 
     ipclab sweep -t pshm-pipe -b 64K,1M --blocks 16 --populate off,on --pin same --total 16M --reps 3 -o TMP
 '''),
+    predict('''Will pre-faulting matter more at 64 KiB or at 1 MiB blocks (the region is
+16 blocks either way)?'''),
     code(r'''
 def has_populate_pairs(r):
     return r is not None and {"on", "off"} <= set(ir.unique(ir.select(r.summary, mode="stream",
