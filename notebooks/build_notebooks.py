@@ -17,6 +17,7 @@ claims are computed and printed by the code cells.
 
 import argparse
 import os
+import re
 import sys
 
 try:
@@ -33,250 +34,10 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python",
 
 # ------------------------------------------------------------------ shared code
 
-SETUP = r'''# Setup, the same in every ipclab notebook: find the repository, the results
-# folder and the ipclab binary, and define the small helpers used below.
-import csv, io, json, math, os, shutil, subprocess, sys, tempfile, time
-
-import numpy as np
-from IPython.display import Image, display
-
-
-def _find_root():
-    """The repository: $IPCLAB_ROOT, else the first folder at or above the
-    current one holding scripts/ipclab_results.py (Jupyter starts in notebooks/)."""
-    env = os.environ.get("IPCLAB_ROOT")
-    if env:
-        if os.path.isfile(os.path.join(env, "scripts", "ipclab_results.py")):
-            return os.path.abspath(env)
-        raise RuntimeError("IPCLAB_ROOT=%s holds no scripts/ipclab_results.py" % env)
-    d = os.path.abspath(os.getcwd())
-    while not os.path.isfile(os.path.join(d, "scripts", "ipclab_results.py")):
-        if os.path.dirname(d) == d:
-            raise RuntimeError("no ipclab repository at or above %s: start Jupyter in "
-                               "notebooks/ or set IPCLAB_ROOT" % os.getcwd())
-        d = os.path.dirname(d)
-    return d
-
-
-ROOT = _find_root()
-if os.path.join(ROOT, "scripts") not in sys.path:
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import ipclab_results as ir  # the shared loader: rows as dicts, units, colours
-import plot as ipplot        # scripts/plot.py: the report's figures and axis helpers
-%matplotlib inline
-import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter
-
-
-def _results_folder():
-    env = os.environ.get("IPCLAB_RESULTS")
-    if env:
-        p = env if os.path.isabs(env) or os.path.exists(env) else os.path.join(ROOT, env)
-        return os.path.abspath(p), "from IPCLAB_RESULTS"
-    for rel, why in (
-            ("results/reference", "the committed reference run"),
-            ("results/latest", "no results/reference here: your latest `scripts/lab run`"),
-            ("tests/fixtures/sweep-small", "no results/reference or results/latest here: "
-             "the tiny test fixture, good for trying the notebook, not for conclusions")):
-        p = os.path.join(ROOT, rel)
-        if os.path.isfile(os.path.join(p, "summary.csv")):
-            return p, why
-    return None, "none found: set IPCLAB_RESULTS or run `scripts/lab run`"
-
-
-def _find_ipclab():
-    """$IPCLAB_BIN, else build/release/ipclab, else build/debug/ipclab; with
-    the line `ipclab version` prints (or why there is none)."""
-    env = os.environ.get("IPCLAB_BIN")
-    if env:
-        cands = [env]
-    else:
-        cands = [os.path.join(ROOT, "build", b, "ipclab") for b in ("release", "debug")]
-    for path in cands:
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            continue
-        try:
-            v = subprocess.run([path, "version"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, universal_newlines=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if v.returncode == 0:
-            return os.path.abspath(path), v.stdout.strip()
-    if env:
-        return None, "IPCLAB_BIN=%s is not a working ipclab binary" % env
-    return None, ("no ipclab binary in build/release or build/debug (build one: "
-                  "cmake --preset release && cmake --build --preset release)")
-
-
-RESULTS, RESULTS_WHY = _results_folder()
-IPCLAB, IPCLAB_VERSION = _find_ipclab()
-# "ipclab 0.1.0 (abc1234, GNU 12.2.0, Release)" -> "Release"
-BUILD_TYPE = IPCLAB_VERSION.rsplit(",", 1)[-1].strip(" )") if IPCLAB else ""
-print("repository ", ROOT)
-print("results    ", RESULTS or "-", " (%s)" % RESULTS_WHY)
-print("ipclab     ", IPCLAB or "-", " (%s)" % IPCLAB_VERSION)
-
-
-class LabError(Exception):
-    """ipclab could not give what was asked; the message says why."""
-
-
-def ipclab(*args, timeout=180):
-    """Run `ipclab ARGS`; the finished process (text stdout and stderr)."""
-    if not IPCLAB:
-        raise LabError(IPCLAB_VERSION)
-    cmd = [IPCLAB] + [str(a) for a in args]
-    try:
-        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise LabError("ipclab %s: no answer after %d s" % (" ".join(cmd[1:]), timeout)) from None
-
-
-def run_rows(*args, timeout=180):
-    """`ipclab run ARGS --format csv --quiet`: its rows (dicts of strings, one
-    per repetition, warm-ups included).  Warnings are printed, not hidden."""
-    args = ("run",) + tuple(str(a) for a in args) + ("--format", "csv", "--quiet")
-    print("ran: ipclab " + " ".join(args))
-    p = ipclab(*args, timeout=timeout)
-    rows = list(csv.DictReader(io.StringIO(p.stdout))) if p.stdout.strip() else []
-    for line in dict.fromkeys(l.strip() for l in p.stderr.splitlines() if l.strip()):
-        print("     " + line)
-    if p.returncode != 0 and not any(r.get("status") == "ok" for r in rows):
-        err = p.stderr.strip().splitlines()
-        raise LabError(err[-1] if err else "exit status %d" % p.returncode)
-    return rows
-
-
-def med(values):
-    v = [float(x) for x in values if x is not None and math.isfinite(float(x))]
-    return float(np.median(v)) if v else math.nan
-
-
-def summarize(rows):
-    """One point from the rows of one `ipclab run`: medians over its timed
-    repetitions with status ok (warm-ups left out)."""
-    timed = [r for r in rows if r.get("warmup") == "0" and r.get("status") == "ok"]
-    if not timed:
-        bad = [r.get("reason") for r in rows if r.get("status") != "ok" and r.get("reason")]
-        raise LabError(bad[0] if bad else "no timed repetition with status ok")
-    col = lambda name: [ir.num(r, name) for r in timed]
-    walls = [w for w in col("wall_ns") if math.isfinite(w)]
-    p = {"buf_size": med(col("buf_size")), "bytes": med(col("total_bytes")),
-         "handoffs": med(col("blocks")), "time_ns": med(walls),
-         "time_min_ns": min(walls), "time_max_ns": max(walls), "reps": len(timed), "times_ns": walls,
-         "floor_bytes_per_s": med(col("floor_bytes_per_s")), "row": timed[0],
-         "notes": sorted(set(r["reason"] for r in timed if r.get("reason")))}
-    for side in ("writer", "reader"):
-        for k in ("vcsw", "ivcsw", "minflt", "majflt", "user_ns", "sys_ns"):
-            p[side + "_" + k] = med(col(side + "_" + k))
-        for k in ("vcsw", "ivcsw"):
-            p["%s_%s_per_handoff" % (side, k)] = p[side + "_" + k] / p["handoffs"]
-    p["bytes_per_s"] = p["bytes"] / p["time_ns"] * 1e9
-    p["ns_per_handoff"] = p["time_ns"] / p["handoffs"]
-    return p
-
-
-def point_from_summary(r):
-    """The same shape as summarize() from one summary.csv row of a folder."""
-    p = {"buf_size": ir.num(r, "buf_size"), "bytes": ir.num(r, "total_bytes"),
-         "handoffs": ir.num(r, "blocks"), "time_ns": ir.num(r, "wall_ns_median"),
-         "time_min_ns": ir.num(r, "wall_ns_min"), "time_max_ns": ir.num(r, "wall_ns_max"),
-         "reps": ir.num(r, "reps"), "times_ns": [], "floor_bytes_per_s": ir.num(r, "floor_bytes_per_s"),
-         "row": r, "notes": [r["reason"]] if r.get("reason") else []}
-    for side in ("writer", "reader"):
-        for k in ("vcsw", "ivcsw"):
-            p["%s_%s_per_handoff" % (side, k)] = ir.num(r, "%s_%s_per_block" % (side, k))
-        for k in ("minflt", "user_ns", "sys_ns"):
-            p[side + "_" + k] = ir.num(r, side + "_" + k)
-    p["bytes_per_s"] = ir.num(r, "bytes_per_s_median")
-    p["ns_per_handoff"] = p["time_ns"] / p["handoffs"]
-    return p
-
-
-def fit_model(bytes_, handoffs, time_ns):
-    """The cost model time = bytes*c_byte + handoffs*c_handoff fitted as
-    `ipclab model` fits it: ir.fit_cost_model, least squares on the RELATIVE
-    miss (t - model)/t, R² on the time per byte.  Adds each point's relative
-    miss and the crossover c_handoff/c_byte.  None when the points cannot
-    separate the two costs (fewer than two BUF_SIZEs)."""
-    x, y, t = (np.asarray(v, dtype=float) for v in (bytes_, handoffs, time_ns))
-    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(t) & (x > 0) & (t > 0)
-    x, y, t = x[ok], y[ok], t[ok]
-    f = ir.fit_cost_model(x, y, t)
-    if f is None:
-        return None
-    cb, ch = f["c_byte_ns"], f["c_handoff_ns"]
-    f["rel_miss"] = (x * cb + y * ch - t) / t
-    f["max_rel_miss"] = float(np.max(np.abs(f["rel_miss"])))
-    f["crossover_bytes"] = ch / cb if cb > 0 and ch > 0 else math.nan
-    return f
-
-
-def fit_plain(bytes_, handoffs, time_ns):
-    """The same model by PLAIN least squares in nanoseconds, only to show why
-    ipclab does not fit that way: (c_byte_ns, c_handoff_ns, R² on the times)."""
-    x, y, t = (np.asarray(v, dtype=float) for v in (bytes_, handoffs, time_ns))
-    nx, ny = np.linalg.norm(x), np.linalg.norm(y)
-    (a, b), *_ = np.linalg.lstsq(np.column_stack([x / nx, y / ny]), t, rcond=None)
-    pred = x * a / nx + y * b / ny
-    ss_tot = float(np.sum((t - t.mean()) ** 2))
-    return a / nx, b / ny, (1 - float(np.sum((t - pred) ** 2)) / ss_tot if ss_tot > 0 else math.nan)
-
-
-class Table:
-    """Rows shown as a Markdown table in Jupyter, as aligned text elsewhere."""
-
-    def __init__(self, header, rows, title=None):
-        self.header = [str(h) for h in header]
-        self.rows = [[str(c) for c in r] for r in rows]
-        self.title = title
-        # Numbers right-aligned, words left-aligned.
-        numeric = lambda v: v in ("", "-") or v.lstrip("-")[:1].isdigit()
-        self.right = [i > 0 and all(numeric(r[i]) for r in self.rows) for i in range(len(self.header))]
-
-    def _repr_markdown_(self):
-        esc = lambda s: s.replace("|", "\\|")
-        out = ["**%s**" % self.title, ""] if self.title else []
-        out.append("| " + " | ".join(esc(h) for h in self.header) + " |")
-        out.append("|" + "|".join("---:" if r else ":---" for r in self.right) + "|")
-        out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in self.rows]
-        return "\n".join(out)
-
-    def __repr__(self):
-        w = [max([len(h)] + [len(r[i]) for r in self.rows]) for i, h in enumerate(self.header)]
-        line = lambda cells: "  ".join(c.rjust(w[i]) if self.right[i] else c.ljust(w[i])
-                                       for i, c in enumerate(cells)).rstrip()
-        out = [self.title] if self.title else []
-        return "\n".join(out + [line(self.header)] + [line(r) for r in self.rows])
-
-
-def table(header, rows, title=None):
-    display(Table(header, rows, title))
-
-
-def show_figure(name, res):
-    """Draw figure NAME of scripts/plot.py (throughput, ctxsw, latency, memory,
-    cputime) for a loaded folder and show it here; False when the folder has
-    no data for it (the note says why)."""
-    with tempfile.TemporaryDirectory(prefix="ipclab-nb-") as d:
-        try:
-            paths = ipplot.FIGURE_FUNCS[name](res, d)
-        except ipplot.Skip as e:
-            plt.close("all")
-            print("note: no %s figure: %s" % (name, e))
-            return False
-        with open([p for p in paths if p.endswith(".png")][0], "rb") as f:
-            display(Image(data=f.read()))
-    return True
-
-
-def fmt_pct(v):
-    return "-" if not math.isfinite(v) else "%.0f%%" % (100 * v)
-
-
-def fmt_x(v):
-    return "-" if not math.isfinite(v) else "%.2g×" % v'''
+SETUP = r'''
+import os, sys; sys.path.insert(0, os.path.join(os.environ.get("IPCLAB_ROOT", ".."), "notebooks"))
+from labsetup import *  # notebooks/labsetup.py: finds the results and ipclab, defines the helpers
+'''
 
 
 def md(text):
@@ -285,6 +46,21 @@ def md(text):
 
 def code(text):
     return ("code", text.strip("\n"))
+
+
+PREDICT = "**Your prediction**, written before you run the measurement below:"
+ANSWER = "**Your answer to question %d:**"
+
+
+def predict(question):
+    """A cell to record a prediction before a measurement."""
+    return md("%s %s\n\n*(write here)*" % (PREDICT, question.strip()))
+
+
+def answer_cells(questions):
+    """One answer cell per numbered question of a "## Questions" cell."""
+    nums = re.findall(r"^(\d+)\. ", questions, re.M)
+    return [md("%s\n\n*(write here)*" % (ANSWER % int(n))) for n in nums]
 
 
 SETUP = SETUP.strip("\n")
@@ -304,7 +80,7 @@ there).
 
 | environment variable | chooses | default |
 |---|---|---|
-| `IPCLAB_RESULTS` | the folder to analyse | `../results/reference`, the committed reference run |
+| `IPCLAB_RESULTS` | the folder to analyse | `../results/latest` (yours), else `../results/reference` (another machine, with a note) |
 | `IPCLAB_COMPARE` | a second folder to compare with | none: section 8 is skipped |
 | `IPCLAB_BIN` | the ipclab binary (for the cross-check only) | `../build/release/ipclab`, then `../build/debug/ipclab` |
 
@@ -315,6 +91,13 @@ Start Jupyter in `notebooks/`, or run it headless from the top of the repository
 Every column is documented in `results/README.md`.  Numbers in the text cells
 are questions or settings; everything the data says is computed and printed by
 the code cells, for *this* folder.
+
+**Learning goals.**  Read a whole sweep: which transport wins where and why,
+how many switches a handoff costs, what the cost model says per transport, and
+how two folders (two machines, or before and after a change) compare.
+
+**Class time.**  About 30 minutes to read through with a class, or as homework
+after the labs; it runs in under a minute.
 '''),
     SETUP_CELL,
     md(r'''
@@ -388,8 +171,14 @@ print("main placement (most stream rows):", MAIN_PIN or "-")
 One line per transport (median of the repetitions; the band spans min to max).
 The dashed black line is the **memcpy floor**: one process doing the same
 memory work with no peer (a copy into a block and one out of it), measured in
-the same run at the same size.  No copy-mode transport can beat it; the gap
-between a transport and the floor is what the mechanism costs.
+the same run at the same size.  With both processes on **one CPU** no
+copy-mode transport can beat it: the CPU does both copies plus the handoffs.
+With **two CPUs** (`--pin split`, or unpinned) a transport *can* end above the
+floor — up to twice it: the writer copies block k+1 into the ring while the
+reader copies block k out, so the two copies overlap in time, which one
+process cannot do.  Rings of several blocks and spinning transports at large
+sizes do this; the table below names them.  Otherwise the gap between a
+transport and the floor is what the mechanism costs.
 
 Questions to keep in mind while reading it: where does each curve bend?  Which
 transports get closest to the floor, and at which sizes?
@@ -414,6 +203,14 @@ for t in ir.transports_in(base):
                  "-" if best is None else "%s at %s" % (fmt_pct(fr[best]), ir.fmt_size(ir.num(pts[best], "buf_size")))])
 table(["transport", "smallest", "throughput", "largest", "throughput", "largest/smallest",
        "best share of the floor"], rows, "Stream, copy, pin %s" % (MAIN_PIN or "-"))
+above = [r[0] for r in rows if "%" in r[-1] and float(r[-1].split("%")[0]) > 100]
+if above:
+    print("Above the floor (more than 100%%): %s.  %s" % (", ".join(above),
+          "Placement %s uses two CPUs: the writer's copy into one block and the reader's copy out "
+          "of another run at the same time, so up to 2× the one-process floor is possible."
+          % MAIN_PIN if MAIN_PIN != "same" else
+          "On one CPU that should not happen: the floor measurement was probably disturbed "
+          "(see the row's reason, marked suspect)."))
 '''),
     md(r'''
 ## 4. Context switches per handoff
@@ -721,21 +518,28 @@ standard output).  Here `ipclab run -t pshm-sem` does the same transfer inside
 one command and also counts what happened: handoffs, context switches, CPU
 time.  You will
 
-1. measure the same amount of data at BUF_SIZE 10, 100, 1000 and 10000;
+1. measure the same amount of data at BUF_SIZE 10, 100, 1000 and 10000 — and
+   on to 100000 and 1 MiB, to see the curve flatten;
 2. tabulate handoffs, time, time per handoff and context switches per handoff;
 3. plot the time against BUF_SIZE;
 4. fit the cost model `time = bytes · c_byte + handoffs · c_handoff`;
 5. find where the curve flattens;
-6. answer the questions at the end.
+6. answer the questions at the end (a cell under each for your answer).
 
-**Before you run anything, write down a prediction:** how many times longer
-will BUF_SIZE 10 take than BUF_SIZE 10000, for the same bytes?
+**Learning goals.**  After this lab you can (a) say what one handoff costs and
+why it is a context switch, (b) separate a per-byte from a per-handoff cost
+with a two-term model, (c) tell from measurements, not extrapolation, where a
+larger buffer stops paying.
+
+**Class time.**  About 60 minutes: 5 to set up and predict, 5 to measure (the
+cells run for under a minute on a Release build), 25 for parts 2–5, 25 for
+the questions.  Part 6 is homework.
 
 | environment variable | what it sets | default |
 |---|---|---|
 | `IPCLAB_BIN` | the ipclab binary | `../build/release/ipclab`, then `../build/debug/ipclab` |
 | `IPCLAB_LAB_TOTAL` | bytes moved per repetition | `2M` (a Debug / sanitizer build uses `256K` to stay quick) |
-| `IPCLAB_RESULTS` | the folder used when no binary is found | `../results/reference` |
+| `IPCLAB_RESULTS` | the folder used when no binary is found | `../results/latest` (yours), else `../results/reference` (another machine, with a note) |
 '''),
     SETUP_CELL,
     md(r'''
@@ -758,20 +562,41 @@ Once per BUF_SIZE:
 The cell takes a few seconds (longer with a sanitizer build).  Without an
 ipclab binary it falls back to the `pshm-sem` rows of the results folder.
 '''),
+    predict('''How many times longer will BUF_SIZE 10 take than BUF_SIZE 10000, for the
+same bytes?  And 10000 than 1 MiB?'''),
     code(r'''
-BUF_SIZES = [10, 100, 1000, 10000]
+BUF_SIZES = [10, 100, 1000, 10000, 100000, 1048576]
 TOTAL = os.environ.get("IPCLAB_LAB_TOTAL") or ("2M" if BUILD_TYPE in ("Release", "") else "256K")
 if BUILD_TYPE not in ("Release", "") and not os.environ.get("IPCLAB_LAB_TOTAL"):
     print("note: %s build (sanitizers make each handoff slower): %s per repetition instead of 2M"
           % (BUILD_TYPE, TOTAL))
+
+want = float(TOTAL[:-1]) * 1024 ** " KMG".index(TOTAL[-1].upper()) if TOTAL[-1].isalpha() else float(TOTAL)
+
+
+def scale_to_total(p):
+    """A point moved to TOTAL bytes at its own time per byte."""
+    k = want / p["bytes"]
+    p["bytes"] = want
+    for key in ("handoffs", "time_ns", "time_min_ns", "time_max_ns"):
+        p[key] *= k
+
 
 points, SOURCE = [], None
 if IPCLAB:
     try:
         for b in BUF_SIZES:
             t0 = time.monotonic()
-            points.append(summarize(run_rows("-t", "pshm-sem", "-b", b, "--total", TOTAL,
-                                             "--reps", 3, "--pin", "same")))
+            # At least 16 handoffs: with 2 (1 MiB blocks of 2M), the start of
+            # a repetition would weigh as much as the transfer.
+            more = 16 * b > want
+            p = summarize(run_rows("-t", "pshm-sem", "-b", b, "--total", 16 * b if more else TOTAL,
+                                   "--reps", 3, "--pin", "same"))
+            if more:
+                scale_to_total(p)
+                print("     (BUF_SIZE %d: moved %s for 16 handoffs, scaled to %s at its time per byte)"
+                      % (b, ir.fmt_size(16 * b), TOTAL))
+            points.append(p)
             print("     BUF_SIZE %-6d done in %.1f s" % (b, time.monotonic() - t0))
         SOURCE = "measured now with %s (%s)" % (IPCLAB, IPCLAB_VERSION)
     except LabError as e:
@@ -797,12 +622,8 @@ if not points and RESULTS:
         print("note: the folder has pin %s, not same: the scheduler placed the two processes" % pin)
     # A sweep runs each BUF_SIZE for about the same *time* (--min-time), not the
     # same bytes: scale every point to TOTAL bytes at its own time per byte.
-    want = float(TOTAL[:-1]) * 1024 ** " KMG".index(TOTAL[-1].upper()) if TOTAL[-1].isalpha() else float(TOTAL)
     for p in points:
-        k = want / p["bytes"]
-        p["bytes"] = want
-        for key in ("handoffs", "time_ns", "time_min_ns", "time_max_ns"):
-            p[key] *= k
+        scale_to_total(p)
     if points:
         print("note: the folder's points moved different amounts of bytes: each is scaled to %s "
               "(its time per byte × %s)" % (TOTAL, TOTAL))
@@ -885,11 +706,15 @@ switch), then
 
     time = bytes · c_byte + handoffs · c_handoff
 
-Two unknowns, four measurements: a least-squares fit.  It is fitted on the
+Two unknowns, six measurements: a least-squares fit.  It is fitted on the
 **relative** miss of each point (`ipclab model` does the same; `analysis.ipynb`
 explains why a plain fit in nanoseconds would match only the slowest point).
 Compare `1/c_byte` with the memcpy floor measured beside each run, and
-`c_handoff` with the time per handoff in the table above.
+`c_handoff` with the time per handoff in the table above.  `c_byte` is only
+as good as the points where the bytes take a real share of the time: where
+they are 13 % of it or less at every size, a small error in the handoff term
+moves `c_byte` a lot, and `1/c_byte` can land anywhere.  The cell says which
+case you are in.
 '''),
     code(r'''
 fit = fit_model([p["bytes"] for p in points], [p["handoffs"] for p in points],
@@ -907,6 +732,15 @@ else:
     if cb <= 0 or ch <= 0:
         print("note: a cost came out negative: the noise is larger than that term here; "
               "run more bytes (IPCLAB_LAB_TOTAL) or more repetitions")
+    else:
+        share = max(p["bytes"] * cb / (p["bytes"] * cb + p["handoffs"] * ch) for p in points)
+        if share <= 0.13:
+            print("note: the bytes are at most %s of the time at every measured size: c_byte is "
+                  "poorly determined (it is the small remainder after the handoffs), so 1/c_byte "
+                  "says little about the copy; the largest BUF_SIZEs determine it" % fmt_pct(share))
+        else:
+            print("the bytes take up to %s of the time (at the largest BUF_SIZE): c_byte is "
+                  "determined by those points" % fmt_pct(share))
     table(["BUF_SIZE", "measured", "model", "miss", "bytes·c_byte", "handoffs·c_handoff"],
           [["%d" % p["buf_size"], ir.fmt_ns(p["time_ns"]), ir.fmt_ns(p["bytes"] * cb + p["handoffs"] * ch),
             fmt_pct(m), ir.fmt_ns(p["bytes"] * cb), ir.fmt_ns(p["handoffs"] * ch)]
@@ -956,6 +790,19 @@ else:
     else:
         print("Every measured BUF_SIZE is below the crossover: the curve is still falling at %d "
               "(try larger sizes)." % points[-1]["buf_size"])
+    # Measured, not extrapolated: the speed-up of each step against the step in size.
+    for a, b in zip(points, points[1:]):
+        r = a["time_ns"] / b["time_ns"]
+        print("measured: BUF_SIZE %s -> %s (%.3g× larger): the time %s %s" % (
+            ir.fmt_size(a["buf_size"]), ir.fmt_size(b["buf_size"]), b["buf_size"] / a["buf_size"],
+            "fell" if r >= 1 else "ROSE", fmt_x(r if r >= 1 else 1 / r)))
+    flat = [b for a, b in zip(points, points[1:]) if a["time_ns"] / b["time_ns"] < 1.5]
+    if flat:
+        print("→ the time stops falling from BUF_SIZE %s on (less than 1.5× faster for the larger "
+              "block), measured." % ir.fmt_size(flat[0]["buf_size"]))
+    if any(b["time_ns"] > a["time_ns"] * 1.1 for a, b in zip(points, points[1:])):
+        print("  Where it rises, a block no longer fits the CPU caches: each byte costs more, "
+              "c_byte is not a constant there (question 6).")
 '''),
     code(r'''
 if fit is not None and fit["c_byte_ns"] > 0 and fit["c_handoff_ns"] > 0:
@@ -989,9 +836,9 @@ if fit is not None and fit["c_byte_ns"] > 0 and fit["c_handoff_ns"] > 0:
   runs `ipclab xfr writer | reader` under hyperfine, then
   `scripts/pyrun scripts/plot_hyperfine.py DIR` plots it beside the in-process time.
   What does the whole-program time include that the timed region does not?
-* A wider sweep, and the same fit in C:
+* A wider sweep into a folder of your own, and the same fit in C:
 
-      ipclab sweep -t pshm-sem -b 10,100,1000,10000,100000 --pin same -o results/lab1
+      ipclab sweep -t pshm-sem -b 10,100,1000,10000,100000,1M --pin same -o results/lab1
       ipclab model results/lab1
 '''),
     code(r'''
@@ -1009,7 +856,11 @@ try:
         with open([p for p in paths if p.endswith(".png")][0], "rb") as f:
             display(Image(data=f.read()))
 except ir.ResultsError as e:
-    print("note: no whole-program timing to show: %s" % e)
+    # Into a folder of your own: results/reference is the committed run of
+    # another machine, never a place to write.
+    print("note: no whole-program timing in %s.  Make one in a folder of your own:\n"
+          "      scripts/hyperfine-bufsize.sh --quick -o results/hf-mine\n"
+          "      then rerun with IPCLAB_RESULTS=results/hf-mine" % (RESULTS or "-"))
 '''),
     md(r'''
 ## Questions
@@ -1056,13 +907,21 @@ You will
 3. run both with the processes on the **same CPU** and **split** across two;
 4. vary the number of blocks in the ring;
 5. measure what one context switch costs (`ipclab ctxsw`);
-6. answer the questions at the end.
+6. answer the questions at the end (a cell under each for your answer).
 
 The runs are tiny (a few MiB each) and take seconds.
 
+**Learning goals.**  After this lab you can (a) explain a transport's speed
+from its handoffs and the switches they cost, (b) predict what placement (one
+CPU or two) does to a strictly alternating design and to a ring, (c) measure
+a context switch and use it to account for a handoff.
+
+**Class time.**  About 75 minutes: 10 for part 1, 15 each for parts 2 and 3,
+10 for part 4, 25 for the questions.  Part 5 reads the folder and is optional.
+
 | environment variable | what it sets | default |
 |---|---|---|
-| `IPCLAB_RESULTS` | the folder of part 1 | `../results/reference` |
+| `IPCLAB_RESULTS` | the folder of part 1 | `../results/latest` (yours), else `../results/reference` (another machine, with a note) |
 | `IPCLAB_BIN` | the ipclab binary | `../build/release/ipclab`, then `../build/debug/ipclab` |
 '''),
     SETUP_CELL,
@@ -1139,6 +998,9 @@ rows record the CPUs each side was actually seen on.
 Before running: with the semaphore pair, can the writer ever fill the next
 block while the reader empties the previous one?  And with a ring of blocks?
 '''),
+    predict('''For 4 KiB blocks: which is faster on one CPU, `pshm-sem` or `pshm-pipe`?
+On two CPUs?  How many voluntary switches per handoff will each side make in
+each of the four runs?'''),
     code(r'''
 BUF, TOTAL, REPS = "4K", "2M", 3
 try:
@@ -1183,6 +1045,8 @@ CPU and split.
 What do you expect the context switches per handoff to do as N grows, on one
 CPU?  On two?
 '''),
+    predict('''How will the throughput of `pshm-pipe` change from 1 block to 16, on one CPU
+and on two?  Where do you expect it to stop improving?'''),
     code(r'''
 RING = [1, 2, 4, 8, 16]
 ring = {}
@@ -1239,6 +1103,8 @@ assumed.  Mind the words: a *handoff* of `ipclab ctxsw` is one pass of the
 token (half a round trip), a handoff of `ipclab run` is one block.  Count the
 switches of each before you compare them.
 '''),
+    predict('''How long does one context switch take on this machine: 100 ns, 1 µs, or
+10 µs?  Will it be cheaper or dearer when the two processes are on two CPUs?'''),
     code(r'''
 CTXSW = None
 if IPCLAB:
@@ -1307,8 +1173,9 @@ if res is not None:
 1. In the folder, which transport is fastest at the smallest BUF_SIZE, and
    which at the largest?  Is it the same one?  Why can a transport that loses
    at small sizes win at large ones?
-2. Why can no copy-mode transport beat the memcpy floor?  Which transports
-   come closest, and what do they have in common?
+2. Why can no copy-mode transport beat the memcpy floor on one CPU, and
+   how can one beat it on two?  Which transports come closest, and what do
+   they have in common?
 3. `pshm-sem` on one CPU: how many voluntary context switches per handoff on
    each side?  On two CPUs?  Explain both from who waits on which semaphore.
 4. With `--pin split`, is the semaphore pair faster or slower than on one CPU?
@@ -1349,12 +1216,21 @@ You will
    and count the minor faults per page of the region;
 3. ask for huge pages with `--hugepages try` and read what was recorded;
 4. see what `scripts/hugepages.sh reserve N` changes (as root);
-5. answer the questions at the end.
+5. compare the settings across BUF_SIZEs;
+6. answer the questions at the end (a cell under each for your answer).
+
+**Learning goals.**  After this lab you can (a) count the page faults a shared
+region costs and say which process takes them and why, (b) tell moving a cost
+(`MAP_POPULATE`) from removing it, (c) check what a huge-page request really
+got instead of trusting the label.
+
+**Class time.**  About 60 minutes: 5 for part 1, 15 for part 2, 10 each for
+parts 3 and 4, 5 for part 5, 15 for the questions.
 
 | environment variable | what it sets | default |
 |---|---|---|
 | `IPCLAB_BIN` | the ipclab binary | `../build/release/ipclab`, then `../build/debug/ipclab` |
-| `IPCLAB_RESULTS` | a folder swept with `--populate both` (part 5) | `../results/reference` |
+| `IPCLAB_RESULTS` | a folder swept with `--populate both` (part 5) | `../results/latest` (yours), else `../results/reference` (another machine, with a note) |
 '''),
     SETUP_CELL,
     md(r'''
@@ -1393,10 +1269,9 @@ Each repetition creates a fresh region, so every page is new at its first
 touch.  With `--populate on` each process pre-faults the region
 (`MAP_POPULATE` / `MADV_POPULATE_WRITE`) *before* the clock starts.  The rows
 give the minor faults of each side in the timed region.
-
-Before running: how many faults would you expect per page of the region, for
-the writer and for the reader?
 '''),
+    predict('''How many minor faults per page of the region do you expect for the writer,
+and for the reader, with `--populate off`?  And with `--populate on`?'''),
     code(r'''
 BLOCKS, BUF, TOTAL = 16, "256K", "16M"
 pop = {}
@@ -1421,9 +1296,17 @@ if pop:
         rows.append([mode, ir.fmt_size(page), "{:,.0f}".format(pages),
                      "{:,.0f}".format(p["writer_minflt"]), "{:,.0f}".format(p["reader_minflt"]),
                      "%.3g" % (p["writer_minflt"] / pages), "%.3g" % (p["reader_minflt"] / pages),
-                     ir.fmt_ns(p["time_ns"]), ir.fmt_ns(p["writer_sys_ns"] + p["reader_sys_ns"])])
+                     ir.fmt_ns(p["time_ns"]),
+                     ir.fmt_ns(sum(p[k] for k in ("writer_user_ns", "writer_sys_ns", "reader_user_ns", "reader_sys_ns"))),
+                     ir.fmt_ns(p["writer_sys_ns"] + p["reader_sys_ns"])])
     table(["populate", "page", "region pages", "faults writer", "faults reader", "per page w", "per page r",
-           "time (median)", "system CPU w+r"], rows, "pshm-pipe, %d blocks of %s, %s per repetition" % (BLOCKS, BUF, TOTAL))
+           "time (median)", "CPU w+r (user+system)", "of it system"], rows,
+          "pshm-pipe, %d blocks of %s, %s per repetition" % (BLOCKS, BUF, TOTAL))
+    print("note: the CPU total is exact, its split into user and system is not: the kernel "
+          "(tick-based accounting, Debian's default) samples at each timer tick (every 1/HZ s, "
+          "4 ms at HZ=250) whether a process is in user or system mode and divides the exact total "
+          "in that proportion.  A timed region a few ticks long often catches no tick in the "
+          "kernel and then shows 0 system time, although every fault was handled there.")
 '''),
     code(r'''
 if "off" in pop and "on" in pop:
@@ -1474,6 +1357,8 @@ refused, with the reason and the fix, when the pool has too few free pages.
 back from `/proc/self/smaps` after the run, and `reason` says what happened.
 A run is never labelled "huge" when it was not.
 '''),
+    predict('''Will this machine give 2 MiB pages to `--hugepages try`?  What will
+`page_size` say, and what should `--hugepages on` do if it cannot?'''),
     code(r'''
 if IPCLAB:
     try:
@@ -1522,17 +1407,37 @@ except (OSError, subprocess.TimeoutExpired) as e:
     print("note: %s status could not run: %s" % (script, e))
 '''),
     md(r'''
-## 5. From a results folder
+## 5. Across BUF_SIZEs: a sweep with `--populate off,on`
 
-A sweep run with `--populate both` (and `--hugepages off,try` on a machine with
-reserved pages) puts the settings side by side for every BUF_SIZE.
+A sweep run with `--populate off,on` (and `--hugepages off,try` on a machine
+with reserved pages) puts the settings side by side for every BUF_SIZE.  When
+the results folder has no such pair, the next cell sweeps a small one now (a
+few seconds):
+
+    ipclab sweep -t pshm-pipe -b 64K,1M --blocks 16 --populate off,on --pin same --total 16M --reps 3 -o TMP
 '''),
+    predict('''Will pre-faulting matter more at 64 KiB or at 1 MiB blocks (the region is
+16 blocks either way)?'''),
     code(r'''
+def has_populate_pairs(r):
+    return r is not None and {"on", "off"} <= set(ir.unique(ir.select(r.summary, mode="stream",
+                                                                     status="ok"), "populate"))
+
 res = ir.load(RESULTS) if RESULTS else None
+res_why, tmp_sweep = RESULTS_WHY, None
+if not has_populate_pairs(res) and IPCLAB:
+    print("note: %s has no --populate off/on pair: sweeping one now" % (res.path if res else "no folder"))
+    tmp_sweep = tempfile.TemporaryDirectory(prefix="ipclab-nb-")
+    p = ipclab("sweep", "-t", "pshm-pipe", "-b", "64K,1M", "--blocks", 16, "--populate", "off,on",
+               "--pin", "same", "--total", "16M", "--reps", 3, "-o", tmp_sweep.name, timeout=300)
+    if p.returncode == 0:
+        res, res_why = ir.load(tmp_sweep.name), "swept just now"
+    else:
+        print("note: the sweep failed: %s" % (p.stderr.strip().splitlines() or ["?"])[-1])
 if res is None:
-    print("note: no results folder (%s)" % RESULTS_WHY)
+    print("note: no results folder (%s)" % res_why)
 else:
-    print("folder:", res.path, "(%s)" % RESULTS_WHY)
+    print("folder:", res.path, "(%s)" % res_why)
     if show_figure("memory", res):
         rows = [r for r in ir.select(res.summary, mode="stream", status="ok")
                 if r.get("populate") in ("on", "off")]
@@ -1543,7 +1448,9 @@ else:
                 ir.fmt_rate(ir.num(r, "bytes_per_s_median"))]
                for r in sorted(rows, key=lambda r: (r["transport"], ir.num(r, "buf_size"), r["populate"]))])
     else:
-        print("      sweep with: ipclab sweep -t pshm-sem,pshm-pipe,sysv-shm -b 4K,64K,1M --populate both -o results/mem")
+        print("      sweep with: ipclab sweep -t pshm-sem,pshm-pipe,sysv-shm -b 4K,64K,1M --populate off,on -o results/mem")
+if tmp_sweep:
+    tmp_sweep.cleanup()
 '''),
     md(r'''
 ## Questions
@@ -1588,14 +1495,15 @@ def build(name):
     nb = v4.new_notebook()
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
-    for i, (kind, text) in enumerate(NOTEBOOKS[name]):
+    cells = []
+    for kind, text in NOTEBOOKS[name]:
+        cells.append((kind, text))
+        if kind == "md" and text.startswith("## Questions"):
+            cells += answer_cells(text)
+    for i, (kind, text) in enumerate(cells):
         cid = "%s-%02d" % (stem, i)
         if kind == "md":
             nb.cells.append(v4.new_markdown_cell(text, id=cid))
-        elif text == SETUP:
-            # Long and the same everywhere: folded in JupyterLab, one click to open.
-            nb.cells.append(v4.new_code_cell(text, id=cid,
-                                             metadata={"jupyter": {"source_hidden": True}}))
         else:
             nb.cells.append(v4.new_code_cell(text, id=cid))
     nbformat.validate(nb)

@@ -4,11 +4,11 @@
 # of a writer and a reader program moving one file through a transport, for
 # each BUF_SIZE and transport.
 #
-# It makes one random input file (10 MB plus 13 odd bytes, so the last block
+# It makes one random input file (1 MiB plus 13 odd bytes, so the last block
 # is always partial), then runs hyperfine (--warmup, --runs, -L buf, -L
-# transport) over one command per point that starts
-#     ipclab xfr writer -t T -b B --name N < in      (in the background)
-#     ipclab xfr reader -t T --name N > out
+# transport, -L pin) over one command per point that starts
+#     ipclab xfr writer -t T -b B --pin P --name N < in      (in the background)
+#     ipclab xfr reader -t T --pin P --name N > out
 # waits for both and checks `cmp in out`; a failed or corrupt transfer stops
 # hyperfine.  The timed command therefore includes process start-up, setup of
 # the kernel objects, the file I/O, bash and cmp: what a student's `time`
@@ -20,7 +20,13 @@
 # existing sweep folder, so that the plot can put ipclab's numbers beside.
 #
 #   scripts/hyperfine-bufsize.sh --quick -o results/hf-test
-#   scripts/hyperfine-bufsize.sh -t pshm-sem,fifo -b 10,100,1000,10000 -o results/RUN
+#   scripts/hyperfine-bufsize.sh -t pshm-sem,fifo -b 10,100,1K,10K --pin same,split
+#
+# Placement (--pin) decides the answer as much as BUF_SIZE does: on one CPU
+# (same) a handoff is one context switch; across two (split) every handoff
+# wakes the other CPU, several times dearer on a VM; unpinned the scheduler
+# picks either, run by run.  The default is `same`: every machine has one CPU
+# and the figure repeats, so a class's numbers compare.
 #
 # The ipclab binary: $IPCLAB_BIN, else build/release/ipclab, else build/ipclab.
 # Needs hyperfine (Debian: apt-get install hyperfine; options of 1.15 only).
@@ -33,20 +39,31 @@ die() {
 }
 usage() {
 	cat <<EOF
-usage: $prog [--quick] [-o DIR] [-t TRANSPORTS] [-b SIZES] [--size BYTES]
-             [--runs N] [--warmup N]
+usage: $prog [--quick] [-o DIR] [-t TRANSPORTS] [-b SIZES] [--pin PINS]
+             [--size BYTES] [--runs N] [--warmup N]
 Whole-process time of the two-program transfer (ipclab xfr writer | reader)
-per BUF_SIZE and transport, measured by hyperfine.
+per BUF_SIZE, transport and placement, measured by hyperfine.
 
-  --quick          ~1 MB input, BUF_SIZEs 100,10000, 3 runs, 1 warm-up
+  --quick          256 KiB input, BUF_SIZEs 100,10000, 3 runs, 1 warm-up
   -o DIR           results folder (default results/hyperfine-YYYYmmdd-HHMMSS);
                    writes DIR/hyperfine/bufsize.json and bufsize.meta.json
-  -t TRANSPORTS    comma list of transports with a named mode (`ipclab list`: "named"); default pshm-sem,pshm-pipe,fifo,unix-stream
-  -b SIZES         comma list of BUF_SIZEs in bytes (default 10,100,1000,10000)
-  --size BYTES     input file size (default 10000013; --quick 1000013)
-  --runs N         timed runs per point (default 10; --quick 3)
-  --warmup N       warm-up runs per point (default 2; --quick 1)
+  -t TRANSPORTS    comma list of transports with a named mode (\`ipclab list\`:
+                   "named"); default pshm-sem,fifo
+  -b SIZES         comma list of BUF_SIZEs, suffixes allowed (1K = 1024);
+                   default 10,100,1000,10000
+  --pin PINS       comma list of placements, each given to both programs:
+                   same (both on one CPU), split (one CPU each), none (the
+                   scheduler chooses).  Default same: it exists on every
+                   machine and repeats; split costs a cross-CPU wake-up per
+                   handoff, and none mixes the two run by run
+  --size BYTES     input file size, suffixes allowed, e.g. 64M (default 1M
+                   + 13 bytes; --quick 256K + 13)
+  --runs N         timed runs per point (default 5; --quick 3)
+  --warmup N       warm-up runs per point (default 1; --quick 1)
   -h, --help       this text
+
+Before it starts it prints an estimate of the duration, from one short
+transfer per transport and placement at the smallest BUF_SIZE.
 
 Exit status: 0 ok, 1 failure (missing tool, failed transfer), 2 bad usage.
 EOF
@@ -54,7 +71,8 @@ EOF
 
 quick=0
 outdir=""
-transports="pshm-sem,pshm-pipe,fifo,unix-stream"
+transports="pshm-sem,fifo"
+pins="same"
 sizes=""
 size=""
 runs=""
@@ -65,6 +83,7 @@ while [ $# -gt 0 ]; do
 	-o | --output) [ $# -ge 2 ] || { usage >&2; exit 2; }; outdir=$2; shift ;;
 	-t | --transport) [ $# -ge 2 ] || { usage >&2; exit 2; }; transports=$2; shift ;;
 	-b | --buf-size) [ $# -ge 2 ] || { usage >&2; exit 2; }; sizes=$2; shift ;;
+	--pin) [ $# -ge 2 ] || { usage >&2; exit 2; }; pins=$2; shift ;;
 	--size) [ $# -ge 2 ] || { usage >&2; exit 2; }; size=$2; shift ;;
 	--runs) [ $# -ge 2 ] || { usage >&2; exit 2; }; runs=$2; shift ;;
 	--warmup) [ $# -ge 2 ] || { usage >&2; exit 2; }; warmup=$2; shift ;;
@@ -75,15 +94,38 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$quick" = 1 ]; then
-	: "${sizes:=100,10000}" "${size:=1000013}" "${runs:=3}" "${warmup:=1}"
+	: "${sizes:=100,10000}" "${size:=262157}" "${runs:=3}" "${warmup:=1}"
 else
-	: "${sizes:=10,100,1000,10000}" "${size:=10000013}" "${runs:=10}" "${warmup:=2}"
+	: "${sizes:=10,100,1000,10000}" "${size:=1048589}" "${runs:=5}" "${warmup:=1}"
 fi
-[[ "$sizes" =~ ^[0-9]+(,[0-9]+)*$ ]] ||
-	{ echo "$prog: -b $sizes: expected a comma list of byte counts, e.g. 10,100,1000" >&2; exit 2; }
+
+# to_bytes SIZE: 64M -> 67108864 (K, M, G = 1024^n; an optional B or iB), or
+# nothing when SIZE is not a size.
+to_bytes() {
+	[[ "$1" =~ ^([0-9]+)([KkMmGg]?)(i?B)?$ ]] || return 1
+	local n=${BASH_REMATCH[1]} m=1
+	case ${BASH_REMATCH[2]} in
+	[Kk]) m=1024 ;; [Mm]) m=1048576 ;; [Gg]) m=1073741824 ;;
+	esac
+	((${#n} <= 12)) || return 1
+	echo $((10#$n * m))
+}
+list=""
+IFS=, read -r -a blist <<<"$sizes"
+for b in "${blist[@]}"; do
+	v=$(to_bytes "$b") && [ "$v" -gt 0 ] ||
+		{ echo "$prog: -b $sizes: '$b' is not a BUF_SIZE; expected a comma list of sizes, e.g. 10,100,1K,64K" >&2; exit 2; }
+	list+=${list:+,}$v
+done
+sizes=$list
+size_arg=$size
+size=$(to_bytes "$size") ||
+	{ echo "$prog: --size $size_arg: expected a size, e.g. 1048576, 64M or 512KiB" >&2; exit 2; }
 [[ "$transports" =~ ^[a-z0-9-]+(,[a-z0-9-]+)*$ ]] ||
 	{ echo "$prog: -t $transports: expected a comma list of transport names" >&2; exit 2; }
-for v in size runs warmup; do
+[[ "$pins" =~ ^(same|split|none)(,(same|split|none))*$ ]] ||
+	{ echo "$prog: --pin $pins: expected a comma list of same, split, none" >&2; exit 2; }
+for v in runs warmup; do
 	[[ "${!v}" =~ ^[0-9]+$ ]] || { echo "$prog: --$v ${!v}: expected a whole number" >&2; exit 2; }
 done
 [ "$size" -gt 0 ] || { echo "$prog: --size 0: the input must have at least one byte" >&2; exit 2; }
@@ -122,31 +164,55 @@ head -c "$size" /dev/urandom >"$work/in"
 cat >"$work/xfr-once.sh" <<'EOF'
 #!/usr/bin/env bash
 set -u
-bin=$1 t=$2 b=$3 in=$4 out=$5 log=$6
+bin=$1 t=$2 b=$3 pin=$4 in=$5 out=$6 log=$7
 name="ipclab-hf-$$"
-"$bin" xfr writer -t "$t" -b "$b" --name "$name" <"$in" 2>>"$log" &
+"$bin" xfr writer -t "$t" -b "$b" --pin "$pin" --name "$name" <"$in" 2>>"$log" &
 wpid=$!
-"$bin" xfr reader -t "$t" --name "$name" >"$out" 2>>"$log"
+"$bin" xfr reader -t "$t" --pin "$pin" --name "$name" >"$out" 2>>"$log"
 rrc=$?
 if [ "$rrc" -ne 0 ]; then kill "$wpid" 2>/dev/null; fi
 wait "$wpid"
 wrc=$?
 if [ "$rrc" -ne 0 ] || [ "$wrc" -ne 0 ]; then
-	echo "xfr failed ($t, BUF_SIZE $b): writer exit $wrc, reader exit $rrc" | tee -a "$log" >&2
+	echo "xfr failed ($t, BUF_SIZE $b, --pin $pin): writer exit $wrc, reader exit $rrc" | tee -a "$log" >&2
 	exit 1
 fi
 if ! cmp -s "$in" "$out"; then
-	echo "xfr ($t, BUF_SIZE $b): output differs from input" | tee -a "$log" >&2
+	echo "xfr ($t, BUF_SIZE $b, --pin $pin): output differs from input" | tee -a "$log" >&2
 	exit 1
 fi
 EOF
 : >"$work/errors.log"
 
-echo "$prog: $size-byte input, BUF_SIZE $sizes, transports $transports, $runs runs + $warmup warm-up each" >&2
+# The estimate: one short transfer per transport and placement at the
+# smallest BUF_SIZE gives a time per handoff; every point costs its handoffs
+# at that rate (an upper bound for larger blocks) plus start-up.
+smallest=$(tr , '\n' <<<"$sizes" | sort -n | head -n 1)
+cal=$((size < 100000 ? size : 100000))
+head -c "$cal" "$work/in" >"$work/cal"
+est_ns=0
+IFS=, read -r -a tlist <<<"$transports"
+IFS=, read -r -a plist <<<"$pins"
+IFS=, read -r -a blist <<<"$sizes"
+for t in "${tlist[@]}"; do
+	for p in "${plist[@]}"; do
+		t0=$(date +%s%N)
+		bash "$work/xfr-once.sh" "$bin" "$t" "$smallest" "$p" "$work/cal" "$work/out" "$work/errors.log" ||
+			die "the trial transfer failed: $(tail -n 3 "$work/errors.log")"
+		per=$((($(date +%s%N) - t0) / ((cal + smallest - 1) / smallest)))
+		for b in "${blist[@]}"; do
+			est_ns=$((est_ns + (runs + warmup) * (per * ((size + b - 1) / b) + 20000000)))
+		done
+	done
+done
+est_s=$((est_ns / 1000000000 + 1))
+echo "$prog: $size-byte input, BUF_SIZE $sizes, transports $transports, --pin $pins, $runs runs + $warmup warm-up each" >&2
+echo "$prog: estimated duration: about $est_s s ($(((est_s + 59) / 60)) min), from one ${cal}-byte trial transfer per transport and placement at BUF_SIZE $smallest; a loaded machine takes longer" >&2
 if ! hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
-	-L transport "$transports" -L buf "$sizes" \
+	-L transport "$transports" -L buf "$sizes" -L pin "$pins" \
+	--command-name "{transport} BUF_SIZE={buf} --pin {pin}" \
 	--export-json "$json" \
-	"bash $work/xfr-once.sh $bin {transport} {buf} $work/in $work/out $work/errors.log" >&2; then
+	"bash $work/xfr-once.sh $bin {transport} {buf} {pin} $work/in $work/out $work/errors.log" >&2; then
 	rm -f "$json" "$outdir/hyperfine/bufsize.meta.json"
 	why=$(tail -n 5 "$work/errors.log")
 	die "hyperfine stopped: a transfer failed${why:+: $why}"
@@ -158,12 +224,13 @@ cat >"$outdir/hyperfine/bufsize.meta.json" <<EOF
   "input_bytes": $size,
   "buf_sizes": [$sizes],
   "transports": ["${transports//,/\",\"}"],
+  "pins": ["${pins//,/\",\"}"],
   "runs": $runs,
   "warmup": $warmup,
   "ipclab": "$bin",
   "host": "$(uname -n)",
   "date": "$(date +%Y-%m-%dT%H:%M:%S%z)",
-  "command": "ipclab xfr writer -t {transport} -b {buf} --name N < in & ipclab xfr reader -t {transport} --name N > out; cmp in out"
+  "command": "ipclab xfr writer -t {transport} -b {buf} --pin {pin} --name N < in & ipclab xfr reader -t {transport} --pin {pin} --name N > out; cmp in out"
 }
 EOF
 echo "$prog: plot with: scripts/pyrun scripts/plot_hyperfine.py $outdir" >&2

@@ -66,8 +66,12 @@ def find_json(path):
                           "-o %s first)" % (path, path))
 
 
+PIN_STYLE = {"same": "-", "split": ":", "none": "-."}
+
+
 def points(results):
-    """{transport: sorted [(buf, mean, min, max, n)]} from the -L parameters."""
+    """{(transport, pin): sorted [(buf, mean, min, max, n)]} from the -L
+    parameters; pin is "" when the run had no -L pin."""
     out = {}
     for r in results:
         p = r["parameters"]
@@ -78,7 +82,7 @@ def points(results):
         b = parse_size(p["buf"])
         if not math.isfinite(b):
             raise ir.ResultsError("hyperfine parameter buf=%r is not a size" % p["buf"])
-        out.setdefault(p["transport"], []).append(
+        out.setdefault((p["transport"], p.get("pin", "")), []).append(
             (b, r["mean"], r["min"], r["max"], len(r["times"])))
     for v in out.values():
         v.sort()
@@ -124,16 +128,17 @@ def draw(pts, side, res, outdir):
                                 panel=(8.0, 5.0))
     ax = axes[0][0]
     sizes, vals = [], []
-    names = [t for t in ir.transports_in([{"transport": t} for t in pts])]
-    for t in names:
-        v = pts[t]
+    names = [t for t in ir.transports_in([{"transport": t} for t, _ in pts])]
+    pins = sorted(set(pin for _, pin in pts), key=lambda q: (q not in PIN_STYLE, q))
+    for t, pin in sorted(pts, key=lambda k: (names.index(k[0]), pins.index(k[1]))):
+        v = pts[(t, pin)]
         x = np.array([p[0] for p in v])
         y = np.array([p[1] for p in v])
         lo = np.array([p[2] for p in v])
         hi = np.array([p[3] for p in v])
         c = ir.transport_color(t)
         ax.errorbar(x, y, yerr=[np.maximum(y - lo, 0), np.maximum(hi - y, 0)], color=c,
-                    marker="o", ms=4, lw=1.6, capsize=3)
+                    marker="o", ms=4, lw=1.6, capsize=3, ls=PIN_STYLE.get(pin, "-"))
         sizes += list(x)
         vals += list(lo) + list(hi)
     drew_ipclab = False
@@ -158,16 +163,23 @@ def draw(pts, side, res, outdir):
     handles = plot.transport_handles(names)
     handles.append(Line2D([], [], color="0.3", marker="o", ms=4, lw=1.6,
                           label="hyperfine: whole processes\n(mean, bars min–max)"))
+    for pin in pins if len(pins) > 1 or pins[0] else []:
+        handles.append(Line2D([], [], color="0.3", ls=PIN_STYLE.get(pin, "-"), lw=1.6,
+                              label="--pin %s" % pin))
     if drew_ipclab:
         handles.append(Line2D([], [], color="0.3", ls="--", marker="s", ms=3, lw=1.2,
                               label="ipclab: timed region only\n(summary.csv, same bytes)"))
     plot.legend_right(fig, handles)
     runs = sorted(set(p[4] for v in pts.values() for p in v))
-    cap = ("Solid: hyperfine's wall time of `ipclab xfr writer` + `ipclab xfr reader` as two "
+    where = {"same": "both programs on one CPU", "split": "one CPU each",
+             "none": "placed by the scheduler"}
+    cap = ("Circles: hyperfine's wall time of `ipclab xfr writer` + `ipclab xfr reader` as two "
            "programs moving a %s-byte file (%s runs per point), including process start-up, "
            "kernel-object setup, reading and writing the files, bash and cmp. "
            % ("{:,.0f}".format(nbytes) if math.isfinite(nbytes) else "?",
               "/".join(str(r) for r in runs)))
+    if pins[0]:
+        cap += "Placement: %s. " % "; ".join("--pin %s %s" % (q, where.get(q, "")) for q in pins)
     if drew_ipclab:
         cap += ("Dashed: ipclab's own in-process timed region (first acquire to last block, "
                 "buffers already in memory) for the same number of bytes, from summary.csv. "

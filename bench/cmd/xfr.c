@@ -24,6 +24,12 @@
  *
  *   ipclab xfr writer: pshm-sem: sent 10000003 bytes in 1000001 blocks ...
  *
+ * then its handoffs, time and context switches per handoff, the CPUs it ran
+ * on and one sentence on what they mean (xfr_report.h).  Placement and
+ * memory options are those of `ipclab run`: --pin (the same spec on both
+ * sides; the role picks its CPU) or --cpu N per side, --populate, and for
+ * the writer, which makes the channel, --hugepages, --pipe-size, --sock-buf.
+ *
  * After the last block the writer waits until the reader is done, then
  * removes every object.  SIGINT/SIGTERM/SIGHUP remove the writer's objects
  * before the program dies; a run killed outright leaves them for the next
@@ -33,6 +39,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -45,8 +52,11 @@
 #include "limit_hint.h"
 #include "pipe_io.h"
 #include "stdfds.h"
+#include "region.h"
+#include "run.h"
 #include "transport.h"
 #include "units.h"
+#include "xfr_report.h"
 
 struct xfr_opts {
 	enum ipc_role role;
@@ -56,7 +66,29 @@ struct xfr_opts {
 	uint64_t nblocks;   /* 0: the transport's default */
 	char name[IPC_RDV_NAME_MAX + 1];
 	double timeout_s;
+	/* Placement: --pin (the same spec on both sides, the role picks its
+	 * CPU) or --cpu N (this side's CPU); -1 / PIN_NONE: not given. */
+	enum run_pin pin;
+	int pin_w, pin_r, cpu;
+	const char *pin_arg;
+	/* Memory and kernel buffers (0 / -1: the default). */
+	int populate;
+	int hugepages; /* enum region_hugepages, -1: not given */
+	uint64_t pipe_size, sock_buf;
 };
+
+/* The named transports whose writer honours --pipe-size (F_SETPIPE_SZ) and
+ * --sock-buf (SO_SNDBUF): see their create() in ipc/. */
+static const char *const pipe_sized[] = {"fifo", NULL};
+static const char *const sock_sized[] = {"unix-stream", "unix-seqpacket", NULL};
+
+static int in_list(const char *const *l, const char *name)
+{
+	for (; *l; l++)
+		if (strcmp(*l, name) == 0)
+			return 1;
+	return 0;
+}
 
 static const char *role_word(enum ipc_role r)
 {
@@ -82,11 +114,30 @@ static void usage(FILE *f)
 		"                     '.', '_', '-'\n"
 		"      --timeout SEC  how long to wait for the other program (default 30)\n"
 		"      --blocks N     writer only: blocks in the ring (pshm-pipe) or\n"
-		"                     queue depth (posix-mq)\n"
+		"                     queue depth (posix-mq)\n\n"
+		"Placement (each program pins itself before it opens the channel):\n"
+		"      --pin PIN      same | split | W,R: give BOTH programs the same\n"
+		"                     PIN; the writer takes CPU W, the reader CPU R\n"
+		"                     (same: both on the first CPU allowed, split:\n"
+		"                     the writer on the first, the reader on the second)\n"
+		"      --cpu N        or pin this program alone to CPU N\n"
+		"                     Without either the scheduler places them, and\n"
+		"                     the time per handoff changes with its choice.\n"
+		"Memory and kernel buffers (as in `ipclab run`):\n"
+		"      --populate on|off  pre-fault the shared region (region\n"
+		"                     transports; each side for its own mapping)\n"
+		"      --hugepages off|on|try|thp  writer only, region transports:\n"
+		"                     the backing of the shared region\n"
+		"      --pipe-size BYTES  writer only, fifo: pipe capacity\n"
+		"      --sock-buf BYTES   writer only, unix-stream / unix-seqpacket:\n"
+		"                     the writer's SO_SNDBUF\n"
 		"  -h, --help         this text\n\n"
 		"Each side prints to stderr what it moved (\"sent N bytes in K\n"
-		"blocks\").  The writer removes every object once the reader is\n"
-		"done; a killed run is cleaned up by the next writer of that name.\n"
+		"blocks\"), then its handoffs, the time per handoff, the voluntary\n"
+		"and involuntary context switches per handoff, the CPUs it ran on,\n"
+		"and one sentence on what they mean.  The writer removes every\n"
+		"object once the reader is done; a killed run is cleaned up by\n"
+		"the next writer of that name.\n"
 		"Exit status: 0 ok, 1 the transfer failed, 2 bad usage.\n");
 }
 
@@ -103,6 +154,107 @@ static int bad_usage(const char *fmt, ...)
 	return 2;
 }
 
+/* --pin none|same|split|W,R|W:R into o; 0 or -1. */
+static int parse_pin(const char *s, struct xfr_opts *o)
+{
+	uint64_t w, r;
+	char *comma = strpbrk(s, ",:"), why[128];
+	o->pin_arg = s;
+	if (strcmp(s, "none") == 0)
+		o->pin = PIN_NONE;
+	else if (strcmp(s, "same") == 0)
+		o->pin = PIN_SAME;
+	else if (strcmp(s, "split") == 0)
+		o->pin = PIN_SPLIT;
+	else if (comma && comma[1]) {
+		char first[32];
+		size_t n = (size_t)(comma - s);
+		if (n == 0 || n >= sizeof(first))
+			return -1;
+		memcpy(first, s, n);
+		first[n] = '\0';
+		if (units_parse_uint(first, 0, CPU_SETSIZE - 1, &w, why,
+				     sizeof(why)) < 0 ||
+		    units_parse_uint(comma + 1, 0, CPU_SETSIZE - 1, &r, why,
+				     sizeof(why)) < 0)
+			return -1;
+		o->pin = PIN_CPUS;
+		o->pin_w = (int)w;
+		o->pin_r = (int)r;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* The placement and memory options against the role and the transport: 0,
+ * or 2 after printing which option does not apply and why. */
+static int check_placement_memory(const struct xfr_opts *o)
+{
+	const char *t = o->t->name;
+	int region = (o->t->caps & IPC_CAP_REGION) != 0;
+	if (o->pin_arg && o->cpu >= 0)
+		return bad_usage("--pin %s and --cpu %d: give one of them (--pin "
+				 "the same on both sides, or --cpu per side)",
+				 o->pin_arg, o->cpu);
+	if (o->populate >= 0 && !region)
+		return bad_usage("--populate: -t %s has no shared region to "
+				 "pre-fault (it applies to the transports with "
+				 "capability \"region\" in `ipclab list`)", t);
+	if (o->hugepages >= 0 && o->role == IPC_READER)
+		return bad_usage("reader: no --hugepages: the writer makes the "
+				 "region and chooses its pages");
+	if (o->hugepages >= 0 && !region)
+		return bad_usage("--hugepages: -t %s has no shared region (it "
+				 "applies to the transports with capability "
+				 "\"region\" in `ipclab list`)", t);
+	if ((o->pipe_size || o->sock_buf) && o->role == IPC_READER)
+		return bad_usage("reader: no --%s: the writer sets up the "
+				 "channel", o->pipe_size ? "pipe-size"
+				 : "sock-buf");
+	if (o->pipe_size && !in_list(pipe_sized, t))
+		return bad_usage("--pipe-size: -t %s has no pipe to size (it "
+				 "applies to -t fifo%s)", t,
+				 in_list(sock_sized, t)
+				 ? "; for a socket use --sock-buf" : "");
+	if (o->sock_buf && !in_list(sock_sized, t))
+		return bad_usage("--sock-buf: -t %s has no socket buffer (it "
+				 "applies to -t unix-stream and unix-seqpacket%s)",
+				 t, in_list(pipe_sized, t)
+				 ? "; for a pipe use --pipe-size" : "");
+	return 0;
+}
+
+/* Pin this program as --pin / --cpu say, before the channel is touched:
+ * 0 (pinned or nothing asked), or 2 after printing why not. */
+static int place(const struct xfr_opts *o, int *pinned)
+{
+	struct run_config c;
+	char why[256];
+	int cpu = o->cpu;
+	*pinned = 0;
+	if (o->pin != PIN_NONE) {
+		memset(&c, 0, sizeof(c));
+		c.pin = o->pin;
+		c.cpu_writer = o->pin_w;
+		c.cpu_reader = o->pin_r;
+		if (run_resolve_pin(&c, why, sizeof(why)) < 0)
+			return bad_usage("%s", why);
+		cpu = o->role == IPC_WRITER ? c.cpu_writer : c.cpu_reader;
+	}
+	if (cpu < 0)
+		return 0;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return bad_usage("--%s: CPU %d: sched_setaffinity: %s (`nproc` "
+				 "and taskset -p $$ show the CPUs allowed)",
+				 o->pin_arg ? "pin" : "cpu", cpu, strerror(errno));
+	*pinned = 1;
+	return 0;
+}
+
 /* 0, or the exit status (2) after printing why. */
 static int parse(int argc, char **argv, struct xfr_opts *o)
 {
@@ -112,6 +264,12 @@ static int parse(int argc, char **argv, struct xfr_opts *o)
 		{"name", required_argument, NULL, 'n'},
 		{"timeout", required_argument, NULL, 'T'},
 		{"blocks", required_argument, NULL, 'B'},
+		{"pin", required_argument, NULL, 'P'},
+		{"cpu", required_argument, NULL, 'C'},
+		{"populate", required_argument, NULL, 'F'},
+		{"hugepages", required_argument, NULL, 'H'},
+		{"pipe-size", required_argument, NULL, 'S'},
+		{"sock-buf", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -119,6 +277,9 @@ static int parse(int argc, char **argv, struct xfr_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = IPC_RDV_DEFAULT_TIMEOUT_MS / 1000.0;
 	snprintf(o->name, sizeof(o->name), "xfr-%ld", (long)geteuid());
+	o->cpu = -1;
+	o->populate = -1;
+	o->hugepages = -1;
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -182,6 +343,45 @@ static int parse(int argc, char **argv, struct xfr_opts *o)
 					     why, sizeof(why)) < 0)
 				return bad_usage("--blocks %s: %s", optarg, why);
 			break;
+		case 'P':
+			if (parse_pin(optarg, o) < 0)
+				return bad_usage("--pin %s: expected same, split or "
+						 "two CPU numbers W,R (e.g. 0,1), "
+						 "the same on both sides", optarg);
+			break;
+		case 'C': {
+			uint64_t n;
+			if (units_parse_uint(optarg, 0, CPU_SETSIZE - 1, &n, why,
+					     sizeof(why)) < 0)
+				return bad_usage("--cpu %s: %s", optarg, why);
+			o->cpu = (int)n;
+			break;
+		}
+		case 'F':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				return bad_usage("--populate %s: expected on or "
+						 "off", optarg);
+			o->populate = strcmp(optarg, "on") == 0;
+			break;
+		case 'H': {
+			enum region_hugepages hp;
+			if (region_hugepages_parse(optarg, &hp) < 0)
+				return bad_usage("--hugepages %s: expected off, "
+						 "on, try or thp", optarg);
+			o->hugepages = (int)hp;
+			break;
+		}
+		case 'S':
+		case 'K': {
+			uint64_t *v = c == 'S' ? &o->pipe_size : &o->sock_buf;
+			const char *opt = c == 'S' ? "--pipe-size" : "--sock-buf";
+			if (units_parse_size(optarg, v, why, sizeof(why)) < 0)
+				return bad_usage("%s %s: %s", opt, optarg, why);
+			if (*v == 0 || *v > (1ull << 31))
+				return bad_usage("%s %s: must be from 1 byte to "
+						 "2 GiB", opt, optarg);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -229,7 +429,7 @@ static int parse(int argc, char **argv, struct xfr_opts *o)
 	if (o->role == IPC_READER && o->nblocks)
 		return bad_usage("reader: no --blocks: the writer sets up the "
 				 "channel");
-	return 0;
+	return check_placement_memory(o);
 }
 
 /* The writer's parameters against this machine's limits: 0 or 2. */
@@ -271,16 +471,10 @@ static void install_signals(void)
 	(void)signal(SIGPIPE, SIG_IGN);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void report(const struct xfr_opts *o, uint64_t bytes, uint64_t blocks,
-		   size_t cap, double secs)
+		   size_t cap, const struct xfr_meter *m)
 {
+	double secs = xfr_meter_secs(m);
 	char rate[32] = "-";
 	if (secs > 0)
 		units_format_rate((double)bytes / secs, rate, sizeof(rate));
@@ -291,6 +485,7 @@ static void report(const struct xfr_opts *o, uint64_t bytes, uint64_t blocks,
 		o->role == IPC_WRITER ? "sent" : "received",
 		(unsigned long long)bytes, (unsigned long long)blocks, cap,
 		secs, rate);
+	xfr_meter_report(m, o->role, blocks, secs);
 }
 
 static int failed(const struct xfr_opts *o, const char *what,
@@ -304,15 +499,29 @@ static int failed(const struct xfr_opts *o, const char *what,
 	return 1;
 }
 
+/* The memory and buffer options into the parameters of this side. */
+static void set_params(const struct xfr_opts *o, struct ipc_params *p)
+{
+	p->name = o->name;
+	p->timeout_ms = (int)(o->timeout_s * 1000 + 0.5);
+	p->region.populate = o->populate > 0;
+	if (o->hugepages >= 0)
+		p->region.hugepages = (enum region_hugepages)o->hugepages;
+	p->kbuf_size = (size_t)(o->pipe_size ? o->pipe_size : o->sock_buf);
+}
+
 static int run_writer(const struct xfr_opts *o)
 {
 	struct ipc_params p = {
 		.buf_size = (size_t)o->buf_size,
 		.nblocks = (unsigned)o->nblocks,
-		.name = o->name,
-		.timeout_ms = (int)(o->timeout_s * 1000 + 0.5),
 	};
+	struct xfr_meter m;
+	int pinned;
+	set_params(o, &p);
 	int rc = check_limits(o, &p);
+	if (rc == 0)
+		rc = place(o, &pinned);
 	if (rc)
 		return rc;
 	install_signals();
@@ -323,14 +532,13 @@ static int run_writer(const struct xfr_opts *o)
 	uint64_t bytes = 0, blocks = 0;
 	size_t cap = p.buf_size;
 	int status = 0;
-	double t0 = 0;
 	if (t->create(&p, &ch, &e) < 0)
 		return failed(o, "", &e);
 	if (t->attach(ch, IPC_WRITER, &e) < 0) {
 		status = failed(o, "", &e);
 		goto out_destroy;
 	}
-	t0 = now_s();
+	xfr_meter_start(&m, pinned);
 	for (;;) {
 		struct ipc_block b = {0};
 		if (t->acquire(ch, IPC_WRITER, &b, &e) < 0) {
@@ -356,6 +564,7 @@ static int run_writer(const struct xfr_opts *o)
 			break; /* that release was the end of stream */
 		bytes += (uint64_t)n;
 		blocks++;
+		xfr_meter_tick(&m);
 		if ((size_t)n < b.cap) {
 			/* Input ended inside the block: end the stream now
 			 * rather than read() again (a terminal would wait for
@@ -375,16 +584,19 @@ static int run_writer(const struct xfr_opts *o)
 out_destroy:
 	t->destroy(ch);
 	if (status == 0)
-		report(o, bytes, blocks, cap, now_s() - t0);
+		report(o, bytes, blocks, cap, &m);
 	return status;
 }
 
 static int run_reader(const struct xfr_opts *o)
 {
-	struct ipc_params p = {
-		.name = o->name,
-		.timeout_ms = (int)(o->timeout_s * 1000 + 0.5),
-	};
+	struct ipc_params p = {0};
+	struct xfr_meter m;
+	int pinned;
+	set_params(o, &p);
+	int rc = place(o, &pinned);
+	if (rc)
+		return rc;
 	install_signals();
 
 	struct ipc_err e = {{0}};
@@ -395,7 +607,7 @@ static int run_reader(const struct xfr_opts *o)
 	int status = 0;
 	if (t->open(&p, IPC_READER, &ch, &e) < 0)
 		return failed(o, "", &e);
-	double t0 = now_s();
+	xfr_meter_start(&m, pinned);
 	for (;;) {
 		struct ipc_block b = {0};
 		if (t->acquire(ch, IPC_READER, &b, &e) < 0) {
@@ -404,7 +616,7 @@ static int run_reader(const struct xfr_opts *o)
 		}
 		cap = b.cap;
 		if (b.len > 0) {
-			int rc = ipc_write_full(STDOUT_FILENO, b.data, b.len);
+			rc = ipc_write_full(STDOUT_FILENO, b.data, b.len);
 			if (rc < 0) {
 				(void)ipc_errf(&e, -rc, "write(standard output)");
 				status = failed(o, "", &e);
@@ -412,6 +624,7 @@ static int run_reader(const struct xfr_opts *o)
 			}
 			bytes += b.len;
 			blocks++;
+			xfr_meter_tick(&m);
 		}
 		/* Give the block back, the end-of-stream one too: that turn
 		 * tells the writer the reader has seen the end. */
@@ -425,7 +638,7 @@ static int run_reader(const struct xfr_opts *o)
 	t->detach(ch, IPC_READER);
 	t->destroy(ch);
 	if (status == 0)
-		report(o, bytes, blocks, cap, now_s() - t0);
+		report(o, bytes, blocks, cap, &m);
 	return status;
 }
 

@@ -1,8 +1,8 @@
 /*
  * xfr.h - `ipclab xfr`: the two-program form of the exercise.
  *
- *   ipclab xfr writer -t pshm-sem -b 10 < infile
- *   ipclab xfr reader -t pshm-sem > outfile
+ *   ipclab xfr writer -t pshm-sem -b 10 --pin split < infile
+ *   ipclab xfr reader -t pshm-sem --pin split > outfile
  *   cmp infile outfile
  *
  * The writer and the reader are started separately, in either order, and

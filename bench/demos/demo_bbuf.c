@@ -16,17 +16,28 @@
  * ring is full and the consumer when it is empty - no busy waiting.
  *
  * Before each blocking wait the demo tries sem_trywait first, only so that it
- * can print "ring full, waiting" when it is really about to sleep.  The
- * consumer checks that the items arrive in order and the parent reports OK
- * or the first item out of order.
+ * can print "ring full, waiting" when it is really about to sleep.  Every
+ * line of the trace carries the time since the start and the three
+ * semaphore values just after the step (sem_getvalue: a snapshot, the other
+ * process may change them a moment later).  The consumer checks that the
+ * items arrive in order and the parent reports OK or the first item out of
+ * order.
+ *
+ * --swapped-waits is the classic bug: the producer takes the mutex *before*
+ * waiting for a free slot.  When the ring is full it sleeps holding the
+ * mutex, and the consumer, which needs the mutex to empty a slot, sleeps
+ * too: a deadlock.  Nothing in the kernel notices; the parent's timeout does,
+ * and it prints who waits on what.
  *
  *   ipclab demo bbuf --slow-consumer      (the producer keeps finding it full)
  *   ipclab demo bbuf --slow-producer      (the consumer keeps finding it empty)
+ *   ipclab demo bbuf --swapped-waits      (a deadlock, detected and explained)
  */
 #include "demo.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,9 +54,12 @@ struct ring {
 	 * both have ended. */
 	long producer_waits;  /* times the producer found the ring full */
 	long consumer_waits;  /* times the consumer found the ring empty */
+	long produced;
 	long consumed;
 	long first_bad_pos;   /* -1: every item arrived in order */
 	long first_bad_item;
+	double t0;            /* demo_now() at the start, for the trace */
+	char state[2][80];    /* what the producer / consumer does now */
 	long slot[];          /* the ring itself */
 };
 
@@ -55,7 +69,36 @@ struct bbuf_job {
 	long producer_ms;  /* time to make one item (--slow-producer) */
 	long consumer_ms;  /* time to use one item (--slow-consumer) */
 	int quiet;
+	int swapped;       /* --swapped-waits: the producer's bug */
 };
+
+static int semval(sem_t *s)
+{
+	int v = -1;
+	(void)sem_getvalue(s, &v);
+	return v;
+}
+
+/* One line of the trace: time since the start, the message, the values. */
+static void trace(struct ring *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void trace(struct ring *r, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	demo_say("[%9.3f ms] %-40s | mutex=%d empty=%d full=%d\n",
+		 (demo_now() - r->t0) * 1e3, msg, semval(&r->mutex),
+		 semval(&r->empty), semval(&r->full));
+}
+
+/* What side (0 producer, 1 consumer) is doing, for the deadlock report. */
+static void set_state(struct ring *r, int side, const char *what)
+{
+	snprintf(r->state[side], sizeof(r->state[side]), "%s", what);
+}
 
 static void sleep_ms(long ms)
 {
@@ -69,15 +112,15 @@ static void sleep_ms(long ms)
  * never blocks: it fails with EAGAIN when the value is 0, which is exactly
  * when sem_wait would sleep.
  */
-static int take(sem_t *s, const char *who, const char *why, unsigned slot,
-		long *waits)
+static int take(struct ring *r, sem_t *s, const char *who, const char *why,
+		unsigned slot, long *waits)
 {
 	if (sem_trywait(s) == 0)
 		return 0;
 	if (errno != EAGAIN && errno != EINTR)
 		return -1;
 	(*waits)++;
-	demo_say("%s: %s, waiting (slot %u)\n", who, why, slot);
+	trace(r, "%s: %s, waiting (slot %u)", who, why, slot);
 	return demo_sem_wait(s);
 }
 
@@ -91,23 +134,31 @@ static int producer(void *arg)
 {
 	struct bbuf_job *j = arg;
 	struct ring *r = j->r;
-	demo_say("producer: pid %ld, making items 0..%ld\n", (long)getpid(),
-		 j->nitems - 1);
+	trace(r, "producer: pid %ld, making items 0..%ld", (long)getpid(),
+	      j->nitems - 1);
 	for (long item = 0; item < j->nitems; item++) {
+		set_state(r, 0, "making an item");
 		if (j->producer_ms)
 			sleep_ms(j->producer_ms); /* making the item */
 
+		/* --swapped-waits: the bug, the mutex first. */
+		if (j->swapped) {
+			set_state(r, 0, "in sem_wait(mutex)");
+			if (demo_sem_wait(&r->mutex) < 0)
+				return fail("producer", "sem_wait(mutex)");
+		}
 		/* 1. A free slot.  Reading r->in without the mutex is safe
 		 *    here: only the producer ever changes it. */
-		if (take(&r->empty, "producer", "ring full", r->in,
+		set_state(r, 0, j->swapped ? "in sem_wait(empty), HOLDING the "
+			  "mutex" : "in sem_wait(empty)");
+		if (take(r, &r->empty, "producer", "ring full", r->in,
 			 &r->producer_waits) < 0)
 			return fail("producer", "sem_wait(empty)");
 
-		/* 2. The ring.  Lab: swap steps 1 and 2 (take the mutex, then
-		 *    wait for a free slot) and run with --slow-consumer: the
-		 *    producer sleeps holding the mutex, the consumer can never
-		 *    take an item, and the demo ends in a deadlock. */
-		if (demo_sem_wait(&r->mutex) < 0)
+		/* 2. The ring (after the free slot: a process must not
+		 *    sleep while it holds the mutex). */
+		set_state(r, 0, "in sem_wait(mutex)");
+		if (!j->swapped && demo_sem_wait(&r->mutex) < 0)
 			return fail("producer", "sem_wait(mutex)");
 		unsigned s = r->in;
 		r->slot[s] = item;
@@ -118,14 +169,15 @@ static int producer(void *arg)
 		/* Printed before post(full), so "put" always comes before the
 		 * consumer's "got" for the same item. */
 		if (!j->quiet)
-			demo_say("producer: put item %ld in slot %u\n", item,
-				 s);
+			trace(r, "producer: put item %ld in slot %u", item, s);
 
 		/* 3. One more filled slot: wakes the consumer if it sleeps. */
 		if (sem_post(&r->full) < 0)
 			return fail("producer", "sem_post(full)");
+		r->produced++;
 	}
-	demo_say("producer: done\n");
+	set_state(r, 0, "done");
+	trace(r, "producer: done");
 	return 0;
 }
 
@@ -133,13 +185,15 @@ static int consumer(void *arg)
 {
 	struct bbuf_job *j = arg;
 	struct ring *r = j->r;
-	demo_say("consumer: pid %ld, expecting items 0..%ld in order\n",
-		 (long)getpid(), j->nitems - 1);
+	trace(r, "consumer: pid %ld, expecting items 0..%ld in order",
+	      (long)getpid(), j->nitems - 1);
 	for (long want = 0; want < j->nitems; want++) {
-		if (take(&r->full, "consumer", "ring empty", r->out,
+		set_state(r, 1, "in sem_wait(full)");
+		if (take(r, &r->full, "consumer", "ring empty", r->out,
 			 &r->consumer_waits) < 0)
 			return fail("consumer", "sem_wait(full)");
 
+		set_state(r, 1, "in sem_wait(mutex)");
 		if (demo_sem_wait(&r->mutex) < 0)
 			return fail("consumer", "sem_wait(mutex)");
 		unsigned s = r->out;
@@ -149,8 +203,7 @@ static int consumer(void *arg)
 			return fail("consumer", "sem_post(mutex)");
 
 		if (!j->quiet)
-			demo_say("consumer: got item %ld from slot %u\n", item,
-				 s);
+			trace(r, "consumer: got item %ld from slot %u", item, s);
 		if (item != want && r->first_bad_pos < 0) {
 			r->first_bad_pos = want;
 			r->first_bad_item = item;
@@ -159,16 +212,18 @@ static int consumer(void *arg)
 
 		if (sem_post(&r->empty) < 0)
 			return fail("consumer", "sem_post(empty)");
+		set_state(r, 1, "using an item");
 		if (j->consumer_ms)
 			sleep_ms(j->consumer_ms); /* using the item */
 	}
-	demo_say("consumer: done\n");
+	set_state(r, 1, "done");
+	trace(r, "consumer: done");
 	return 0;
 }
 
 static const char help_text[] =
 	"usage: ipclab demo bbuf [-n N] [--slots S] [--slow-consumer[=MS]]\n"
-	"                        [--slow-producer[=MS]] [-q]\n"
+	"                        [--slow-producer[=MS]] [--swapped-waits] [-q]\n"
 	"\n"
 	"A producer and a consumer process share a ring of S slots in\n"
 	"POSIX shared memory, guarded by three semaphores: mutex (the\n"
@@ -182,11 +237,34 @@ static const char help_text[] =
 	"                           (default 20): the ring fills up\n"
 	"      --slow-producer[=MS] the producer takes MS ms per item\n"
 	"                           (default 20): the ring runs empty\n"
+	"      --swapped-waits      the bug: the producer takes the mutex\n"
+	"                           before it waits for a free slot (with a\n"
+	"                           slow consumer unless one is given): a\n"
+	"                           deadlock, detected by a timeout\n"
+	"      --deadlock-after MS  the timeout of --swapped-waits (default\n"
+	"                           2000)\n"
 	"  -q, --quiet              print only the waits and the result\n"
 	"  -h, --help               this text\n"
 	"\n"
-	"exit status: 0 when every item arrived in order, 1 otherwise,\n"
-	"2 bad usage.\n";
+	"Each trace line: [time since the start] who: what | the three\n"
+	"semaphore values just after it.\n"
+	"\n"
+	"exit status: 0 when every item arrived in order, 1 otherwise (a\n"
+	"deadlock included), 2 bad usage.\n";
+
+static const char look_deadlock[] =
+	"\nWhat happened: a deadlock.\n"
+	"- The producer took the mutex first, then found no free slot\n"
+	"  (empty=0) and went to sleep in sem_wait(empty) still holding\n"
+	"  the mutex (mutex=0).\n"
+	"- The consumer took a filled slot (sem_wait(full)) and then\n"
+	"  waits in sem_wait(mutex) for the producer to let go of it.\n"
+	"- Each waits for the other: the producer for a slot only the\n"
+	"  consumer can free, the consumer for the mutex only the producer\n"
+	"  can post.  No one runs, so nothing changes; the kernel does not\n"
+	"  detect it - the demo's timeout did.\n"
+	"- The fix: wait for the resource first (empty), then the mutex,\n"
+	"  so that no process sleeps while holding the mutex.\n";
 
 static const char look_text[] =
 	"\nWhat to look at:\n"
@@ -203,18 +281,22 @@ static const char look_text[] =
 
 int demo_bbuf(int argc, char **argv)
 {
-	enum { OPT_SLOW_CONSUMER = 256, OPT_SLOW_PRODUCER };
+	enum { OPT_SLOW_CONSUMER = 256, OPT_SLOW_PRODUCER, OPT_SWAPPED,
+	       OPT_DEADLOCK_MS };
 	static const struct option longopts[] = {
 		{"items", required_argument, NULL, 'n'},
 		{"slots", required_argument, NULL, 's'},
 		{"slow-consumer", optional_argument, NULL, OPT_SLOW_CONSUMER},
 		{"slow-producer", optional_argument, NULL, OPT_SLOW_PRODUCER},
+		{"swapped-waits", no_argument, NULL, OPT_SWAPPED},
+		{"deadlock-after", required_argument, NULL, OPT_DEADLOCK_MS},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	long nitems = 50, nslots = 10, producer_ms = 0, consumer_ms = 0;
-	int quiet = 0;
+	long nitems = 50, nslots = 10, producer_ms = 0, consumer_ms = -1;
+	long deadlock_ms = 2000;
+	int quiet = 0, swapped = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":n:s:qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -242,6 +324,14 @@ int demo_bbuf(int argc, char **argv)
 						      &producer_ms))
 				return 2;
 			break;
+		case OPT_SWAPPED:
+			swapped = 1;
+			break;
+		case OPT_DEADLOCK_MS:
+			if (demo_parse_long("bbuf", "--deadlock-after", optarg,
+					    100, 600000, &deadlock_ms))
+				return 2;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -257,6 +347,12 @@ int demo_bbuf(int argc, char **argv)
 			 argv[optind]);
 		return 2;
 	}
+
+	/* The bug shows once the ring is full: a slow consumer fills it. */
+	if (consumer_ms < 0)
+		consumer_ms = swapped ? DEFAULT_SLOW_MS : 0;
+	if (swapped && !deadlock_ms)
+		deadlock_ms = 2000;
 
 	size_t size = sizeof(struct ring) + (size_t)nslots * sizeof(long);
 	char name[64];
@@ -292,9 +388,15 @@ int demo_bbuf(int argc, char **argv)
 		demo_say("  the producer takes %ld ms per item: expect the "
 			 "consumer to find the ring empty\n",
 			 producer_ms);
+	if (swapped)
+		demo_say("  --swapped-waits: the producer takes the mutex before "
+			 "it waits for a free slot; a deadlock is declared after "
+			 "%ld ms without an end\n", deadlock_ms);
 	demo_say("\n");
 
-	struct bbuf_job job = {r, nitems, producer_ms, consumer_ms, quiet};
+	r->t0 = demo_now();
+	struct bbuf_job job = {r, nitems, producer_ms, consumer_ms, quiet,
+			       swapped};
 	pid_t pids[2] = {0, 0};
 	static const char *const names[2] = {"producer", "consumer"};
 	int spawned = 0;
@@ -305,12 +407,28 @@ int demo_bbuf(int argc, char **argv)
 	}
 	/* Deadline: the delays asked for, plus a generous margin; past it the
 	 * two are presumed deadlocked (see the Lab note in producer()). */
-	long timeout_ms = 30000 + nitems * (producer_ms + consumer_ms);
-	int reap = demo_reap("bbuf", pids, names, 2, timeout_ms);
+	long timeout_ms = (swapped ? deadlock_ms : 30000) +
+			  nitems * (producer_ms + consumer_ms);
+	int reap = demo_reap("bbuf", pids, names, spawned, timeout_ms);
 	if (spawned < 2 || reap != 0) {
 		demo_err("bbuf", "the demo did not complete: %ld of %ld items "
 				 "consumed\n",
 			 r->consumed, nitems);
+		if (spawned == 2 && r->consumed < nitems) {
+			demo_say("\nstate when it was stopped, %.0f ms after the "
+				 "start: mutex=%d empty=%d full=%d\n",
+				 (demo_now() - r->t0) * 1e3, semval(&r->mutex),
+				 semval(&r->empty), semval(&r->full));
+			demo_say("  producer: %s (made %ld item%s)\n",
+				 r->state[0], r->produced,
+				 r->produced == 1 ? "" : "s");
+			demo_say("  consumer: %s (took %ld item%s)\n",
+				 r->state[1], r->consumed,
+				 r->consumed == 1 ? "" : "s");
+			if (swapped && semval(&r->mutex) == 0 &&
+			    semval(&r->empty) == 0)
+				demo_say("%s", look_deadlock);
+		}
 		goto out_destroy_sems;
 	}
 

@@ -22,6 +22,13 @@
  * does not show on every run: a larger -n, more --work or --yield (give the
  * CPU away inside the window, as a timer interrupt might) make it likelier.
  *
+ * The unsynchronised run is repeated (--runs, default 5) and the loss shown
+ * per run and as min / median / max: one run says little about a race.  The
+ * work per increment varies at random around --work: with the same work on
+ * both sides, two processes on two CPUs fall into lockstep - both read, both
+ * write the same value, every time - and lose exactly half, run after run
+ * (--fixed-work shows it).
+ *
  *   ipclab demo counter -n 100000
  */
 #include "demo.h"
@@ -30,7 +37,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum sync_mode { SYNC_NONE, SYNC_SEM, SYNC_BOTH };
@@ -44,13 +54,15 @@ struct counter_page {
 	sem_t lock;    /* process-shared semaphore, 1 = free (--sync sem) */
 	struct proc_barrier start; /* the start line */
 	double t_start[NPROC], t_end[NPROC]; /* each process's counting loop */
+	uint64_t cpus[NPROC]; /* CPUs (0..63) each was seen on while counting */
 };
 
 struct counter_job {
 	struct counter_page *page;
 	enum sync_mode sync;
 	long n;      /* increments per process */
-	long work;   /* steps of work between the read and the write */
+	long work;   /* steps of work between the read and the write (mean) */
+	int fixed;   /* 1: exactly `work` steps every time */
 	int yield;   /* sched_yield() between the read and the write */
 	int id;      /* 0 or 1 */
 };
@@ -95,19 +107,34 @@ static int count(void *arg)
 		return 1;
 	}
 
+	/* Each process its own random sequence (xorshift64). */
+	uint64_t rnd = 0x9e3779b97f4a7c15ull * (uint64_t)(j->id + 1) ^
+		       (uint64_t)(demo_now() * 1e9);
 	p->t_start[j->id] = demo_now();
 	for (long i = 0; i < j->n; i++) {
+		long w = j->work;
+		if (!j->fixed && w > 0) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			w = (long)(rnd % (uint64_t)(2 * w + 1)); /* mean: work */
+		}
 		if (j->sync == SYNC_SEM && demo_sem_wait(&p->lock) < 0) {
 			demo_err("counter", "sem_wait: %s\n", strerror(errno));
 			return 1;
 		}
 		/* --- the critical section: read, compute, write --- */
 		long v = read_counter(&p->counter);
-		v = compute_new_value(v, j->work);
+		v = compute_new_value(v, w);
 		if (j->yield)
 			sched_yield(); /* Lab: what changes with --yield? */
 		write_counter(&p->counter, v);
 		/* --- end of the critical section --- */
+		if ((i & 255) == 0) {
+			int cpu = sched_getcpu();
+			if (cpu >= 0 && cpu < 64)
+				p->cpus[j->id] |= 1ull << cpu;
+		}
 		if (j->sync == SYNC_SEM && sem_post(&p->lock) < 0) {
 			demo_err("counter", "sem_post: %s\n", strerror(errno));
 			return 1;
@@ -120,10 +147,11 @@ static int count(void *arg)
 struct result {
 	long expected, obtained;
 	double seconds;
+	uint64_t cpus[NPROC];
 };
 
-static int run_once(enum sync_mode sync, long n, long work, int yield,
-		    struct result *res)
+static int run_once(enum sync_mode sync, long n, long work, int fixed,
+		    int yield, struct result *res)
 {
 	struct counter_page *p =
 		demo_shm_create("counter", sizeof(*p), NULL, 0);
@@ -144,8 +172,8 @@ static int run_once(enum sync_mode sync, long n, long work, int yield,
 	proc_barrier_init(&p->start, NPROC);
 	int spawned = 0;
 	while (spawned < NPROC) {
-		jobs[spawned] = (struct counter_job){p, sync, n, work, yield,
-						     spawned};
+		jobs[spawned] = (struct counter_job){p, sync, n, work, fixed,
+						     yield, spawned};
 		if (demo_spawn("counter", count, &jobs[spawned],
 			       &pids[spawned]) < 0)
 			break;
@@ -166,6 +194,7 @@ static int run_once(enum sync_mode sync, long n, long work, int yield,
 		t1 = p->t_end[i] > t1 ? p->t_end[i] : t1;
 	}
 	res->seconds = t1 - t0;
+	memcpy(res->cpus, p->cpus, sizeof(res->cpus));
 	rc = 0;
 out_destroy_sem:
 	(void)sem_destroy(&p->lock);
@@ -174,15 +203,43 @@ out_unmap:
 	return rc;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/* "0" or "0,1": the CPUs in a mask. */
+static void cpu_text(uint64_t m, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int c = 0; c < 64 && used + 4 < len; c++)
+		if (m & (1ull << c))
+			used += (size_t)snprintf(buf + used, len - used, "%s%d",
+						 used ? "," : "", c);
+}
+
+/* Both processes only ever seen on one and the same CPU. */
+static int one_cpu(const struct result *r)
+{
+	return r->cpus[0] && r->cpus[0] == r->cpus[1] &&
+	       !(r->cpus[0] & (r->cpus[0] - 1));
+}
+
 static void print_row(const char *label, const struct result *r)
 {
-	demo_say("  %-5s %10ld %10ld %10ld %10.3f\n", label, r->expected,
-		 r->obtained, r->expected - r->obtained, r->seconds * 1e3);
+	char a[64], b[64];
+	cpu_text(r->cpus[0], a, sizeof(a));
+	cpu_text(r->cpus[1], b, sizeof(b));
+	demo_say("  %-5s %10ld %10ld %10ld %10.3f   %s / %s\n", label,
+		 r->expected, r->obtained, r->expected - r->obtained,
+		 r->seconds * 1e3, a, b);
 }
 
 static const char help_text[] =
-	"usage: ipclab demo counter [-n N] [--sync none|sem|both]\n"
-	"                           [--work W] [--yield]\n"
+	"usage: ipclab demo counter [-n N] [--sync none|sem|both] [--runs R]\n"
+	"                           [--work W] [--fixed-work] [--yield]\n"
 	"\n"
 	"Two processes (fork) each add 1 to one counter in POSIX shared\n"
 	"memory N times.  Adding 1 is read, compute, write: without\n"
@@ -191,8 +248,13 @@ static const char help_text[] =
 	"\n"
 	"  -n, --increments N  increments per process (default 1000)\n"
 	"  -s, --sync MODE     none, sem, or both side by side (default)\n"
+	"  -r, --runs R        unsynchronised runs, each shown, with the\n"
+	"                      min / median / max loss (default 5)\n"
 	"  -w, --work W        steps of work between the read and the\n"
-	"                      write (default 50)\n"
+	"                      write: at random from 0 to 2W, mean W\n"
+	"                      (default 50)\n"
+	"      --fixed-work    exactly W steps every time: the two processes\n"
+	"                      can fall into lockstep and lose exactly half\n"
 	"  -y, --yield         sched_yield() between the read and the\n"
 	"                      write, as if a timer interrupt hit there:\n"
 	"                      makes the race likelier\n"
@@ -210,8 +272,22 @@ static const char look_sem[] =
 
 static const char look_loss[] =
 	"  both processes read the same value, both wrote value+1, and\n"
-	"  one increment vanished.  Run it again: the number changes\n"
+	"  one increment vanished.  The loss changes from run to run\n"
 	"  with how the two processes happened to interleave.\n";
+
+static const char look_timeslice[] =
+	"  Exactly half lost, with both processes on one CPU: they took\n"
+	"  turns in time slices, and each was preempted inside read-\n"
+	"  compute-write (the window is most of the loop).  Back on the\n"
+	"  CPU it wrote its stale value+1 over all the other had done\n"
+	"  meanwhile, so the last one to finish left its own count, N.\n";
+
+static const char look_lockstep[] =
+	"  Exactly half lost, on two CPUs: the processes ran in lockstep -\n"
+	"  both read the counter, both wrote the same value+1, increment\n"
+	"  after increment, or one was held off its CPU inside the window\n"
+	"  for all of the other's run.  Equal work per increment keeps\n"
+	"  them in step (--fixed-work); varied work breaks the rhythm.\n";
 
 static const char look_big_loss[] =
 	"  Losing a whole process's worth: one process was taken off the\n"
@@ -231,15 +307,17 @@ int demo_counter(int argc, char **argv)
 		{"increments", required_argument, NULL, 'n'},
 		{"sync", required_argument, NULL, 's'},
 		{"work", required_argument, NULL, 'w'},
+		{"runs", required_argument, NULL, 'r'},
+		{"fixed-work", no_argument, NULL, 'F'},
 		{"yield", no_argument, NULL, 'y'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	long n = 1000, work = 50;
-	int yield = 0;
+	long n = 1000, work = 50, runs = 5;
+	int yield = 0, fixed = 0;
 	enum sync_mode sync = SYNC_BOTH;
 	int c;
-	while ((c = getopt_long(argc, argv, ":n:s:w:yh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":n:s:w:r:yh", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'n':
@@ -266,6 +344,14 @@ int demo_counter(int argc, char **argv)
 					    1000000L, &work))
 				return 2;
 			break;
+		case 'r':
+			if (demo_parse_long("counter", "--runs", optarg, 1,
+					    1000L, &runs))
+				return 2;
+			break;
+		case 'F':
+			fixed = 1;
+			break;
 		case 'y':
 			yield = 1;
 			break;
@@ -285,49 +371,64 @@ int demo_counter(int argc, char **argv)
 	demo_say("counter: %d processes x %ld increments of one counter in "
 		 "POSIX shared memory\n",
 		 NPROC, n);
-	demo_say("  each increment: read the counter, work %ld steps, %swrite "
+	demo_say("  each increment: read the counter, work %s%ld steps, %swrite "
 		 "counter+1\n\n",
-		 work, yield ? "sched_yield(), " : "");
-	demo_say("  %-5s %10s %10s %10s %10s\n", "sync", "expected", "obtained",
-		 "lost", "time_ms");
+		 fixed || !work ? "" : "0 to 2x", work,
+		 yield ? "sched_yield(), " : "");
+	demo_say("  %-5s %10s %10s %10s %10s   %s\n", "sync", "expected",
+		 "obtained", "lost", "time_ms", "CPUs of A / B");
 
 	struct result none = {0}, sem = {0};
+	long losses[1000], lost = 0, halves = 0, halves_one_cpu = 0;
 	int failed = 0;
-	if (sync != SYNC_SEM) {
-		if (run_once(SYNC_NONE, n, work, yield, &none) != 0)
+	for (long r = 0; sync != SYNC_SEM && r < runs && !failed; r++) {
+		if (run_once(SYNC_NONE, n, work, fixed, yield, &none) != 0)
 			failed = 1;
 		else
 			print_row("none", &none);
+		losses[r] = none.expected - none.obtained;
+		halves += losses[r] == n;
+		halves_one_cpu += losses[r] == n && one_cpu(&none);
+		if (none.obtained > none.expected) {
+			demo_err("counter", "obtained %ld > expected %ld: "
+				 "impossible\n", none.obtained, none.expected);
+			return 1;
+		}
 	}
 	if (sync != SYNC_NONE) {
-		if (run_once(SYNC_SEM, n, work, yield, &sem) != 0)
+		if (run_once(SYNC_SEM, n, work, fixed, yield, &sem) != 0)
 			failed = 1;
 		else
 			print_row("sem", &sem);
 	}
 	if (failed)
 		return 1;
+	if (sync != SYNC_SEM) {
+		qsort(losses, (size_t)runs, sizeof(losses[0]), cmp_long);
+		lost = losses[runs / 2];
+		demo_say("\n  lost over %ld run%s: min %ld, median %ld, max %ld "
+			 "of %ld\n", runs, runs > 1 ? "s" : "", losses[0], lost,
+			 losses[runs - 1], none.expected);
+	}
 
 	demo_say("\nWhat to look at:\n");
-	long lost = none.expected - none.obtained;
-	if (sync != SYNC_SEM && lost == 0)
+	if (sync != SYNC_SEM && losses[runs - 1] == 0)
 		demo_say("%s", look_no_loss);
-	if (sync != SYNC_SEM && lost > 0) {
-		demo_say("- none: %ld of %ld updates were lost (%.1f%%):\n",
-			 lost, none.expected,
+	if (sync != SYNC_SEM && losses[runs - 1] > 0) {
+		demo_say("- none: in the median run %ld of %ld updates were "
+			 "lost (%.1f%%):\n", lost, none.expected,
 			 100.0 * (double)lost / (double)none.expected);
 		demo_say("%s", look_loss);
-		if (lost >= n)
+		if (halves_one_cpu)
+			demo_say("%s", look_timeslice);
+		if (halves > halves_one_cpu)
+			demo_say("%s", look_lockstep);
+		else if (losses[runs - 1] >= n)
 			demo_say("%s", look_big_loss);
 	}
 	if (sync != SYNC_NONE)
 		demo_say("%s", look_sem);
 
-	if (sync != SYNC_SEM && none.obtained > none.expected) {
-		demo_err("counter", "obtained %ld > expected %ld: impossible\n",
-			 none.obtained, none.expected);
-		return 1;
-	}
 	if (sync != SYNC_NONE && sem.obtained != sem.expected) {
 		demo_err("counter", "with the semaphore the count should be "
 				    "exact: %ld != %ld\n",

@@ -15,7 +15,9 @@
  * and compares.  Each element is summed in the same order (k = 0, 1, ...,
  * n-1) both ways, so the results must be exactly equal, not merely close.
  * It prints both times and the speedup: at most the number of CPUs, however
- * many workers there are.
+ * many workers there are.  One timing on a shared machine says little, so
+ * the pair is repeated (--reps, default 5), parallel and serial alternating,
+ * each repetition verified, and the median speedup is given with its range.
  *
  *   ipclab demo matmul -n 400 -w 2
  */
@@ -86,16 +88,31 @@ static int cpus_available(void)
 	return n > 0 ? (int)n : 1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of v[0..n-1], sorted. */
+static double median(const double *v, long n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static const char help_text[] =
-	"usage: ipclab demo matmul [-n N] [-w W]\n"
+	"usage: ipclab demo matmul [-n N] [-w W] [-r R]\n"
 	"\n"
 	"C = A x B for N x N matrices of doubles in POSIX shared memory.\n"
 	"W worker processes each compute a contiguous share of the rows\n"
 	"of C; the parent checks C against a serial product and prints\n"
-	"both times and the speedup.\n"
+	"both times and the speedup, R times over: the median speedup\n"
+	"and its range.\n"
 	"\n"
 	"  -n, --size N     matrix size (default 200)\n"
 	"  -w, --workers W  worker processes (default 4)\n"
+	"  -r, --reps R     repetitions of the parallel + serial pair\n"
+	"                   (default 5)\n"
 	"  -h, --help       this text\n"
 	"\n"
 	"exit status: 0 when C equals the serial product, 1 otherwise,\n"
@@ -106,12 +123,13 @@ int demo_matmul(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"size", required_argument, NULL, 'n'},
 		{"workers", required_argument, NULL, 'w'},
+		{"reps", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	long n = 200, nworkers = 4;
+	long n = 200, nworkers = 4, reps = 5;
 	int c;
-	while ((c = getopt_long(argc, argv, ":n:w:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:w:r:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (demo_parse_long("matmul", "-n", optarg, 1, 4000,
@@ -121,6 +139,11 @@ int demo_matmul(int argc, char **argv)
 		case 'w':
 			if (demo_parse_long("matmul", "-w", optarg, 1, 256,
 					    &nworkers))
+				return 2;
+			break;
+		case 'r':
+			if (demo_parse_long("matmul", "--reps", optarg, 1, 100,
+					    &reps))
 				return 2;
 			break;
 		case 'h':
@@ -177,46 +200,43 @@ int demo_matmul(int argc, char **argv)
 				 w);
 	}
 
-	/* Parallel: from the first fork to the last worker reaped, so the cost
-	 * of making the processes is counted too. */
-	double t0 = demo_now();
-	long spawned = 0;
-	while (spawned < nworkers) {
-		if (demo_spawn("matmul", worker, &jobs[spawned],
-			       &pids[spawned]) < 0)
-			break;
-		spawned++;
-	}
-	int reap = demo_reap("matmul", pids, names, (int)spawned, 600000);
-	double t_par = demo_now() - t0;
-	if (spawned < nworkers || reap != 0) {
-		demo_err("matmul", "a worker failed: C is incomplete\n");
-		goto out_free;
-	}
-
-	t0 = demo_now();
-	multiply_rows(a, b, cser, n, 0, n);
-	double t_ser = demo_now() - t0;
-
+	double t_par[100], t_ser[100], speed[100];
 	long bad = 0, first = -1;
-	for (size_t k = 0; k < elems; k++)
-		if (cpar[k] != cser[k] && bad++ == 0)
-			first = (long)k;
+	demo_say("\n  %-4s %14s %14s %10s\n", "rep", "parallel_ms", "serial_ms",
+		 "speedup");
+	for (long r = 0; r < reps && !bad; r++) {
+		/* NaN everywhere: every element must be written again. */
+		memset(cpar, 0xff, elems * sizeof(double));
+		/* Parallel: from the first fork to the last worker reaped, so
+		 * the cost of making the processes is counted too. */
+		double t0 = demo_now();
+		long spawned = 0;
+		while (spawned < nworkers) {
+			if (demo_spawn("matmul", worker, &jobs[spawned],
+				       &pids[spawned]) < 0)
+				break;
+			spawned++;
+		}
+		int reap = demo_reap("matmul", pids, names, (int)spawned,
+				     600000);
+		t_par[r] = demo_now() - t0;
+		if (spawned < nworkers || reap != 0) {
+			demo_err("matmul", "a worker failed: C is "
+				 "incomplete\n");
+			goto out_free;
+		}
 
-	int cpus = cpus_available();
-	long bound = nworkers < cpus ? nworkers : cpus;
-	char label[32];
-	snprintf(label, sizeof(label), "parallel (%ld worker%s):", nworkers,
-		 nworkers == 1 ? "" : "s");
-	demo_say("\n  %-22s %10.3f ms  (fork, compute, waitpid)\n", label,
-		 t_par * 1e3);
-	demo_say("  %-22s %10.3f ms\n", "serial (1 process):", t_ser * 1e3);
-	demo_say("  %-22s %10.2f x   (serial / parallel)\n", "speedup:",
-		 t_par > 0 ? t_ser / t_par : 0.0);
-	demo_say("  this machine lets us use %d CPU%s (nproc): at most %d\n"
-		 "  process%s compute%s at any moment, however many workers.\n",
-		 cpus, cpus == 1 ? "" : "s", cpus, cpus == 1 ? "" : "es",
-		 cpus == 1 ? "s" : "");
+		t0 = demo_now();
+		multiply_rows(a, b, cser, n, 0, n);
+		t_ser[r] = demo_now() - t0;
+
+		for (size_t k = 0; k < elems; k++)
+			if (cpar[k] != cser[k] && bad++ == 0)
+				first = (long)k;
+		speed[r] = t_par[r] > 0 ? t_ser[r] / t_par[r] : 0.0;
+		demo_say("  %-4ld %14.3f %14.3f %9.2f x\n", r + 1,
+			 t_par[r] * 1e3, t_ser[r] * 1e3, speed[r]);
+	}
 	if (bad) {
 		demo_say("\nmatmul: FAILED, %ld of %zu elements differ; first "
 			 "C[%ld][%ld] = %.17g, serial %.17g\n",
@@ -224,8 +244,29 @@ int demo_matmul(int argc, char **argv)
 			 cser[first]);
 		goto out_free;
 	}
+	qsort(t_par, (size_t)reps, sizeof(double), cmp_double);
+	qsort(t_ser, (size_t)reps, sizeof(double), cmp_double);
+	qsort(speed, (size_t)reps, sizeof(double), cmp_double);
+	double med_par = median(t_par, reps), med_ser = median(t_ser, reps);
+
+	int cpus = cpus_available();
+	long bound = nworkers < cpus ? nworkers : cpus;
+	char label[32];
+	snprintf(label, sizeof(label), "parallel (%ld worker%s):", nworkers,
+		 nworkers == 1 ? "" : "s");
+	demo_say("\n  medians of %ld repetition%s:\n", reps, reps == 1 ? "" : "s");
+	demo_say("  %-22s %10.3f ms  (fork, compute, waitpid)\n", label,
+		 med_par * 1e3);
+	demo_say("  %-22s %10.3f ms\n", "serial (1 process):", med_ser * 1e3);
+	demo_say("  %-22s %10.2f x   (serial / parallel of one repetition; "
+		 "range %.2f to %.2f)\n", "speedup:", median(speed, reps),
+		 speed[0], speed[reps - 1]);
+	demo_say("  this machine lets us use %d CPU%s (nproc): at most %d\n"
+		 "  process%s compute%s at any moment, however many workers.\n",
+		 cpus, cpus == 1 ? "" : "s", cpus, cpus == 1 ? "" : "es",
+		 cpus == 1 ? "s" : "");
 	demo_say("\nmatmul: verified, C equals the serial product in all %zu "
-		 "elements\n"
+		 "elements, in every repetition\n"
 		 "  (exactly: both sum each element in the same order)\n",
 		 elems);
 	demo_say("\nWhat to look at:\n"
@@ -239,8 +280,9 @@ int demo_matmul(int argc, char **argv)
 		 "  the work shared out: try a larger -n (the work grows as\n"
 		 "  n^3, the cost of a process does not), and -w 1, -w %d,\n"
 		 "  -w 8.  Above %ld, something else slowed the serial run.\n"
-		 "- On a shared machine the times vary from run to run: run\n"
-		 "  it a few times before drawing a conclusion.\n",
+		 "- On a shared machine the times vary from run to run: that\n"
+		 "  is why the speedup is a median with its range.  A range\n"
+		 "  that crosses 1 says the workers may not pay off here.\n",
 		 bound, cpus, bound);
 	rc = 0;
 

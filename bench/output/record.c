@@ -258,15 +258,25 @@ static void fmt_i64(char *buf, size_t len, int64_t v)
 		snprintf(buf, len, "%lld", (long long)v);
 }
 
+/* Voluntary + involuntary context switches, "1200+35" ("-" if unknown). */
+static void fmt_csw(char *buf, size_t len, uint64_t v, uint64_t i)
+{
+	if (v == REC_NONE || i == REC_NONE)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%llu+%llu", (unsigned long long)v,
+			 (unsigned long long)i);
+}
+
 int record_write_header(FILE *f, enum record_format fmt)
 {
 	if (fmt == FORMAT_CSV)
 		write_header(f, record_cols, NCOLS(record_cols));
 	else if (fmt == FORMAT_TABLE)
-		fprintf(f, "%-12s %8s %4s %-6s %10s %12s %11s %11s %9s %9s "
-			"%-9s %s\n", "transport", "buf_size", "rep", "kind",
-			"wall", "throughput", "handoffs", "rtt p50", "w vcsw",
-			"r vcsw", "cpus w/r", "status");
+		fprintf(f, "%-12s %8s %4s %-6s %10s %12s %11s %11s %15s "
+			"%15s %-9s %s\n", "transport", "buf_size", "rep",
+			"kind", "wall", "throughput", "handoffs", "rtt p50",
+			"w csw vol+inv", "r csw vol+inv", "cpus w/r", "status");
 	return flushed(f);
 }
 
@@ -284,8 +294,8 @@ int record_write(FILE *f, enum record_format fmt, const struct record *rec)
 	units_format_rate(rec->bytes_per_s, rate, sizeof(rate));
 	units_format_ns(rec->rtt_p50_ns == REC_NONE ? NAN
 			: (double)rec->rtt_p50_ns, rtt, sizeof(rtt));
-	fmt_u64(wv, sizeof(wv), rec->writer_vcsw);
-	fmt_u64(rv, sizeof(rv), rec->reader_vcsw);
+	fmt_csw(wv, sizeof(wv), rec->writer_vcsw, rec->writer_ivcsw);
+	fmt_csw(rv, sizeof(rv), rec->reader_vcsw, rec->reader_ivcsw);
 	fmt_u64(blocks, sizeof(blocks), rec->blocks);
 	/* Like the CSV's empty cell: a side not observed on one CPU is "-". */
 	fmt_i64(wc, sizeof(wc), rec->writer_cpu);
@@ -294,7 +304,7 @@ int record_write(FILE *f, enum record_format fmt, const struct record *rec)
 		snprintf(cpus, sizeof(cpus), "%s/%s", wc, rc);
 	else
 		snprintf(cpus, sizeof(cpus), "-");
-	fprintf(f, "%-12s %8s %4llu %-6s %10s %12s %11s %11s %9s %9s %-9s %s%s%s\n",
+	fprintf(f, "%-12s %8s %4llu %-6s %10s %12s %11s %11s %15s %15s %-9s %s%s%s\n",
 		rec->transport, size, (unsigned long long)rec->rep,
 		rec->warmup ? "warmup" : "timed", wall, rate, blocks, rtt, wv,
 		rv, cpus, rec->status, rec->reason[0] ? ": " : "", rec->reason);
@@ -306,10 +316,10 @@ int summary_write_header(FILE *f, enum record_format fmt)
 	if (fmt == FORMAT_CSV)
 		write_header(f, summary_cols, NCOLS(summary_cols));
 	else if (fmt == FORMAT_TABLE)
-		fprintf(f, "%-12s %8s %6s %12s %25s %10s %13s %13s %s\n",
+		fprintf(f, "%-12s %8s %6s %12s %25s %10s %15s %15s %s\n",
 			"transport", "buf_size", "rounds", "median",
-			"[interval]", "per block", "vcsw/blk w", "vcsw/blk r",
-			"status");
+			"[interval]", "per block", "csw/blk w v+i",
+			"csw/blk r v+i", "status");
 	return flushed(f);
 }
 
@@ -317,6 +327,18 @@ static void fmt_dbl(char *buf, size_t len, double v)
 {
 	if (isfinite(v))
 		snprintf(buf, len, "%.3g", v);
+	else
+		snprintf(buf, len, "-");
+}
+
+/* "0.571+0.43": voluntary + involuntary per block ("-" if unknown). */
+static void fmt_dbl_pair(char *buf, size_t len, double v, double i)
+{
+	char a[24], b[24];
+	fmt_dbl(a, sizeof(a), v);
+	fmt_dbl(b, sizeof(b), i);
+	if (isfinite(v) && isfinite(i))
+		snprintf(buf, len, "%s+%s", a, b);
 	else
 		snprintf(buf, len, "-");
 }
@@ -342,13 +364,15 @@ int summary_write(FILE *f, enum record_format fmt, const struct summary *s)
 	}
 	snprintf(range, sizeof(range), "[%s .. %s]", lo, hi);
 	units_format_ns(s->ns_per_block, per, sizeof(per));
-	fmt_dbl(wv, sizeof(wv), s->writer_vcsw_per_block);
-	fmt_dbl(rv, sizeof(rv), s->reader_vcsw_per_block);
+	fmt_dbl_pair(wv, sizeof(wv), s->writer_vcsw_per_block,
+		     s->writer_ivcsw_per_block);
+	fmt_dbl_pair(rv, sizeof(rv), s->reader_vcsw_per_block,
+		     s->reader_ivcsw_per_block);
 	/* A flagged point says so where a reader looks: the status. */
 	const char *status = s->flag[0] && strcmp(s->status, "ok") == 0
 			     ? s->flag : s->status;
 	int flagged = s->flag[0] != '\0';
-	fprintf(f, "%-12s %8s %6llu %12s %25s %10s %13s %13s %s%s%s%s%s%s\n",
+	fprintf(f, "%-12s %8s %6llu %12s %25s %10s %15s %15s %s%s%s%s%s%s\n",
 		s->first.transport, size, (unsigned long long)s->reps, med,
 		range, per, wv, rv, status, flagged ? " (" : "",
 		s->flag_kinds, flagged ? ")" : "",

@@ -90,10 +90,30 @@ if [[ ${exp:-} != 20000 || -z ${got:-} || -z ${lost:-} ]]; then
 elif ((got > exp || got < 1 || lost != exp - got)); then
   fail "counter none: expected $exp obtained $got lost $lost is inconsistent"
 fi
-if ((${lost:-0} == 0)); then
+if grep -q "lost over 5 runs: min 0, median 0, max 0 " "$TMP/none.out"; then
   grep -q 'races do' "$TMP/none.out" ||
     fail "counter none: no loss, and no word that races do not always show"
 fi
+
+# --- several runs: each shown, and the loss as min / median / max ---------
+run runs counter --sync none -n 5000 --runs 3
+[[ $RC -eq 0 ]] || { fail "counter --runs 3 exited $RC"; show runs; }
+mapfile -t LOSS < <(awk '$1 == "none" { print $4 }' "$TMP/runs.out" | sort -n)
+[[ ${#LOSS[@]} -eq 3 ]] || { fail "counter --runs 3: ${#LOSS[@]} none rows, want 3"; show runs; }
+grep -q "lost over 3 runs: min ${LOSS[0]:-x}, median ${LOSS[1]:-x}, max ${LOSS[2]:-x} of 10000" "$TMP/runs.out" ||
+  { fail "counter --runs 3: no summary matching the rows (${LOSS[*]})"; show runs; }
+awk '$1 == "none" && NF != 8 { bad = 1 } END { exit bad }' "$TMP/runs.out" ||
+  fail "counter: a row lacks the CPUs of A / B"
+run runs0 counter --runs 0
+[[ $RC -eq 2 ]] && grep -q -- '--runs' "$TMP/runs0.err" || fail "counter --runs 0: want exit 2 naming --runs"
+# Exactly half lost is explained by where the two ran, not left as a mystery.
+if grep -q "^  none .* 10000 .* 5000 " "$TMP/runs.out"; then
+  grep -q "Exactly half lost" "$TMP/runs.out" || fail "counter: half lost, not explained"
+fi
+run fixed counter --sync none -n 2000 --runs 2 --fixed-work
+[[ $RC -eq 0 ]] && grep -q "work 50 steps" "$TMP/fixed.out" ||
+  { fail "counter --fixed-work: exit $RC or the work is still varied"; show fixed; }
+grep -q "work 0 to 2x50 steps" "$TMP/runs.out" || fail "counter: the default does not vary the work"
 
 # --- both side by side (the default) ---------------------------------------
 run both counter -n 2000
@@ -104,6 +124,17 @@ awk '$1 == "none" {n = 1} $1 == "sem" && $3 == 4000 {s = 1} END {exit !(n && s)}
 # --- bbuf: items in order, OK ------------------------------------------------
 run bbuf bbuf
 [[ $RC -eq 0 ]] || { fail "bbuf exited $RC"; show bbuf; }
+# Every trace line: [time since the start] who: what | the three semaphores,
+# each in its range (mutex 0..1, empty and full 0..10 slots).
+awk -F'|' '/^\[/ {
+    if ($1 !~ /^\[ *[0-9]+\.[0-9][0-9][0-9] ms\] (producer|consumer): /) bad = 1
+    if ($2 !~ /^ mutex=[01] empty=([0-9]|10) full=([0-9]|10)$/) bad = 1
+    n++ }
+  END { exit bad || n < 100 }' "$TMP/bbuf.out" ||
+  { fail "bbuf: trace lines without a time or the semaphore values"; show bbuf; }
+# The checks below read the trace without its time and values.
+untrace() { sed -E 's/^\[ *[0-9.]+ ms\] //; s/ +\| mutex=.*$//' "$TMP/$1.out" >"$TMP/$1.plain"; mv "$TMP/$1.plain" "$TMP/$1.out"; }
+untrace bbuf
 seq 0 49 >"$TMP/want"
 sed -n 's/^consumer: got item \([0-9]*\) from slot [0-9]*$/\1/p' "$TMP/bbuf.out" >"$TMP/got"
 cmp -s "$TMP/want" "$TMP/got" || { fail "bbuf: consumer did not print items 0..49 in order"; show bbuf; }
@@ -117,13 +148,30 @@ grep -q '^bbuf: OK, all 50 items consumed in order' "$TMP/bbuf.out" || fail "bbu
 # A slow consumer: the producer must find the ring full; a slow producer: the
 # consumer must find it empty (each side has far more items than slots).
 run slowc bbuf --slow-consumer=5 -n 30 --slots 4 -q
+untrace slowc
 [[ $RC -eq 0 ]] && grep -q '^producer: ring full, waiting (slot [0-3])' "$TMP/slowc.out" ||
   { fail "bbuf --slow-consumer: producer never waited on a full ring"; show slowc; }
 grep -q '^bbuf: OK, all 30 items' "$TMP/slowc.out" || fail "bbuf --slow-consumer: not OK"
 run slowp bbuf --slow-producer=5 -n 20 -q
+untrace slowp
 [[ $RC -eq 0 ]] && grep -q '^consumer: ring empty, waiting' "$TMP/slowp.out" ||
   { fail "bbuf --slow-producer: consumer never waited on an empty ring"; show slowp; }
 grep -q '^consumer: got item' "$TMP/slowp.out" && fail "bbuf -q still printed every item"
+
+# The classic bug, the waits swapped: a deadlock, detected by the timeout,
+# with who waits on what; no hang, nothing left behind.
+t0=$SECONDS
+run dead bbuf --swapped-waits --deadlock-after 500 -q
+[[ $RC -eq 1 ]] || { fail "bbuf --swapped-waits: exit $RC, want 1"; show dead; }
+((SECONDS - t0 <= 20)) || fail "bbuf --swapped-waits took $((SECONDS - t0)) s"
+grep -q "producer: in sem_wait(empty), HOLDING the mutex" "$TMP/dead.out" &&
+  grep -q "consumer: in sem_wait(mutex)" "$TMP/dead.out" &&
+  grep -Eq "state when it was stopped, .*: mutex=0 empty=0 full=[0-9]+" "$TMP/dead.out" &&
+  grep -q "^What happened: a deadlock" "$TMP/dead.out" ||
+  { fail "bbuf --swapped-waits: the deadlock is not reported and explained"; show dead; }
+grep -q "still running after" "$TMP/dead.err" || fail "bbuf --swapped-waits: the timeout did not say so"
+run deadok bbuf --deadlock-after 50
+[[ $RC -eq 2 ]] || fail "bbuf --deadlock-after 50: exit $RC, want 2 (at least 100)"
 
 # --- matmul: verified ------------------------------------------------------
 run mm matmul -n 100 -w 4
@@ -133,19 +181,27 @@ for w in 0 1 2 3; do
   grep -q "worker $w: rows $((w * 25))..$((w * 25 + 24))" "$TMP/mm.out" ||
     fail "matmul: worker $w does not own rows $((w * 25))..$((w * 25 + 24))"
 done
-grep -Eq 'speedup: +[0-9.]+ x' "$TMP/mm.out" || fail "matmul: no speedup line"
+grep -Eq 'speedup: +[0-9.]+ x .*range [0-9.]+ to [0-9.]+' "$TMP/mm.out" ||
+  fail "matmul: no median speedup with its range"
+[[ $(grep -Ec '^  [1-5] +[0-9.]+ +[0-9.]+ +[0-9.]+ x$' "$TMP/mm.out") -eq 5 ]] ||
+  { fail "matmul: not 5 repetitions shown (the default)"; show mm; }
+grep -q 'medians of 5 repetitions' "$TMP/mm.out" || fail "matmul: no medians line"
 grep -q "POSIX shared memory (/ipclab-${PIDS[-1]}-[0-9]*-[0-9a-f]*)" "$TMP/mm.out" ||
   fail "matmul: shared memory not named /ipclab-<pid>-<n>-<random>"
+run mm1 matmul -n 50 -w 2 -r 1
+[[ $RC -eq 0 ]] && grep -q 'medians of 1 repetition:' "$TMP/mm1.out" || { fail "matmul -r 1"; show mm1; }
+run mm0 matmul -r 0
+[[ $RC -eq 2 ]] || fail "matmul -r 0 exited $RC, want 2"
 
 # --- killed halfway: the workers die with it, nothing is left ---------------
 "$BIN" demo bbuf --slow-consumer=50 -q >"$TMP/kill.out" 2>&1 &
 victim=$!
 PIDS+=("$victim")
 for _ in $(seq 100); do
-  grep -q '^producer: pid' "$TMP/kill.out" && grep -q '^consumer: pid' "$TMP/kill.out" && break
+  grep -q '\] producer: pid' "$TMP/kill.out" && grep -q '\] consumer: pid' "$TMP/kill.out" && break
   sleep 0.05
 done
-kids=$(sed -n 's/^\(producer\|consumer\): pid \([0-9]*\),.*/\2/p' "$TMP/kill.out")
+kids=$(sed -n 's/^.*\] \(producer\|consumer\): pid \([0-9]*\),.*/\2/p' "$TMP/kill.out")
 [[ $(wc -w <<<"$kids") -eq 2 ]] || fail "bbuf did not print both pids"
 # (the group's redirection keeps bash's "Killed" job notice out of the log)
 { kill -KILL "$victim"; wait "$victim" || true; } 2>/dev/null

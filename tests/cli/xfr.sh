@@ -9,6 +9,10 @@
 # object in the way (a clear error, left alone), a killed run (the next
 # writer replaces its leftovers), a killed peer (the survivor says so and
 # cleans up), ^C (the writer removes its objects), one writer per name.
+# The placement and memory options (--pin, --cpu, --populate, --hugepages,
+# --pipe-size, --sock-buf): refused where they do not apply, else honoured
+# with the data intact and each side's summary (handoffs, time and switches
+# per handoff, the CPUs it ran on, one sentence).
 #
 # Sizes: BUF_SIZE 10000 moves 10 MB + 3 bytes.  BUF_SIZE 10 moves a smaller
 # file, 300 KB + 7 bytes (30,001 handoffs): 10 MB at 10 bytes is a million
@@ -269,6 +273,70 @@ usage_case "reader with -b" "reader learns BUF_SIZE" reader -t pshm-sem -b 10
 usage_case "bad name" "--name" writer -t fifo -b 10 --name "../etc"
 usage_case "no role" "writer.*reader" -t fifo
 usage_case "bad timeout" "--timeout" reader -t fifo --timeout -3
+
+# Placement and memory options: refused where they do not apply, with the
+# option named; nothing is made.
+usage_case "bad --pin" "--pin sideways: expected same, split or two CPU" writer -t pshm-sem -b 10 --pin sideways
+usage_case "half a --pin" "--pin 0,: expected" reader -t pshm-sem --pin 0,
+usage_case "--pin and --cpu" "give one of them" writer -t pshm-sem -b 10 --pin same --cpu 0
+usage_case "--cpu not a number" "--cpu x" reader -t pshm-sem --cpu x
+usage_case "--pin CPU not allowed" "--pin 0,1000: CPU 1000 is not available" writer -t pshm-sem -b 10 --pin 0,1000 --name "$TAG-cpu"
+usage_case "--populate bad value" "--populate yes: expected on or off" writer -t pshm-sem -b 10 --populate yes
+usage_case "--populate without region" "--populate: -t fifo has no shared region" writer -t fifo -b 10 --populate on
+usage_case "--hugepages on the reader" "reader: no --hugepages" reader -t pshm-sem --hugepages try
+usage_case "--hugepages without region" "--hugepages: -t unix-stream has no shared region" writer -t unix-stream -b 10 --hugepages try
+usage_case "--pipe-size on a socket" "--pipe-size: -t unix-stream has no pipe.*use --sock-buf" writer -t unix-stream -b 10 --pipe-size 128K
+usage_case "--sock-buf on a pipe" "--sock-buf: -t fifo has no socket buffer.*use --pipe-size" writer -t fifo -b 10 --sock-buf 128K
+usage_case "--sock-buf on the reader" "reader: no --sock-buf" reader -t unix-stream --sock-buf 128K
+usage_case "--pipe-size 0" "--pipe-size 0: must be from 1 byte" writer -t fifo -b 10 --pipe-size 0
+usage_case "--pipe-size above the limit" "--pipe-size .*fs.pipe-max-size" writer -t fifo -b 10 --pipe-size 1G --name "$TAG-pmax"
+expect_clean "$TAG-cpu" "" "--pin refused"
+expect_clean "$TAG-pmax" "" "--pipe-size refused"
+
+# Accepted: each side pins itself, the data is byte-exact, and each prints
+# its handoffs, time and switches per handoff, CPUs and one sentence.
+mapfile -t ALLOWED < <(taskset -pc $$ 2>/dev/null | sed 's/.*: //' | tr ',' '\n' |
+  while IFS=- read -r lo hi; do seq "$lo" "${hi:-$lo}"; done)
+summary_ok() { # WHAT FILE ROLE BLOCKS CPU|'' (CPU: pinned there)
+  local what=$1 f=$2 role=$3 blocks=$4 cpu=$5
+  local re="ipclab xfr $role: $blocks handoffs, [0-9.]+ [nmu]?s per handoff; context switches per handoff: [0-9]+\.[0-9]{2} voluntary \+ [0-9]+\.[0-9]{2} involuntary; ran on CPUs? [0-9,]+"
+  [[ -z $cpu ]] || re="ipclab xfr $role: .* ran on CPU $cpu \(pinned\)"
+  grep -Eq "$re" "$f" ||
+    { fail "$what: the $role's summary line is missing or wrong (want /$re/)"; sed 's/^/    /' "$f" >&2; }
+  grep -Eq "ipclab xfr $role: (about one voluntary|almost no voluntary|a voluntary switch on|one context switch per handoff in all).*\.$" "$f" ||
+    { fail "$what: the $role's explanation is missing"; sed 's/^/    /' "$f" >&2; }
+}
+# xfr_opts WHAT T BUF CPU_W CPU_R OPTS_BOTH -- WRITER_ONLY_OPTS
+xfr_opts() {
+  local what=$1 t=$2 b=$3 cw=$4 cr=$5 both=$6 wonly=${7:-} n=$TAG-opt$RANDOM w r rc=0
+  local blocks=$(((SMALL_SIZE + b - 1) / b))
+  "$BIN" xfr writer -t "$t" -b "$b" --name "$n" --timeout 60 $both $wonly <"$TMP/small" 2>"$TMP/$n.werr" & w=$!
+  WPIDS+=("$w")
+  "$BIN" xfr reader -t "$t" --name "$n" --timeout 60 $both >"$TMP/$n.out" 2>"$TMP/$n.rerr" || rc=$?
+  wait "$w" || rc=$((rc + 100))
+  if ((rc)); then
+    fail "$what: exit status $rc"; show "$n"
+  elif ! cmp -s "$TMP/small" "$TMP/$n.out"; then
+    fail "$what: output differs from input"
+  else
+    summary_ok "$what" "$TMP/$n.werr" writer "$blocks" "$cw"
+    summary_ok "$what" "$TMP/$n.rerr" reader "$blocks" "$cr"
+  fi
+  expect_clean "$n" "$w" "$what"
+}
+C0=${ALLOWED[0]:-0}
+xfr_opts "pshm-sem --pin same" pshm-sem 100 "$C0" "$C0" "--pin same"
+xfr_opts "pshm-sem --cpu (both on one CPU)" pshm-sem 1000 "$C0" "$C0" "--cpu $C0"
+xfr_opts "pshm-sem unpinned" pshm-sem 1000 "" "" ""
+if ((${#ALLOWED[@]} >= 2)); then
+  C1=${ALLOWED[1]}
+  xfr_opts "pshm-sem --pin split" pshm-sem 1000 "$C0" "$C1" "--pin split"
+  xfr_opts "fifo --pin $C1,$C0" fifo 1000 "$C1" "$C0" "--pin $C1,$C0" "--pipe-size 128K"
+else
+  note "one CPU allowed: --pin split and W,R across two CPUs not tried"
+fi
+xfr_opts "pshm-pipe --populate on" pshm-pipe 1000 "" "" "--populate on" "--hugepages try"
+xfr_opts "unix-stream --sock-buf" unix-stream 1000 "" "" "" "--sock-buf 64K"
 
 # ---- a reader with no writer times out, and says why ---------------------
 

@@ -10,6 +10,7 @@ through a FIFO, so it runs whatever the state of the C side.
 
 import json
 import os
+import re
 import shutil
 import stat
 
@@ -87,7 +88,8 @@ def test_this_builds_ipclab_without_xfr_fails_clearly(tmp_path):
     assert p.returncode == 1 and "fatal:" in p.stderr and "ipclab xfr" in p.stderr
 
 
-@pytest.mark.parametrize("args", [["-b", "10,x"], ["--runs", "1"], ["--size", "0"],
+@pytest.mark.parametrize("args", [["-b", "10,x"], ["-b", "10,0"], ["--runs", "1"],
+                                  ["--size", "0"], ["--size", "64X"], ["--pin", "both"],
                                   ["-t", "Pipe;rm"], ["--bogus"]])
 def test_bad_usage_exits_2(tmp_path, args):
     fake = executable(tmp_path / "ipclab", FAKE_XFR)
@@ -113,8 +115,13 @@ def test_quick_run_with_a_standin_xfr(tmp_path):
     assert all(len(r["times"]) == 2 and all(c == 0 for c in r["exit_codes"])
                for r in data["results"])
     side = json.load(open(str(out / "hyperfine" / "bufsize.meta.json")))
-    assert side["input_bytes"] == 1000013 and side["buf_sizes"] == [100, 10000]
-    assert side["transports"] == ["pipe", "pshm-sem"]
+    assert side["input_bytes"] == 262157 and side["buf_sizes"] == [100, 10000]
+    assert side["transports"] == ["pipe", "pshm-sem"] and side["pins"] == ["same"]
+    # readable names, and the estimate said before the start
+    assert sorted(r["command"] for r in data["results"]) == [
+        "pipe BUF_SIZE=100 --pin same", "pipe BUF_SIZE=10000 --pin same",
+        "pshm-sem BUF_SIZE=100 --pin same", "pshm-sem BUF_SIZE=10000 --pin same"]
+    assert re.search(r"estimated duration: about \d+ s", p.stderr), p.stderr
     # nothing left behind: the work folder and the FIFOs are gone
     assert not [f for f in os.listdir(str(tmp_path)) if f.startswith("hyperfine-bufsize.") or f.endswith(".fifo")]
 
@@ -123,6 +130,25 @@ def test_quick_run_with_a_standin_xfr(tmp_path):
     png = out / "plots" / "hyperfine-bufsize.png"
     assert str(png) in p.stdout and os.path.getsize(str(png)) > 1000
     assert (out / "plots" / "hyperfine-bufsize.svg").exists()
+
+
+@needs_hyperfine
+def test_sizes_with_suffixes_and_two_placements(tmp_path):
+    fake = executable(tmp_path / "ipclab", FAKE_XFR)
+    out = tmp_path / "res"
+    p = run(["bash", SCRIPT, "-t", "pipe", "-b", "1K,4KiB", "--size", "64K", "--pin",
+             "same,split", "--runs", "2", "--warmup", "0", "-o", str(out)],
+            env=env_with(tmp_path, fake))
+    assert p.returncode == 0, p.stderr
+    side = json.load(open(str(out / "hyperfine" / "bufsize.meta.json")))
+    assert side["input_bytes"] == 65536 and side["buf_sizes"] == [1024, 4096]
+    assert side["pins"] == ["same", "split"]
+    data = json.load(open(str(out / "hyperfine" / "bufsize.json")))
+    assert sorted((r["parameters"]["pin"], r["parameters"]["buf"]) for r in data["results"]) == [
+        ("same", "1024"), ("same", "4096"), ("split", "1024"), ("split", "4096")]
+    p = run_script("plot_hyperfine.py", out)
+    assert p.returncode == 0, p.stderr
+    assert os.path.getsize(str(out / "plots" / "hyperfine-bufsize.png")) > 1000
 
 
 @needs_hyperfine

@@ -162,6 +162,38 @@ def test_lab_questions_have_answers(name):
         assert a not in text, a
 
 
+MEASURES = re.compile(r'run_rows\(|ipclab\("(run|sweep|ctxsw)"')
+
+
+@pytest.mark.parametrize("name", LABS)
+def test_lab_has_answer_and_prediction_cells(name):
+    """A cell for the student's answer under the questions, one per question;
+    a prediction cell before every cell that measures (and after the one
+    before it); learning goals and class time at the top; the setup is one
+    short import of notebooks/labsetup.py."""
+    nb = nbformat.read(notebook_path(name), as_version=4)
+    cells = nb.cells
+    qi = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
+          and c.source.startswith("## Questions")][0]
+    nq = len(re.findall(r"^\d+\. ", cells[qi].source, re.M))
+    answers = [c.source for c in cells[qi + 1:qi + 1 + nq]]
+    assert answers == ["**Your answer to question %d:**\n\n*(write here)*" % (k + 1)
+                       for k in range(nq)]
+    last = -1
+    measured = 0
+    for i, c in enumerate(cells):
+        if c.cell_type == "code" and MEASURES.search(c.source):
+            measured += 1
+            assert any(x.cell_type == "markdown" and x.source.startswith("**Your prediction**")
+                       for x in cells[last + 1:i]), (name, c.source[:80])
+            last = i
+    assert measured >= 1
+    assert "**Learning goals.**" in cells[0].source and "**Class time.**" in cells[0].source
+    assert "-o results/reference" not in "\n".join(c.source for c in cells)
+    setup = [c.source for c in cells if c.cell_type == "code"][0]
+    assert "from labsetup import *" in setup and len(setup.splitlines()) <= 3
+
+
 # ---------------------------------------------------------------- execution
 
 
@@ -200,10 +232,12 @@ def test_analysis_executes_compares_and_leaves_nothing_behind(kernel_env):
 
 # Text each lab prints when its live part ran, and when there was no binary.
 LIVE = {
-    "lab-1-bufsize.ipynb": ("data: measured now with", "The model against each point"),
+    "lab-1-bufsize.ipynb": ("data: measured now with", "The model against each point",
+                            "measured: BUF_SIZE 100000 B -> 1 MiB"),
     "lab-2-mechanisms.ipynb": ("ran: ipclab run -t pshm-sem -b 4K", "ran: ipclab run -t pshm-pipe -b 4K --blocks 16"),
     "lab-3-memory.ipynb": ("ran: ipclab run -t pshm-pipe -b 256K --blocks 16 --total 16M --reps 5 --pin same --populate on",
-                           "requested hugepages=try → page_size"),
+                           "requested hugepages=try → page_size", "CPU w+r (user+system)",
+                           "faults w / r"),
 }
 OFFLINE = {
     "lab-1-bufsize.ipynb": ("using the results folder instead", "data: read from"),
@@ -223,6 +257,7 @@ def test_lab_runs_ipclab(name, kernel_env, tmp_path):
     for marker in LIVE[name]:
         assert marker in text, (marker, text[-3000:])
     assert "note: the measurement failed" not in text
+    assert "-o %s" % RESULTS not in text  # never "write into the folder you read"
     assert images(nb) >= 1
     print("%s: %.1f s" % (name, took))
 
