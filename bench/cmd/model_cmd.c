@@ -165,7 +165,8 @@ int model_main(int argc, char **argv)
 	    c_wall = csv_col(&t, "wall_ns_median"),
 	    c_wv = csv_col(&t, "writer_vcsw_per_block"),
 	    c_rv = csv_col(&t, "reader_vcsw_per_block"),
-	    c_floor = csv_col(&t, "floor_bytes_per_s");
+	    c_floor = csv_col(&t, "floor_bytes_per_s"),
+	    c_flag = csv_col(&t, "flag"); /* absent before schema 2 */
 	if (kc[0] < 0 || c_mode < 0 || c_status < 0 || c_buf < 0 ||
 	    c_bytes < 0 || c_blocks < 0 || c_wall < 0) {
 		fprintf(stderr, "ipclab: model: %s:1: missing column(s): a sweep "
@@ -202,6 +203,7 @@ int model_main(int argc, char **argv)
 		       "= rate", "floor", "c_handoff", "R2", "max err",
 		       "vcsw w/r", "equal at");
 	int fitted = 0;
+	size_t left_out = 0, kept_flagged = 0;
 	/* Warnings come after the table, not inside it. */
 	char *wbuf = NULL;
 	size_t wlen = 0;
@@ -210,18 +212,31 @@ int model_main(int argc, char **argv)
 		if (used[i] || strcmp(csv_get(&t, i, c_mode), "stream") != 0 ||
 		    strcmp(csv_get(&t, i, c_status), "ok") != 0)
 			continue;
-		size_t n = 0;
-		for (size_t j = i; j < t.nrows; j++) {
-			if (used[j] || !same_group(&t, kc, i, j) ||
-			    strcmp(csv_get(&t, j, c_mode), "stream") != 0 ||
-			    strcmp(csv_get(&t, j, c_status), "ok") != 0)
-				continue;
-			used[j] = 1;
-			rows[n] = j;
-			x[n] = csv_num(&t, j, c_bytes);
-			y[n] = csv_num(&t, j, c_blocks);
-			z[n] = csv_num(&t, j, c_wall);
-			n++;
+		/* Points flagged unstable come last: the fit leaves them out
+		 * while two or more BUF_SIZEs of steady points remain. */
+		size_t n = 0, steady = 0;
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t j = i; j < t.nrows; j++) {
+				int flagged = c_flag >= 0 &&
+					      csv_get(&t, j, c_flag)[0] != '\0';
+				if (used[j] || flagged != pass ||
+				    !same_group(&t, kc, i, j) ||
+				    strcmp(csv_get(&t, j, c_mode), "stream") != 0 ||
+				    strcmp(csv_get(&t, j, c_status), "ok") != 0)
+					continue;
+				used[j] = 1;
+				rows[n] = j;
+				x[n] = csv_num(&t, j, c_bytes);
+				y[n] = csv_num(&t, j, c_blocks);
+				z[n] = csv_num(&t, j, c_wall);
+				n++;
+				steady += !flagged;
+			}
+		if (steady < n && sizes_in(&t, rows, steady, c_buf) >= 2) {
+			left_out += n - steady;
+			n = steady;
+		} else {
+			kept_flagged += n - steady;
 		}
 		struct model_fit f;
 		double worst;
@@ -278,6 +293,13 @@ int model_main(int argc, char **argv)
 		       "both terms cost the same: below it the time is mostly "
 		       "handoffs (wake-ups, context switches: 'vcsw w/r' per "
 		       "handoff), above it mostly copying.\n");
+	if (!csv && left_out)
+		printf("%zu point(s) flagged unstable (summary.csv: flag, "
+		       "reason) were left out of the fits.\n", left_out);
+	if (!csv && kept_flagged)
+		printf("%zu point(s) flagged unstable were kept where fewer than "
+		       "two steady BUF_SIZEs remained: read those rows with "
+		       "care.\n", kept_flagged);
 	if (warn && fclose(warn) == 0 && wlen) {
 		fflush(stdout);
 		fputs(wbuf, stderr);
