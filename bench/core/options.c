@@ -1,5 +1,6 @@
 /* options.c - parse and validate the options of run and sweep (options.h). */
 #include "options.h"
+#include "placement.h"
 #include "plugin.h"
 #include "units.h"
 
@@ -36,7 +37,7 @@ static const struct opt_doc docs[] = {
 	{"verify", O_VERIFY, 1, 3, "on|off", "check every byte in the timed repetitions too (default off; warm-ups always check)"},
 	{"populate", O_POPULATE, 1, 3, "on|off", "pre-fault the shared region before the timed region (sweep: both) (default off)"},
 	{"hugepages", O_HUGEPAGES, 1, 3, "off|on|try|thp", "back the shared region with 2 MiB pages; try falls back to 4 KiB and says so (default off)"},
-	{"pin", O_PIN, 1, 3, "PIN", "none | same | split | W,R (or W:R): CPUs of writer and reader (sweep: a list of none,same,split) (default none)"},
+	{"pin", O_PIN, 1, 3, "PIN", "none | same | split | smt | core | llc | socket | numa | W,R (or W:R): CPUs of writer and reader, by name from the topology or given (sweep: a list, e.g. same,split,smt) (default none)"},
 	{"pipe-size", O_PIPE_SIZE, 1, 3, "BYTES", "pipe capacity (F_SETPIPE_SZ); default: the kernel's 64 KiB"},
 	{"sock-buf", O_SOCK_BUF, 1, 3, "BYTES", "socket buffer (SO_SNDBUF/SO_RCVBUF); default: the kernel's"},
 	{"blocks", O_BLOCKS, 1, 3, "N", "blocks in a ring / queue depth (pshm-pipe default 8)"},
@@ -147,8 +148,8 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 		    units_parse_uint(copy, 0, 4095, &w, why, len) ||
 		    units_parse_uint(comma + 1, 0, 4095, &r, why, len)) {
 			free(copy);
-			return bad(why, len, "pin", s, "expected none, same, split or "
-				   "two CPU numbers W,R (e.g. 0,1)");
+			return bad(why, len, "pin", s, "expected " PLACEMENT_NAMES
+				   " or two CPU numbers W,R (e.g. 0,1)");
 		}
 		o->pins[0].pin = PIN_CPUS;
 		o->pins[0].cpu_writer = (int)w;
@@ -160,22 +161,16 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 	for (char *it = strtok_r(copy, ",/", &save); it && rc == 0;
 	     it = strtok_r(NULL, ",/", &save)) {
 		struct run_config pc = {0};
-		if (strcmp(it, "none") == 0)
-			pc.pin = PIN_NONE;
-		else if (strcmp(it, "same") == 0)
-			pc.pin = PIN_SAME;
-		else if (strcmp(it, "split") == 0)
-			pc.pin = PIN_SPLIT;
-		else
-			rc = bad(why, len, "pin", s, "expected none, same, split or "
-				 "two CPU numbers W,R (e.g. 0,1)");
+		if (placement_parse(it, &pc.pin) < 0)
+			rc = bad(why, len, "pin", s, "expected " PLACEMENT_NAMES
+				 " or two CPU numbers W,R (e.g. 0,1)");
 		if (rc == 0 && o->npins < 8)
 			o->pins[o->npins++] = pc;
 	}
 	free(copy);
 	if (rc == 0 && o->npins == 0) /* only separators: ",,/" */
-		rc = bad(why, len, "pin", s, "empty list (expected none, same, "
-			 "split or W,R)");
+		rc = bad(why, len, "pin", s, "empty list (expected "
+			 PLACEMENT_NAMES " or W,R)");
 	if (rc == 0 && !list && o->npins != 1)
 		rc = bad(why, len, "pin", s, "one placement per run (use ipclab "
 			 "sweep for several)");

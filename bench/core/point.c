@@ -236,6 +236,7 @@ static int once(const struct point *p, struct run_config *c,
 		return 1;
 	}
 	fill(&rec, c, r);
+	snprintf(rec.pin_relation, sizeof(rec.pin_relation), "%s", c->relation);
 	if (c->mode == MODE_PINGPONG)
 		rec.clock_overhead_ns = clock_ns;
 	if (floor_bps > 0 && c->mode == MODE_STREAM) {

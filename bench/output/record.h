@@ -33,6 +33,7 @@ struct record {
 	char region_mechanism[16];
 	uint64_t kbuf_size, nblocks;
 	char pin[24];
+	char pin_relation[12]; /* same, smt, core, llc, numa, socket */
 	int64_t writer_cpu, reader_cpu; /* -1: not observed / moved */
 	uint64_t rep;
 	int warmup, verified;

@@ -1,6 +1,7 @@
 /* sysinfo.c - the machine and run context (see sysinfo.h). */
 #include "sysinfo.h"
 #include "options.h"
+#include "topology.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,12 @@ void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
 	fputs(",\n  \"cpu_model\": ", f);
 	json_str(f, cpu[0] ? cpu : "unknown");
 	fprintf(f, ",\n  \"cpus_online\": %ld", sysconf(_SC_NPROCESSORS_ONLN));
+	const struct topology *topo = topology_get(v, sizeof(v));
+	fputs(",\n  \"topology\": ", f);
+	if (topo)
+		topology_write_json(f, topo);
+	else
+		json_str(f, v);
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", v,
 		  sizeof(v));
 	fputs(",\n  \"cpu_governor\": ", f);
