@@ -70,16 +70,26 @@ size_t matrix_pick_cpus(const struct topology *t, size_t max_cells,
 	qsort(cores, ncores, sizeof(cores[0]), core_order);
 	/* Neighbouring cores in pairs (one LLC: the "core" relation), the
 	 * pairs spread evenly (other LLC groups, sockets). */
-	size_t tpc = t->threads_per_core > 0 ? (size_t)t->threads_per_core : 1;
-	size_t m = k / tpc ? k / tpc : 1, slots = (m + 1) / 2;
-	for (size_t s = 0; s < slots && n < k; s++) {
-		size_t base = s * ncores / slots;
-		for (size_t c = base; c < base + 2 && c < ncores && n < k; c++)
-			for (int i = 0; i < t->ncpu && n < k; i++)
-				if (t->cpu[i].allowed &&
-				    t->cpu[i].core == t->cpu[cores[c]].core)
-					cpus[n++] = i;
-	}
+	size_t tpc = (size_t)t->nallowed / ncores;
+	size_t m = k / (tpc ? tpc : 1), slots = m > 1 ? (m + 1) / 2 : 1;
+	static char taken[TOPO_MAX_CPUS];
+	memset(taken, 0, sizeof(taken));
+	/* Then the other cores in order, when siblings are uneven. */
+	for (size_t pass = 0; pass < 2 && n < k; pass++)
+		for (size_t s = 0; s < (pass ? ncores : slots) && n < k; s++) {
+			size_t base = pass ? s : s * ncores / slots;
+			for (size_t c = base; c < base + 2 - pass &&
+			     c < ncores && n < k; c++) {
+				if (taken[c])
+					continue;
+				taken[c] = 1;
+				for (int i = 0; i < t->ncpu && n < k; i++)
+					if (t->cpu[i].allowed &&
+					    t->cpu[i].core ==
+					    t->cpu[cores[c]].core)
+						cpus[n++] = i;
+			}
+		}
 	qsort(cpus, n, sizeof(cpus[0]), int_order);
 	return n;
 }
