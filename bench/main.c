@@ -23,6 +23,7 @@
 #include "options.h"
 #include "point.h"
 #include "record.h"
+#include "rounds.h"
 #include "stats.h"
 #include "sweep.h"
 #include "sysinfo.h"
@@ -78,25 +79,6 @@ static void run_emit(const struct record *rec, void *arg)
 		fprintf(stderr, "ipclab: run: %s: %s\n", rec->transport, rec->reason);
 }
 
-/* Quality warnings: each names what would help. */
-static void warn_quality(const struct summary *s, const struct record *recs,
-			 size_t n)
-{
-	double v[n ? n : 1];
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!recs[i].warmup && strcmp(recs[i].status, "ok") == 0)
-			v[k++] = recs[i].bytes_per_s;
-	if (s->reps >= 3 && stats_rel_spread(&s->bps) > 0.05)
-		fprintf(stderr, "ipclab: warning: %s: the repetitions spread by "
-			"%.0f%% (MAD/median); try --reps 10, a longer --min-time, "
-			"or --pin split|same\n", s->first.transport,
-			100 * stats_rel_spread(&s->bps));
-	if (k >= 5 && stats_first_is_outlier(v, k))
-		fprintf(stderr, "ipclab: warning: %s: the first timed repetition "
-			"is an outlier; try --warmup 2\n", s->first.transport);
-}
-
 static int cmd_run(int argc, char **argv)
 {
 	struct bench_opts o;
@@ -130,6 +112,7 @@ static int cmd_run(int argc, char **argv)
 			"n/a)\n", p.t->name);
 
 	FILE *out = stdout;
+	const char *out_name = o.output ? o.output : "standard output";
 	if (o.output) {
 		out = fopen(o.output, "w");
 		if (!out) {
@@ -141,36 +124,48 @@ static int cmd_run(int argc, char **argv)
 	char run_id[48];
 	make_run_id(run_id, sizeof(run_id));
 	struct run_sink sink = {out, o.format, o.quiet};
-	size_t cap = 64 + o.warmup + o.reps, n = 0;
-	struct record *recs = calloc(cap, sizeof(*recs));
-	if (!recs) {
-		if (out != stdout)
-			fclose(out);
-		fprintf(stderr, "ipclab: run: out of memory\n");
-		return 1;
-	}
 	record_write_header(out, o.format);
 	run_catch_signals();
-	rc = point_run(&p, &o, run_id, recs, cap, &n, run_emit, &sink);
-
+	/* One point through the same rounds as a sweep: its repetitions are
+	 * rounds, each with its canaries, judged by the same rules. */
+	struct rounds_opts ro = {o.reps, o.max_rounds, o.budget_s, o.target,
+				 o.shuffle_seed};
+	struct rounds_hooks hooks = {run_emit, NULL, NULL, &sink};
+	struct rounds_report rep;
 	struct summary s;
-	summary_from_records(&s, recs, n);
+	rc = rounds_run(&p, 1, &o, &ro, run_id, &hooks, &s, &rep);
+	if (rc == -ENOMEM) {
+		fprintf(stderr, "ipclab: run: out of memory\n");
+		if (out != stdout)
+			fclose(out);
+		return 1;
+	}
 	FILE *sf = o.format == FORMAT_TABLE && out == stdout ? stdout : stderr;
-	if (!o.quiet || sf == stdout) {
-		fprintf(sf, "\nsummary (median of %llu timed repetitions):\n",
-			(unsigned long long)s.reps);
+	if (s.status[0] && (!o.quiet || sf == stdout)) {
+		fprintf(sf, "\nsummary (median of %llu rounds; a rerun's median "
+			"falls in [lo .. hi] with probability %.0f%%):\n",
+			(unsigned long long)s.reps,
+			isfinite(s.interval_coverage)
+			? 100 * s.interval_coverage : 0.0);
 		summary_write_header(sf, FORMAT_TABLE);
 		summary_write(sf, FORMAT_TABLE, &s);
 	}
-	if (!o.quiet)
-		warn_quality(&s, recs, n);
-	free(recs);
-	if (out != stdout && fclose(out) != 0) {
-		fprintf(stderr, "ipclab: run: writing %s: %s\n", o.output,
-			strerror(errno));
+	if (!o.quiet && s.flag[0])
+		fprintf(stderr, "ipclab: run: warning: %s: unstable (%s): %s\n",
+			s.first.transport, s.flag_kinds, s.reason);
+	/* A row that did not reach the file is lost data: exit 1. */
+	int lost = fflush(out) != 0 || ferror(out);
+	int err = errno;
+	if (out != stdout && fclose(out) != 0 && !lost) {
+		lost = 1;
+		err = errno;
+	}
+	if (lost) {
+		fprintf(stderr, "ipclab: run: writing %s: %s: rows were lost\n",
+			out_name, strerror(err ? err : EIO));
 		return 1;
 	}
-	if (rc < 0)
+	if (rc == -EINTR)
 		return 128 + (run_stop ? run_stop : SIGINT);
 	if (rc)
 		fprintf(stderr, "ipclab: run: %s: %s\n", s.first.transport,
@@ -218,7 +213,7 @@ int main(int argc, char **argv)
 		return sweep_main(argc - 1, argv + 1, argc, argv);
 	if (strcmp(cmd, "sysinfo") == 0) {
 		if (argc > 2 && strcmp(argv[2], "--json") == 0)
-			sysinfo_write_json(stdout, NULL, argc, argv, NULL, NULL, NULL);
+			sysinfo_write_json(stdout, NULL, argc, argv, NULL, NULL, NULL, NULL);
 		else if (argc > 2)
 			return usage_error("sysinfo", "unknown option (use --json)");
 		else

@@ -179,17 +179,6 @@ static size_t stride_of(size_t buf_size)
 	return ipc_round_up(buf_size, BLOCK_ALIGN);
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -290,7 +279,7 @@ static int wait_change(struct ipc_channel *ch, enum ipc_role role,
 	uint64_t t0 = 0, bound = 0;
 	if (ch->spin_fixed) {
 		for (uint64_t i = 0; i < ch->spin_fixed; i++) {
-			cpu_relax();
+			ipc_cpu_relax();
 			v = atomic_load_explicit(word, memory_order_acquire);
 			if (v != old) {
 				*now = v;
@@ -304,7 +293,7 @@ static int wait_change(struct ipc_channel *ch, enum ipc_role role,
 		uint64_t t = t0 = ticks();
 		bound = spin_bound(ch, role, t0);
 		for (unsigned i = 1; t - t0 < bound; i++) {
-			cpu_relax();
+			ipc_cpu_relax();
 			v = atomic_load_explicit(word, memory_order_acquire);
 			if (v != old) {
 				ch->last = t; /* to within CLOCK_EVERY pauses */

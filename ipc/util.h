@@ -76,4 +76,17 @@ int ipc_block_alloc(char **buf, size_t n, struct ipc_err *e);
 /* Round n up to a multiple of align (a power of two or not). */
 size_t ipc_round_up(size_t n, size_t align);
 
+/* A hint to the CPU inside a busy-wait loop: let the sibling thread run,
+ * save power, leave the loop sooner when the line changes. */
+static inline void ipc_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 #endif

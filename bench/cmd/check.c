@@ -11,8 +11,10 @@
 #include "options.h"
 #include "plugin.h"
 #include "point.h"
+#include "rounds.h"
 #include "units.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,26 +43,26 @@ static void bench(const struct ipc_transport *t)
 	o.min_time = 0.05;
 	o.reps = 3;
 	o.timeout_s = 20;
-	printf("\nbenchmark (copy mode, median of %u, --min-time %.2fs):\n",
-	       o.reps, o.min_time);
-	summary_write_header(stdout, FORMAT_TABLE);
+	printf("\nbenchmark (copy mode, median of %u rounds, --min-time "
+	       "%.2fs):\n", o.reps, o.min_time);
+	struct point plan[6];
+	struct summary sums[6];
+	size_t n = 0;
 	for (size_t s = 0; s < 2; s++)
-		for (size_t i = 0; i < 3; i++) {
-			if (!ts[i])
-				continue;
-			struct point p = {.t = ts[i], .buf_size = sizes[s]};
-			struct record recs[32];
-			size_t n = 0;
-			struct summary sum;
-			if (point_check(&p, &o, why, sizeof(why)) < 0) {
-				printf("%-12s %8llu  skipped: %s\n", ts[i]->name,
-				       (unsigned long long)sizes[s], why);
-				continue;
-			}
-			point_run(&p, &o, "check", recs, 32, &n, NULL, NULL);
-			summary_from_records(&sum, recs, n);
-			summary_write(stdout, FORMAT_TABLE, &sum);
-		}
+		for (size_t i = 0; i < 3; i++)
+			if (ts[i])
+				plan[n++] = (struct point){.t = ts[i],
+							   .buf_size = sizes[s]};
+	struct rounds_opts ro = {o.reps, o.reps, 0, o.target, o.shuffle_seed};
+	struct rounds_report rep;
+	if (rounds_run(plan, n, &o, &ro, "check", NULL, sums, &rep) == -ENOMEM) {
+		printf("out of memory\n");
+		return;
+	}
+	summary_write_header(stdout, FORMAT_TABLE);
+	for (size_t i = 0; i < n; i++)
+		if (sums[i].status[0])
+			summary_write(stdout, FORMAT_TABLE, &sums[i]);
 }
 
 int check_main(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include "placement.h"
 #include "point.h"
 #include "record.h"
+#include "rounds.h"
 #include "sysinfo.h"
 #include "units.h"
 
@@ -109,7 +110,8 @@ size_t matrix_cells(const struct topology *t, const int *cpus, size_t n,
 void matrix_csv_header(FILE *f)
 {
 	fputs("writer_cpu,reader_cpu,pin_relation,transport,mode,buf_size,"
-	      "reps,one_way_p50_ns,rtt_p99_ns,bytes_per_s,status,reason\n", f);
+	      "reps,one_way_p50_ns,rtt_p99_ns,bytes_per_s,line_rtt_ns_median,"
+	      "flag,status,reason\n", f);
 }
 
 static void num(FILE *f, double v)
@@ -124,15 +126,16 @@ void matrix_csv_row(FILE *f, const struct matrix_cell *c,
 		    const char *transport, const char *mode,
 		    unsigned long long buf_size, unsigned long long reps,
 		    double one_way_p50_ns, double rtt_p99_ns,
-		    double bytes_per_s, const char *status,
-		    const char *reason)
+		    double bytes_per_s, double line_rtt_ns, const char *flag,
+		    const char *status, const char *reason)
 {
 	fprintf(f, "%d,%d,%s,%s,%s,%llu,%llu", c->writer, c->reader,
 		c->relation, transport, mode, buf_size, reps);
 	num(f, one_way_p50_ns);
 	num(f, rtt_p99_ns);
 	num(f, bytes_per_s);
-	fprintf(f, ",%s,\"", status);
+	num(f, line_rtt_ns);
+	fprintf(f, ",%s,%s,\"", flag, status);
 	for (const char *s = reason; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
@@ -159,29 +162,21 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ipclab matrix -t TRANSPORT [-b SIZE] [-m pingpong|stream] "
-		"[--budget SECONDS] [-o DIR] [run options]\n"
+		"[--budget SEC] [-o DIR] [run options]\n"
 		"Measure one transport between every pair of the CPUs this "
 		"process may use (a core-to-core map): ping-pong one-way p50 "
 		"(pairs W<=R; the diagonal is one CPU) or stream throughput "
-		"(every ordered pair).  When all pairs do not fit --budget "
-		"(default 300 s, estimated from --min-time and --reps), whole "
-		"cores are sampled across the LLC groups and sockets.\n"
+		"(every ordered pair), each cell with the cache line bounced "
+		"between its CPUs beside it.  The cells are run in rounds like "
+		"a sweep's points.  When all pairs do not fit --budget (default "
+		"300 s, estimated from --min-time and --reps), whole cores are "
+		"sampled across the LLC groups and sockets.\n"
 		"Writes DIR/matrix.csv, DIR/runs.csv and DIR/meta.json "
 		"(default DIR: results/matrix-<run-id>); draw it with\n"
 		"  scripts/pyrun scripts/plot_matrix.py DIR\n"
 		"Defaults: -b 64 -m pingpong --reps 3 --min-time 0.1; the other "
 		"options of ipclab run apply (--spin, --verify, --warmup ...), "
 		"except --pin (the matrix chooses the CPUs).\n");
-}
-
-struct sink {
-	FILE *runs;
-};
-
-static void emit_run(const struct record *rec, void *arg)
-{
-	struct sink *s = arg;
-	record_write(s->runs, FORMAT_CSV, rec);
 }
 
 static int mkdir_p(char *path)
@@ -210,7 +205,7 @@ static FILE *open_in(const char *dir, const char *name)
 }
 
 /* Own options out of argv, the rest (with defaults first) to run's parser. */
-static int parse(int argc, char **argv, struct bench_opts *o, double *budget,
+static int parse(int argc, char **argv, struct bench_opts *o,
 		 const char **outdir)
 {
 	char **args = calloc((size_t)argc + 10, sizeof(*args));
@@ -224,7 +219,6 @@ static int parse(int argc, char **argv, struct bench_opts *o, double *budget,
 				  "--reps", "3", "--min-time", "0.1"};
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		args[n++] = (char *)defaults[i];
-	*budget = 300;
 	*outdir = NULL;
 	for (int i = 1; i < argc && rc == 0; i++) {
 		const char *a = argv[i];
@@ -236,31 +230,13 @@ static int parse(int argc, char **argv, struct bench_opts *o, double *budget,
 				"the CPUs (every allowed pair); restrict them with "
 				"taskset -c LIST\n");
 			rc = 2;
-		} else if (strcmp(a, "--budget") == 0 ||
-			   strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "ipclab: matrix: option %s needs a "
-					"value (see --help)\n", a);
-				rc = 2;
-				break;
-			}
-			const char *v = argv[++i];
-			char *end;
-			if (a[2] == 'b') {
-				*budget = strtod(v, &end);
-				if (end == v || *end || !(*budget > 0) ||
-				    !isfinite(*budget)) {
-					fprintf(stderr, "ipclab: matrix: --budget "
-						"%s: expected seconds > 0 (e.g. "
-						"300)\n", v);
-					rc = 2;
-				}
-			} else if (!*v) {
-				fprintf(stderr, "ipclab: matrix: --output '': "
-					"empty path\n");
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			if (i + 1 >= argc || !*argv[i + 1]) {
+				fprintf(stderr, "ipclab: matrix: --output: needs a "
+					"folder (see --help)\n");
 				rc = 2;
 			} else {
-				*outdir = v;
+				*outdir = argv[++i];
 			}
 		} else {
 			args[n++] = argv[i];
@@ -309,12 +285,30 @@ static void print_grid(const struct matrix_cell *cells, const double *v,
 	}
 }
 
+struct sink {
+	FILE *runs;
+	int tty;
+};
+
+static void emit_run(const struct record *rec, void *arg)
+{
+	struct sink *s = arg;
+	record_write(s->runs, FORMAT_CSV, rec);
+}
+
+static void progress(const struct rounds_progress *pr, void *arg)
+{
+	struct sink *s = arg;
+	if (s->tty)
+		fprintf(stderr, "\r\033[K%s %u: %zu/%zu", pr->phase, pr->round,
+			pr->done, pr->total);
+}
+
 int matrix_main(int argc, char **argv)
 {
 	struct bench_opts o;
-	double budget;
 	const char *outdir;
-	int rc = parse(argc, argv, &o, &budget, &outdir);
+	int rc = parse(argc, argv, &o, &outdir);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	char why[768];
@@ -325,35 +319,36 @@ int matrix_main(int argc, char **argv)
 	}
 	const int pp = o.modes[0] == MODE_PINGPONG;
 	const int fake = getenv("IPCLAB_MATRIX_FAKE") != NULL;
-	/* Calibration (about two warm-ups), warm-ups and repetitions. */
-	double per_cell = o.min_time * (o.warmup + o.reps + 2) + 0.05;
+	/* A cell: calibration (about two runs), warm-ups, rounds, canaries. */
+	double budget = o.budget_s > 0 ? o.budget_s : 300;
+	double per_cell = o.min_time * (o.warmup + o.max_rounds + 2) + 0.1;
 	size_t max_cells = (size_t)(budget / per_cell);
 	static int cpus[TOPO_MAX_CPUS];
 	size_t k = matrix_pick_cpus(t, max_cells, !pp, cpus, TOPO_MAX_CPUS);
 	size_t ncells = matrix_ncells(k, !pp);
 	struct matrix_cell *cells = calloc(ncells, sizeof(*cells));
+	struct point *plan = calloc(ncells, sizeof(*plan));
+	struct summary *sums = calloc(ncells, sizeof(*sums));
 	double *vals = calloc(ncells, sizeof(*vals));
-	size_t maxrecs = 64 + o.warmup + o.reps;
-	struct record *recs = calloc(maxrecs, sizeof(*recs));
-	if (!cells || !vals || !recs) {
-		free(cells);
-		free(vals);
-		free(recs);
+	FILE *mf = NULL, *meta = NULL;
+	struct sink sink = {NULL, isatty(2) && !o.quiet};
+	rc = 1;
+	if (!cells || !plan || !sums || !vals) {
 		fprintf(stderr, "ipclab: matrix: out of memory\n");
-		return 1;
+		goto out;
 	}
 	matrix_cells(t, cpus, k, !pp, cells, ncells);
-
-	struct point p = {.t = o.transports[0], .buf_size = o.buf_sizes[0],
-			  .mode = o.modes[0], .access = o.accesses[0],
-			  .populate = o.populates[0], .hugepages = o.hugepages[0],
-			  .pin = {.pin = PIN_CPUS, .cpu_writer = cells[0].writer,
-				  .cpu_reader = cells[0].reader}};
-	rc = 0;
-	if (point_check(&p, &o, why, sizeof(why)) < 0) {
+	for (size_t i = 0; i < ncells; i++)
+		plan[i] = (struct point){
+			.t = o.transports[0], .buf_size = o.buf_sizes[0],
+			.mode = o.modes[0], .access = o.accesses[0],
+			.populate = o.populates[0], .hugepages = o.hugepages[0],
+			.pin = {.pin = PIN_CPUS, .cpu_writer = cells[i].writer,
+				.cpu_reader = cells[i].reader}};
+	if (point_check(&plan[0], &o, why, sizeof(why)) < 0) {
 		fprintf(stderr, "ipclab: matrix: %s\n", why);
 		rc = 2;
-		goto out_mem;
+		goto out;
 	}
 
 	char run_id[48], dir[PATH_MAX], start[40], end[40];
@@ -366,13 +361,11 @@ int matrix_main(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s", outdir);
 	else
 		snprintf(dir, sizeof(dir), "results/matrix-%s", run_id);
-	struct sink sink = {NULL};
-	FILE *mf = NULL, *meta = NULL;
-	rc = 1;
 	if (mkdir_p(dir) < 0) {
 		fprintf(stderr, "ipclab: matrix: --output %s: %s\n", dir,
 			strerror(errno));
-		goto out_mem;
+		rc = 2;
+		goto out;
 	}
 	if (!(mf = open_in(dir, "matrix.csv")) ||
 	    !(sink.runs = open_in(dir, "runs.csv")) ||
@@ -381,78 +374,65 @@ int matrix_main(int argc, char **argv)
 	sysinfo_now(start, sizeof(start));
 	matrix_csv_header(mf);
 	record_write_header(sink.runs, FORMAT_CSV);
-	run_catch_signals();
 
 	char shape[256];
 	topology_describe(t, shape, sizeof(shape));
 	fprintf(stderr, "ipclab: matrix: %s; %zu CPUs, %zu cells%s into %s/\n",
 		shape, k, ncells, fake ? " (IPCLAB_MATRIX_FAKE: no runs)" : "",
 		dir);
-	size_t failed = 0;
-	uint64_t t0 = run_now_ns();
-	for (size_t i = 0; i < ncells; i++) {
-		const struct matrix_cell *c = &cells[i];
-		struct summary s;
-		size_t n = 0;
-		const char *status = "ok", *reason = "";
-		double ow = NAN, p99 = NAN, bps = NAN;
-		vals[i] = NAN;
-		p.pin.cpu_writer = c->writer;
-		p.pin.cpu_reader = c->reader;
-		if (run_stop) {
-			status = "skipped";
-			reason = "interrupted";
-		} else if ((double)(run_now_ns() - t0) / 1e9 > 2 * budget) {
-			status = "skipped";
-			reason = "over twice the --budget";
-		} else if (fake) {
-			status = "fake";
-			reason = "IPCLAB_MATRIX_FAKE: a value per relation, "
-				 "not measured";
-			ow = fake_ns(c->relation);
-			bps = pp ? NAN : 1e12 / ow;
-		} else if (point_check(&p, &o, why, sizeof(why)) < 0) {
-			status = "skipped";
-			reason = why;
-		} else {
-			int prc = point_run(&p, &o, run_id, recs, maxrecs, &n,
-					    emit_run, &sink);
-			summary_from_records(&s, recs, n);
-			if (prc) {
-				status = prc == -EINTR ? "skipped" : "error";
-				reason = s.reason[0] ? s.reason
-				       : n ? recs[n - 1].reason : "failed";
-				failed += prc != -EINTR;
-			} else {
-				ow = s.one_way_p50_ns;
-				p99 = s.rtt_p99_ns;
-				bps = s.bps.median;
-			}
+	int rrc = 0;
+	if (!fake) {
+		run_catch_signals();
+		struct rounds_opts ro = {o.reps, o.max_rounds, o.budget_s,
+					 o.target, o.shuffle_seed};
+		struct rounds_hooks hooks = {emit_run, progress, NULL, &sink};
+		struct rounds_report rep;
+		rrc = rounds_run(plan, ncells, &o, &ro, run_id, &hooks, sums,
+				 &rep);
+		if (sink.tty)
+			fputs("\r\033[K", stderr);
+		if (rrc == -ENOMEM) {
+			fprintf(stderr, "ipclab: matrix: out of memory\n");
+			goto out;
 		}
-		vals[i] = pp ? ow : bps;
-		matrix_csv_row(mf, c, p.t->name, pp ? "pingpong" : "stream",
-			       (unsigned long long)p.buf_size,
-			       (unsigned long long)(strcmp(status, "ok") ? 0
-						    : s.reps),
-			       ow, p99, bps, status, reason);
-		fflush(mf);
-		char v[24] = "-";
-		if (isfinite(vals[i]) && pp)
-			units_format_ns(vals[i], v, sizeof(v));
-		else if (isfinite(vals[i]))
-			units_format_rate(vals[i], v, sizeof(v));
-		fprintf(stderr, "[%zu/%zu] %d->%d %s: %s%s%s\n", i + 1, ncells,
-			c->writer, c->reader, c->relation, v,
-			strcmp(status, "ok") ? " " : "",
-			strcmp(status, "ok") ? status : "");
+	}
+	for (size_t i = 0; i < ncells; i++) {
+		const struct summary *s = &sums[i];
+		const char *status = s->status[0] ? s->status : "skipped";
+		const char *reason = s->reason;
+		double ow = s->one_way_p50_ns, bps = s->bps.median;
+		if (fake) {
+			status = "fake";
+			reason = "IPCLAB_MATRIX_FAKE: a value per relation, not "
+				 "measured";
+			ow = fake_ns(cells[i].relation);
+			bps = pp ? NAN : 1e12 / ow;
+		}
+		int ok = fake || strcmp(status, "ok") == 0;
+		vals[i] = !ok ? NAN : pp ? ow : bps;
+		matrix_csv_row(mf, &cells[i], o.transports[0]->name,
+			       pp ? "pingpong" : "stream",
+			       (unsigned long long)o.buf_sizes[0],
+			       fake ? 0 : (unsigned long long)s->reps,
+			       ok && pp ? ow : NAN, ok && !fake && pp
+			       ? s->rtt_p99_ns : NAN, ok ? bps : NAN,
+			       fake ? NAN : s->line_rtt_ns_median,
+			       fake ? "" : s->flag, status, reason);
+		if (!ok)
+			fprintf(stderr, "ipclab: matrix: %d->%d: %s: %s\n",
+				cells[i].writer, cells[i].reader, status,
+				reason);
 	}
 	sysinfo_now(end, sizeof(end));
-	sysinfo_write_json(meta, run_id, argc, argv, start, end, &o);
+	char extra[160];
+	snprintf(extra, sizeof(extra), "\"matrix\": {\"cpus\": %zu, \"cells\": "
+		 "%zu, \"fake\": %s}", k, ncells, fake ? "true" : "false");
+	sysinfo_write_json(meta, run_id, argc, argv, start, end, &o, extra);
 	if (k <= 16)
 		print_grid(cells, vals, ncells, cpus, k, pp);
 	fprintf(stderr, "ipclab: matrix: %s/matrix.csv; draw it: scripts/pyrun "
 		"scripts/plot_matrix.py %s\n", dir, dir);
-	rc = run_stop ? 128 + run_stop : failed ? 1 : 0;
+	rc = rrc == -EINTR ? 128 + (run_stop ? run_stop : 2) : rrc ? 1 : 0;
 out:
 	if (mf && fclose(mf) != 0)
 		rc = 1;
@@ -460,9 +440,9 @@ out:
 		rc = 1;
 	if (meta && fclose(meta) != 0)
 		rc = 1;
-out_mem:
 	free(cells);
+	free(plan);
+	free(sums);
 	free(vals);
-	free(recs);
 	return rc;
 }

@@ -46,8 +46,8 @@ void matrix_csv_row(FILE *f, const struct matrix_cell *c,
 		    const char *transport, const char *mode,
 		    unsigned long long buf_size, unsigned long long reps,
 		    double one_way_p50_ns, double rtt_p99_ns,
-		    double bytes_per_s, const char *status,
-		    const char *reason);
+		    double bytes_per_s, double line_rtt_ns, const char *flag,
+		    const char *status, const char *reason);
 
 /* argv[0] is "matrix"; returns the exit status. */
 int matrix_main(int argc, char **argv);

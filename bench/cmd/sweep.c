@@ -1,11 +1,13 @@
 /* sweep.c - run a plan of points into a results folder (see sweep.h). */
 #include "sweep.h"
+#include "rounds.h"
 #include "stats.h"
 #include "sysinfo.h"
 #include "units.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,18 +44,6 @@ size_t sweep_plan(const struct bench_opts *o, struct point *out, size_t cap)
 			.pin = o->pins[pi],
 		};
 	}
-	if (o->shuffle_seed) {
-		uint64_t s = o->shuffle_seed;
-		for (size_t i = n; i > 1; i--) {
-			s ^= s << 13;
-			s ^= s >> 7;
-			s ^= s << 17;
-			size_t j = (size_t)(s % i);
-			struct point tmp = out[i - 1];
-			out[i - 1] = out[j];
-			out[j] = tmp;
-		}
-	}
 	return n;
 }
 
@@ -81,12 +71,18 @@ fail:
 struct sweep_out {
 	FILE *runs, *summary, *log;
 	int tty, quiet;
+	int write_err;        /* errno of the first failed write of results */
+	const char *dir;
+	uint64_t last_line_ns; /* the last progress line (no terminal) */
+	unsigned last_round;
 };
 
 static void emit_run(const struct record *rec, void *arg)
 {
 	struct sweep_out *so = arg;
 	record_write(so->runs, FORMAT_CSV, rec);
+	if (ferror(so->runs) && !so->write_err)
+		so->write_err = errno ? errno : EIO;
 }
 
 static void say(struct sweep_out *so, const char *fmt, ...)
@@ -127,26 +123,66 @@ static void describe(const struct point *p, char *buf, size_t len)
 					: "");
 }
 
-static void progress(struct sweep_out *so, size_t done, size_t total,
-		     const char *what, double elapsed)
+static void fmt_left(double s, char *buf, size_t len)
 {
-	if (so->quiet || !so->tty)
-		return;
-	char eta[32] = "--";
-	if (done > 0) {
-		double left = elapsed / (double)done * (double)(total - done);
-		snprintf(eta, sizeof(eta), "%dm%02ds", (int)(left / 60),
-			 (int)left % 60);
-	}
-	int width = 24, fill = (int)((double)width * (double)done / (double)total);
-	fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu ETA %s  %s", fill,
-		"########################", width - fill, "", done, total, eta,
-		what);
+	if (!isfinite(s) || s < 0)
+		snprintf(buf, len, "--");
+	else
+		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
 }
 
+/* A bar on a terminal; otherwise a line per round, or every 10 s. */
+static void on_progress(const struct rounds_progress *pr, void *arg)
+{
+	struct sweep_out *so = arg;
+	if (so->quiet)
+		return;
+	char what[160], left[32], stage[32];
+	describe(pr->p, what, sizeof(what));
+	fmt_left(pr->left_s, left, sizeof(left));
+	if (pr->round)
+		snprintf(stage, sizeof(stage), "round %u", pr->round);
+	else
+		snprintf(stage, sizeof(stage), "warm-up");
+	if (so->tty) {
+		int width = 20, fill = pr->total ? (int)((double)width *
+				(double)pr->done / (double)pr->total) : 0;
+		fprintf(stderr, "\r\033[K%s [%.*s%*s] %zu/%zu left ~%s  %s",
+			stage, fill, "####################", width - fill, "",
+			pr->done, pr->total, left, what);
+		return;
+	}
+	uint64_t now = run_now_ns();
+	if (pr->round != so->last_round ||
+	    now - so->last_line_ns > 10000000000ull) {
+		fprintf(stderr, "ipclab: sweep: %s, %zu/%zu points, %.0f s "
+			"elapsed, about %s left\n", stage, pr->done, pr->total,
+			pr->elapsed_s, left);
+		so->last_round = pr->round;
+		so->last_line_ns = now;
+	}
+}
+
+static void on_prepared(const struct point *p, int rc, const char *why,
+			void *arg)
+{
+	struct sweep_out *so = arg;
+	char what[160];
+	if (!rc)
+		return;
+	describe(p, what, sizeof(what));
+	if (rc == -EINVAL) {
+		if (so->log)
+			fprintf(so->log, "%s: skipped: %s\n", what, why);
+		return;
+	}
+	say(so, "ipclab: sweep: %s: error: %s\n", what, why);
+}
+
+/* Write a file next to the results, never half-written (tmp + rename). */
 static int write_meta(const char *dir, const char *run_id, int argc,
 		      char **argv, const char *start, const char *end,
-		      const struct bench_opts *o)
+		      const struct bench_opts *o, const char *extra)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
@@ -154,10 +190,15 @@ static int write_meta(const char *dir, const char *run_id, int argc,
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return -1;
-	sysinfo_write_json(f, run_id, argc, argv, start, end, o);
-	if (fclose(f) != 0)
+	sysinfo_write_json(f, run_id, argc, argv, start, end, o, extra);
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		int e = errno ? errno : EIO;
+		unlink(tmp);
+		errno = e;
 		return -1;
-	return rename(tmp, path); /* never a half-written meta.json */
+	}
+	return rename(tmp, path);
 }
 
 static FILE *open_in(const char *dir, const char *name, char *why,
@@ -170,6 +211,26 @@ static FILE *open_in(const char *dir, const char *name, char *why,
 		snprintf(why, whylen, "--output %s: %s: %s", dir, name,
 			 strerror(errno));
 	return f;
+}
+
+/* Close a results file; the name and errno of the first failure. */
+static int close_out(FILE **f, const char *name, const char **failed,
+		     int *err)
+{
+	if (!*f)
+		return 0;
+	int bad = ferror(*f);
+	int e = errno;
+	if (fclose(*f) != 0 || bad) {
+		if (!*failed) {
+			*failed = name;
+			*err = bad && e ? e : errno ? errno : EIO;
+		}
+		*f = NULL;
+		return -1;
+	}
+	*f = NULL;
+	return 0;
 }
 
 int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
@@ -193,11 +254,10 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 	size_t cap = o.nmodes * o.naccesses * o.npins * o.nhugepages *
 		     o.npopulates * o.nbuf_sizes * o.ntransports;
 	struct point *plan = calloc(cap ? cap : 1, sizeof(*plan));
-	size_t maxrecs = 64 + o.warmup + o.reps;
-	struct record *recs = calloc(maxrecs, sizeof(*recs));
-	if (!plan || !recs) {
+	struct summary *sums = calloc(cap ? cap : 1, sizeof(*sums));
+	if (!plan || !sums) {
 		free(plan);
-		free(recs);
+		free(sums);
 		fprintf(stderr, "ipclab: sweep: out of memory\n");
 		return 1;
 	}
@@ -212,7 +272,7 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 	snprintf(dir, sizeof(dir), "%s", o.output ? o.output : "results/");
 	if (!o.output)
 		snprintf(dir, sizeof(dir), "results/%s", run_id);
-	struct sweep_out so = {.tty = isatty(2), .quiet = o.quiet};
+	struct sweep_out so = {.tty = isatty(2), .quiet = o.quiet, .dir = dir};
 	rc = 1;
 	if (mkdir_p(dir, why, sizeof(why)) < 0 ||
 	    !(so.runs = open_in(dir, "runs.csv", why, sizeof(why))) ||
@@ -223,7 +283,8 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 		goto out;
 	}
 	sysinfo_now(start, sizeof(start));
-	if (write_meta(dir, run_id, full_argc, full_argv, start, NULL, &o) < 0) {
+	if (write_meta(dir, run_id, full_argc, full_argv, start, NULL, &o,
+		       "\"complete\": false, \"stopped_by\": null") < 0) {
 		fprintf(stderr, "ipclab: sweep: writing %s/meta.json: %s\n", dir,
 			strerror(errno));
 		goto out;
@@ -233,73 +294,76 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 
 	run_catch_signals();
 
-	say(&so, "ipclab: sweep: %zu points into %s/\n", npoints, dir);
-	size_t errors = 0, skipped = 0, done = 0;
-	uint64_t t0 = run_now_ns();
-	for (size_t i = 0; i < npoints && !run_stop; i++) {
-		const struct point *p = &plan[i];
-		char what[160];
-		describe(p, what, sizeof(what));
-		progress(&so, i, npoints, what, (double)(run_now_ns() - t0) / 1e9);
-		struct summary s;
-		size_t n = 0;
-		if (point_check(p, &o, why, sizeof(why)) < 0) {
-			struct record rec;
-			point_record(p, run_id, &rec);
-			snprintf(rec.status, sizeof(rec.status), "skipped");
-			snprintf(rec.reason, sizeof(rec.reason), "%s", why);
-			record_write(so.runs, FORMAT_CSV, &rec);
-			summary_from_records(&s, &rec, 1);
-			summary_write(so.summary, FORMAT_CSV, &s);
-			skipped++;
-			if (!so.tty || o.quiet)
-				say(&so, "[%zu/%zu] %s: skipped: %s\n", i + 1,
-				    npoints, what, why);
-			else if (so.log)
-				fprintf(so.log, "[%zu/%zu] %s: skipped: %s\n",
-					i + 1, npoints, what, why);
-			continue;
-		}
-		int prc = point_run(p, &o, run_id, recs, maxrecs, &n, emit_run, &so);
-		if (prc == -EINTR && n == 0)
-			break;
-		summary_from_records(&s, recs, n);
-		summary_write(so.summary, FORMAT_CSV, &s);
-		done++;
-		char med[24];
-		if (p->mode == MODE_PINGPONG)
-			units_format_ns(s.one_way_p50_ns, med, sizeof(med));
-		else
-			units_format_rate(s.bps.median, med, sizeof(med));
-		if (prc) {
-			errors++;
-			say(&so, "[%zu/%zu] %s: error: %s\n", i + 1, npoints, what,
-			    s.reason[0] ? s.reason : recs[n ? n - 1 : 0].reason);
-			if (o.fail_fast)
-				break;
-		} else {
-			char line[256];
-			snprintf(line, sizeof(line), "[%zu/%zu] %s: %s%s\n", i + 1,
-				 npoints, what, med,
-				 p->mode == MODE_PINGPONG ? " one-way p50" : "");
-			if (!so.tty || o.quiet)
-				say(&so, "%s", line);
-			else if (so.log)
-				fputs(line, so.log);
-			if (s.reps >= 3 && stats_rel_spread(&s.bps) > 0.05)
-				say(&so, "ipclab: warning: %s: the repetitions spread "
-				    "by %.0f%%; try --reps, --min-time or --pin\n",
-				    what, 100 * stats_rel_spread(&s.bps));
-		}
-	}
+	struct rounds_opts ro = {o.reps, o.max_rounds, o.budget_s, o.target,
+				 o.shuffle_seed};
+	say(&so, "ipclab: sweep: %zu points x %u rounds (up to %u for points "
+	    "wider than +-%.0f%%%s) into %s/; order seed %llu\n", npoints,
+	    o.reps, o.max_rounds, 100 * o.target,
+	    o.budget_s > 0 ? ", within the budget" : "", dir,
+	    (unsigned long long)o.shuffle_seed);
+	struct rounds_hooks hooks = {emit_run, on_progress, on_prepared, &so};
+	struct rounds_report rep;
+	int rrc = rounds_run(plan, npoints, &o, &ro, run_id, &hooks, sums, &rep);
 	if (so.tty && !o.quiet)
 		fputs("\r\033[K", stderr);
+	if (rrc == -ENOMEM) {
+		fprintf(stderr, "ipclab: sweep: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < npoints; i++) {
+		if (!sums[i].status[0])
+			continue; /* never reached before a stop */
+		summary_write(so.summary, FORMAT_CSV, &sums[i]);
+		if (sums[i].flag[0] && so.log) {
+			char what[160];
+			describe(&plan[i], what, sizeof(what));
+			fprintf(so.log, "%s: unstable (%s): %s\n", what,
+				sums[i].flag_kinds, sums[i].reason);
+		}
+	}
+
 	sysinfo_now(end, sizeof(end));
-	write_meta(dir, run_id, full_argc, full_argv, start, end, &o);
-	say(&so, "ipclab: sweep: %zu points run, %zu skipped, %zu with errors%s; "
-	    "results in %s/\n", done, skipped, errors,
-	    run_stop ? " (interrupted)" : "", dir);
-	rc = run_stop ? 128 + run_stop : errors ? 1 : 0;
+	char extra[512];
+	const char *sig = run_stop && sigabbrev_np(run_stop)
+			  ? sigabbrev_np(run_stop) : NULL;
+	snprintf(extra, sizeof(extra), "\"complete\": %s, \"stopped_by\": %s%s%s, "
+		 "\"rounds\": {\"planned\": %u, \"max\": %u, \"run\": %u, "
+		 "\"seed\": %llu, \"target\": %g, \"budget_s\": %g, "
+		 "\"budget_hit\": %s, \"extra_points\": %zu, \"elapsed_s\": %.1f, "
+		 "\"flagged\": %zu}",
+		 rep.stopped || (rrc == 1 && o.fail_fast) ? "false" : "true",
+		 sig ? "\"SIG" : "null", sig ? sig : "", sig ? "\"" : "",
+		 o.reps, o.max_rounds, rep.rounds_run,
+		 (unsigned long long)o.shuffle_seed, o.target, o.budget_s,
+		 rep.budget_hit ? "true" : "false", rep.extra_points,
+		 rep.elapsed_s, rep.flagged);
+	int meta_err = write_meta(dir, run_id, full_argc, full_argv, start, end,
+				  &o, extra) < 0 ? errno : 0;
+	const char *failed = NULL;
+	int err = so.write_err;
+	if (err)
+		failed = "runs.csv";
+	close_out(&so.runs, "runs.csv", &failed, &err);
+	close_out(&so.summary, "summary.csv", &failed, &err);
+	if (!failed && meta_err) {
+		failed = "meta.json";
+		err = meta_err;
+	}
+	say(&so, "ipclab: sweep: %zu points ok (%zu flagged unstable), %zu "
+	    "skipped, %zu with errors; %u rounds%s in %.0f s%s; results in %s/\n",
+	    rep.ok, rep.flagged, rep.skipped, rep.errors, rep.rounds_run,
+	    rep.budget_hit ? " (the budget stopped the extra rounds)" : "",
+	    rep.elapsed_s, rep.stopped ? " (interrupted)" : "", dir);
+	if (failed) {
+		fprintf(stderr, "ipclab: sweep: writing %s/%s: %s: results are "
+			"incomplete\n", dir, failed, strerror(err));
+		rc = 1;
+	} else {
+		rc = rep.stopped ? 128 + (run_stop ? run_stop : SIGINT)
+		     : rrc ? 1 : 0;
+	}
+	if (rep.stopped && run_stop)
+		rc = 128 + run_stop;
 out:
 	if (so.runs)
 		fclose(so.runs);
@@ -308,6 +372,6 @@ out:
 	if (so.log)
 		fclose(so.log);
 	free(plan);
-	free(recs);
+	free(sums);
 	return rc;
 }

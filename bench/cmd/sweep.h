@@ -10,10 +10,10 @@
 
 #include "point.h"
 
-/* Expand the options into points, in the order they will run: transports
- * interleaved innermost, or shuffled with o->shuffle_seed.  Transports
- * without a shared region get one point per size, not one per memory
- * option.  Returns the count (at most cap). */
+/* Expand the options into points (transports innermost; the rounds shuffle
+ * the order they run in).  Transports without a shared region get one
+ * point per size, not one per memory option.  Returns the count (at most
+ * cap). */
 size_t sweep_plan(const struct bench_opts *o, struct point *out, size_t cap);
 
 /* argv[0] is "sweep"; argc/argv of the whole program for meta.json. */

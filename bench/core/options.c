@@ -8,6 +8,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 struct opt_doc {
 	const char *name;
@@ -22,6 +25,7 @@ enum {
 	O_TOTAL = 256, O_MIN_TIME, O_ACCESS, O_VERIFY, O_POPULATE, O_HUGEPAGES,
 	O_PIN, O_PIPE_SIZE, O_SOCK_BUF, O_BLOCKS, O_MESSAGES, O_TIMEOUT, O_SEED,
 	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN, O_NAGLE,
+	O_MAX_ROUNDS, O_BUDGET, O_TARGET,
 };
 
 static const struct opt_doc docs[] = {
@@ -29,8 +33,12 @@ static const struct opt_doc docs[] = {
 	{"buf-size", 'b', 1, 3, "SIZE", "BUF_SIZE: bytes per handoff (10, 4K, 64KiB, 1M); sweep: a list 16,64,4K or a range 16..1M:x4"},
 	{"total", O_TOTAL, 1, 3, "BYTES", "bytes per timed repetition (default: chosen by --min-time)"},
 	{"messages", O_MESSAGES, 1, 3, "N", "ping-pong round trips per repetition (default: by --min-time)"},
-	{"min-time", O_MIN_TIME, 1, 3, "SEC", "grow each timed repetition to last at least this long (default 0.2s)"},
-	{"reps", 'r', 1, 3, "N", "timed repetitions (default 5)"},
+	{"min-time", O_MIN_TIME, 1, 3, "SEC", "grow each timed repetition to last at least this long (default 0.05s)"},
+	{"reps", 'r', 1, 3, "N", "rounds: every point runs once per round, each round in a fresh shuffled order, so its repetitions spread over the whole sweep (default 7)"},
+	{"rounds", 'r', 1, 3, "N", "the same as --reps"},
+	{"max-rounds", O_MAX_ROUNDS, 1, 3, "N", "a point whose interval is wider than --target gets extra rounds, up to N in all (default: sweep twice --reps, run --reps)"},
+	{"budget", O_BUDGET, 1, 3, "SEC", "no extra round starts once it would end past this many seconds from the start (default: no budget)"},
+	{"target", O_TARGET, 1, 3, "PCT", "the half-width an interval should reach, in % of the median (default 5%)"},
 	{"warmup", 'w', 1, 3, "N", "warm-up repetitions, always verified, not timed (default 1)"},
 	{"mode", 'm', 1, 3, "MODE", "stream | pingpong (sweep: both)"},
 	{"access", O_ACCESS, 1, 3, "MODE", "copy | inplace (sweep: both): copy through private buffers, or use the shared block in place"},
@@ -49,7 +57,7 @@ static const struct opt_doc docs[] = {
 	{"seed", O_SEED, 1, 3, "N", "seed of the data pattern (default 1)"},
 	{"no-floor", O_NO_FLOOR, 0, 3, NULL, "skip the memcpy floor measurement"},
 	{"fail-fast", O_FAIL_FAST, 0, 2, NULL, "stop the sweep at the first error"},
-	{"shuffle", O_SHUFFLE, 1, 2, "SEED", "run the points in a random order (recorded) instead of interleaved"},
+	{"shuffle", O_SHUFFLE, 1, 2, "SEED", "seed of the rounds' shuffled orders (default: a random one, recorded in meta.json)"},
 	{"quiet", O_QUIET, 0, 3, NULL, "no progress lines on stderr"},
 	{"help", 'h', 0, 3, NULL, "this help"},
 };
@@ -190,9 +198,10 @@ static void defaults(enum opts_kind kind, struct bench_opts *o)
 	o->nhugepages = 1;
 	o->pins[0].pin = PIN_NONE;
 	o->npins = 1;
-	o->min_time = 0.2;
-	o->reps = 5;
+	o->min_time = 0.05;
+	o->reps = 7;
 	o->warmup = 1;
+	o->target = 0.05;
 	o->format = FORMAT_TABLE;
 	o->timeout_s = 120;
 	o->seed = 1;
@@ -263,11 +272,6 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 	size_t n;
 
 	defaults(kind, o);
-	if (kind == OPTS_SWEEP) {
-		o->nmodes = 1;
-		o->reps = 3;
-		o->min_time = 0.1;
-	}
 	size_t nl = 0;
 	shortopts[ns++] = ':';
 	for (size_t i = 0; i < NDOCS; i++) {
@@ -365,6 +369,35 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 			else
 				o->warmup = (unsigned)u;
 			break;
+		case O_MAX_ROUNDS:
+			if (units_parse_uint(a, 1, 10000, &u, why, whylen))
+				rc = bad(why, whylen, "max-rounds", a,
+					 "a whole number from 1 to 10000");
+			else
+				o->max_rounds = (unsigned)u;
+			break;
+		case O_BUDGET: {
+			char inner[256];
+			if (units_parse_seconds(a, &o->budget_s, inner,
+						sizeof(inner)) < 0)
+				rc = bad(why, whylen, "budget", a, inner);
+			else if (o->budget_s <= 0)
+				rc = bad(why, whylen, "budget", a,
+					 "must be more than 0 seconds");
+			break;
+		}
+		case O_TARGET: {
+			char *end = NULL;
+			double pct = strtod(a, &end);
+			if (end && *end == '%')
+				end++;
+			if (!end || end == a || *end || !(pct > 0 && pct <= 100))
+				rc = bad(why, whylen, "target", a, "a percentage "
+					 "above 0 and at most 100 (e.g. 5 or 5%)");
+			else
+				o->target = pct / 100;
+			break;
+		}
 		case O_BLOCKS:
 			if (units_parse_uint(a, 1, 1u << 20, &u, why, whylen))
 				rc = bad(why, whylen, "blocks", a,
@@ -495,6 +528,19 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 		snprintf(why, whylen, "%s is required: ipclab run -t TRANSPORT -b "
 			 "BUF_SIZE (transports: ipclab list)",
 			 have_t ? "--buf-size" : "--transport");
+		return 2;
+	}
+	if (!o->max_rounds) /* a sweep spends extra rounds where needed; a
+			     * run of one point does what it was asked */
+		o->max_rounds = kind == OPTS_SWEEP ? 2 * o->reps : o->reps;
+	while (!o->shuffle_seed) /* a fresh order each invocation, recorded */
+		if (getrandom(&o->shuffle_seed, sizeof(o->shuffle_seed),
+			      GRND_NONBLOCK) != sizeof(o->shuffle_seed))
+			o->shuffle_seed = (uint64_t)time(NULL) ^
+					  ((uint64_t)getpid() << 32);
+	if (o->max_rounds < o->reps) {
+		snprintf(why, whylen, "--max-rounds %u: fewer than the %u rounds "
+			 "of --reps", o->max_rounds, o->reps);
 		return 2;
 	}
 	if (kind == OPTS_SWEEP && !have_t)

@@ -32,7 +32,10 @@ struct bench_opts {
 	uint64_t total;       /* 0: chosen by --min-time */
 	uint64_t messages;    /* ping-pong round trips; 0: by --min-time */
 	double min_time;      /* seconds per timed repetition */
-	unsigned reps, warmup;
+	unsigned reps, warmup; /* reps: the rounds every point gets */
+	unsigned max_rounds;  /* with extra rounds for wide intervals */
+	double budget_s;      /* time budget for extra rounds; 0: none */
+	double target;        /* relative half-width an interval should reach */
 	int verify;           /* timed repetitions check the data too */
 	enum record_format format;
 	const char *output;   /* -o: file (run) or folder (sweep) */
@@ -44,7 +47,7 @@ struct bench_opts {
 	uint64_t seed;
 	int fail_fast;
 	int floor;            /* measure the memcpy floor */
-	uint64_t shuffle_seed; /* sweep: order of points; 0 = interleaved */
+	uint64_t shuffle_seed; /* seed of the rounds' orders (random if not given) */
 	int quiet;
 };
 

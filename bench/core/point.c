@@ -1,5 +1,7 @@
 /* point.c - check and run one configuration (see point.h). */
 #include "point.h"
+#include "cacheline.h"
+#include "canary.h"
 #include "floor.h"
 #include "units.h"
 
@@ -204,48 +206,128 @@ static uint64_t clock_overhead_ns(void)
 	return best;
 }
 
-struct emitter {
-	struct record *recs;
-	size_t cap, *n;
-	record_fn emit;
-	void *arg;
-};
-
-static void out(struct emitter *em, const struct record *rec)
+/* Keep a timed (or failed) record for the point's summary. */
+static int keep(struct point_state *ps, const struct record *rec)
 {
-	if (em->recs && *em->n < em->cap)
-		em->recs[(*em->n)++] = *rec;
-	if (em->emit)
-		em->emit(rec, em->arg);
+	if (ps->nrecs == ps->cap) {
+		size_t cap = ps->cap ? 2 * ps->cap : 16;
+		struct record *r = realloc(ps->recs, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		ps->recs = r;
+		ps->cap = cap;
+	}
+	ps->recs[ps->nrecs++] = *rec;
+	return 0;
 }
 
-/* One repetition; 0 ok, 1 failed (the record says why). */
-static int once(const struct point *p, struct run_config *c,
-		const char *run_id, uint64_t rep, int warmup, double floor_bps,
-		uint64_t clock_ns, struct emitter *em, struct run_result *r)
+/* The CPUs a point runs on, for /proc/stat: 0 means all of them. */
+static int point_cpus(const struct run_config *c, int cpus[2])
+{
+	switch (c->pin) {
+	case PIN_NONE:
+		return 0;
+	case PIN_SAME:
+		cpus[0] = c->cpu_writer;
+		return 1;
+	default:
+		cpus[0] = c->cpu_writer;
+		cpus[1] = c->cpu_reader;
+		return c->cpu_writer == c->cpu_reader ? 1 : 2;
+	}
+}
+
+/* The canaries of one run: taken before it, finished after it. */
+struct canary {
+	int cpus[2], ncpus, have_ticks;
+	struct cpu_ticks before;
+	double line_rtt_ns;
+};
+
+static void canary_before(struct canary *k, const struct run_config *c)
+{
+	k->ncpus = point_cpus(c, k->cpus);
+	k->line_rtt_ns = NAN;
+	if (k->ncpus == 2 &&
+	    cacheline_rtt_ns(k->cpus[0], k->cpus[1], 2000, 0.02,
+			     &k->line_rtt_ns) < 0)
+		k->line_rtt_ns = NAN;
+	k->have_ticks = canary_read_ticks(k->cpus, k->ncpus, &k->before) == 0;
+}
+
+static void canary_after(const struct canary *k, const struct run_result *r,
+			 struct record *rec)
+{
+	struct cpu_ticks after;
+	rec->line_rtt_ns = k->line_rtt_ns;
+	if (k->have_ticks && canary_read_ticks(k->cpus, k->ncpus, &after) == 0) {
+		double ours = (double)(r->writer.user_ns + r->writer.sys_ns +
+				       r->reader.user_ns + r->reader.sys_ns);
+		canary_load(&k->before, &after, ours, &rec->steal_pct,
+			    &rec->other_busy_pct);
+	}
+	rec->writer_runq_wait_ns = r->writer.runq_wait_ns;
+	rec->reader_runq_wait_ns = r->reader.runq_wait_ns;
+	/* On one CPU each side waits while the other runs: that is the
+	 * protocol, not other load, so only split sides are judged by it. */
+	if (k->ncpus == 2)
+		for (int i = 0; i < 2; i++) {
+			const struct run_side *sd = i ? &r->reader : &r->writer;
+			if (sd->runq_wait_ns == UINT64_MAX || !sd->window_ns)
+				continue;
+			double pct = 100.0 * (double)sd->runq_wait_ns /
+				     (double)sd->window_ns;
+			if (!(rec->runq_wait_pct >= pct))
+				rec->runq_wait_pct = pct;
+		}
+	rec->writer_migrations = r->writer.migrations;
+	rec->reader_migrations = r->reader.migrations;
+}
+
+/* One repetition: 0 ok, 1 failed (the record says why), -EINTR, -ENOMEM. */
+static int once(struct point_state *ps, const char *run_id, int warmup,
+		unsigned round, double t_s, record_fn emit, void *arg,
+		struct run_result *r)
 {
 	struct record rec;
-	point_record(p, run_id, &rec);
-	rec.rep = rep;
+	struct canary k;
+	point_record(&ps->p, run_id, &rec);
+	rec.rep = ps->rep++;
 	rec.warmup = warmup;
-	int rc = run_once(c, r);
-	if (rc < 0 || !r->ok) {
+	rec.round = round;
+	rec.t_start_s = t_s;
+	if (!warmup)
+		canary_before(&k, &ps->c);
+	uint64_t t0 = run_now_ns();
+	int rc = run_once(&ps->c, r);
+	ps->last_s = (double)(run_now_ns() - t0) / 1e9;
+	int failed = rc < 0 || !r->ok;
+	if (failed) {
 		snprintf(rec.status, sizeof(rec.status), "error");
 		snprintf(rec.reason, sizeof(rec.reason), "%s", r->reason);
-		out(em, &rec);
-		return 1;
+	} else {
+		fill(&rec, &ps->c, r);
+		snprintf(rec.pin_relation, sizeof(rec.pin_relation), "%s",
+			 ps->c.relation);
+		if (ps->c.mode == MODE_PINGPONG)
+			rec.clock_overhead_ns = ps->clock_ns;
+		if (ps->floor_bps > 0 && ps->c.mode == MODE_STREAM) {
+			rec.floor_bytes_per_s = ps->floor_bps;
+			rec.floor_ratio = rec.bytes_per_s / ps->floor_bps;
+		}
+		self_check(&rec, &ps->c);
+		if (!warmup)
+			canary_after(&k, r, &rec);
 	}
-	fill(&rec, c, r);
-	snprintf(rec.pin_relation, sizeof(rec.pin_relation), "%s", c->relation);
-	if (c->mode == MODE_PINGPONG)
-		rec.clock_overhead_ns = clock_ns;
-	if (floor_bps > 0 && c->mode == MODE_STREAM) {
-		rec.floor_bytes_per_s = floor_bps;
-		rec.floor_ratio = rec.bytes_per_s / floor_bps;
-	}
-	self_check(&rec, c);
-	out(em, &rec);
-	return 0;
+	if (emit)
+		emit(&rec, arg);
+	if (failed && run_stop)
+		return -EINTR; /* cut short: not the point's failure */
+	if ((failed || !warmup) && keep(ps, &rec) < 0)
+		return -ENOMEM;
+	if (failed)
+		ps->ready = 0;
+	return failed;
 }
 
 /* Scale n so that a run of `elapsed` ns would last `target` ns. */
@@ -256,79 +338,93 @@ static uint64_t scale(uint64_t n, uint64_t elapsed, double target, uint64_t max)
 	return v > (double)max ? max : v < 1 ? 1 : (uint64_t)v;
 }
 
-int point_run(const struct point *p, const struct bench_opts *o,
-	      const char *run_id, struct record *recs, size_t cap, size_t *n,
-	      record_fn emit, void *arg)
+static void set_amount(struct run_config *c, uint64_t amount)
 {
-	struct emitter em = {recs, cap, n, emit, arg};
-	struct run_config c;
+	if (c->mode == MODE_PINGPONG)
+		c->messages = amount;
+	else
+		c->total_bytes = amount;
+}
+
+int point_prepare(struct point_state *ps, const struct point *p,
+		  const struct bench_opts *o, const char *run_id,
+		  double t0_s, record_fn emit, void *arg)
+{
 	char why[512];
-	size_t zero = 0;
-	if (!n)
-		em.n = &zero;
+	memset(ps, 0, sizeof(*ps));
+	ps->p = *p;
 	struct run_result *r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	if (point_config(p, o, &c, why, sizeof(why)) < 0) {
+	if (point_config(p, o, &ps->c, why, sizeof(why)) < 0) {
 		struct record rec;
 		point_record(p, run_id, &rec);
 		snprintf(rec.status, sizeof(rec.status), "error");
 		snprintf(rec.reason, sizeof(rec.reason), "%s", why);
-		out(&em, &rec);
+		if (emit)
+			emit(&rec, arg);
 		free(r);
-		return 1;
+		return keep(ps, &rec) < 0 ? -ENOMEM : 1;
 	}
+	ps->ready = 1;
 	const uint64_t bs = p->buf_size;
 	const double target = o->min_time * 1e9;
 	const int pp = p->mode == MODE_PINGPONG;
-	const uint64_t max_total = 1ull << 40, max_msgs = 1ull << 32;
+	const uint64_t max = pp ? 1ull << 32 : 1ull << 40;
+	const uint64_t least = pp ? 64 : bs * 16;
 	int fixed = pp ? o->messages != 0 : o->total != 0;
 	uint64_t amount = pp ? (o->messages ? o->messages : 64)
 			     : (o->total ? o->total : bs * 16);
-	int failed = 0;
-	uint64_t rep = 0;
+	int rc = 0;
 
 	/* Calibration: warm-ups that grow until one lasts a tenth of the
 	 * target, then one jump to the target; every one is verified. */
-	int verify = c.verify;
-	c.verify = 1;
+	int verify = ps->c.verify;
+	ps->c.verify = 1;
 	while (!fixed && !run_stop) {
-		if (pp)
-			c.messages = amount;
-		else
-			c.total_bytes = amount;
-		if (once(p, &c, run_id, rep++, 1, 0, 0, &em, r)) {
-			failed = 1;
+		set_amount(&ps->c, amount);
+		rc = once(ps, run_id, 1, 0, t0_s, emit, arg, r);
+		if (rc)
+			break;
+		if (r->wall_ns >= target / 10 || amount >= max) {
+			amount = scale(amount, r->wall_ns, target, max);
 			break;
 		}
-		if (r->wall_ns >= target / 10 || amount >= (pp ? max_msgs : max_total)) {
-			amount = scale(amount, r->wall_ns, target,
-				       pp ? max_msgs : max_total);
-			break;
-		}
-		amount = scale(amount, r->wall_ns, target / 5,
-			       pp ? max_msgs : max_total);
-		if (amount < (pp ? 64 : bs * 16))
-			amount = pp ? 64 : bs * 16;
+		amount = scale(amount, r->wall_ns, target / 5, max);
+		if (amount < least)
+			amount = least;
 	}
-	if (pp)
-		c.messages = amount;
-	else
-		c.total_bytes = amount;
+	set_amount(&ps->c, amount);
 
-	double floor_bps = 0;
-	uint64_t clock_ns = clock_overhead_ns();
-	if (!failed && o->floor && !pp)
-		floor_bps = floor_bytes_per_s((size_t)bs, p->access,
-					      o->min_time / 4);
-
-	for (unsigned i = 0; i < o->warmup && !failed && !run_stop; i++)
-		failed = once(p, &c, run_id, rep++, 1, floor_bps, clock_ns, &em, r);
-	c.verify = verify;
-	for (unsigned i = 0; i < o->reps && !failed && !run_stop; i++)
-		failed = once(p, &c, run_id, rep++, 0, floor_bps, clock_ns, &em, r);
+	ps->clock_ns = clock_overhead_ns();
+	if (rc == 0 && o->floor && !pp)
+		ps->floor_bps = floor_bytes_per_s((size_t)bs, p->access,
+						  o->min_time / 4);
+	for (unsigned i = 0; i < o->warmup && rc == 0 && !run_stop; i++)
+		rc = once(ps, run_id, 1, 0, t0_s, emit, arg, r);
+	ps->c.verify = verify;
 	free(r);
-	if (run_stop)
+	if (rc)
+		return rc;
+	return run_stop ? -EINTR : 0;
+}
+
+int point_round(struct point_state *ps, unsigned round, double t_s,
+		const char *run_id, record_fn emit, void *arg)
+{
+	struct run_result *r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	int rc = once(ps, run_id, 0, round, t_s, emit, arg, r);
+	free(r);
+	if (rc == 0 && run_stop)
 		return -EINTR;
-	return failed;
+	return rc;
+}
+
+void point_state_free(struct point_state *ps)
+{
+	free(ps->recs);
+	ps->recs = NULL;
+	ps->nrecs = ps->cap = 0;
 }

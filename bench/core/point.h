@@ -39,12 +39,41 @@ void point_record(const struct point *p, const char *run_id,
 typedef void (*record_fn)(const struct record *rec, void *arg);
 
 /*
- * Run the point; every record (warm-ups too) goes to emit and, when recs is
- * not NULL, into recs[0..cap).  Returns 0 when every repetition was ok, 1
- * when one failed (an error record was emitted), -EINTR when stopped.
+ * A point across a sweep: its calibrated configuration, its floor, and the
+ * records of its timed rounds.  point_prepare fills it (calibration, floor,
+ * warm-ups); point_round adds one timed round.
  */
-int point_run(const struct point *p, const struct bench_opts *o,
-	      const char *run_id, struct record *recs, size_t cap, size_t *n,
-	      record_fn emit, void *arg);
+struct point_state {
+	struct point p;
+	struct run_config c;   /* with the calibrated amount */
+	int ready;             /* prepared, no round failed */
+	double floor_bps;
+	uint64_t clock_ns;
+	uint64_t rep;          /* the next repetition number */
+	double last_s;         /* wall time of the last run, setup included */
+	struct record *recs;   /* timed rows (and the failed one) */
+	size_t nrecs, cap;
+};
+
+/*
+ * Calibrate the amount to --min-time (warm-ups that grow, always
+ * verified), measure the floor, run the --warmup repetitions.  Every
+ * record goes to emit.  Returns 0 when ready, 1 when a run failed (an error
+ * record was emitted; ps->recs holds it), -EINTR when stopped, -ENOMEM.
+ */
+int point_prepare(struct point_state *ps, const struct point *p,
+		  const struct bench_opts *o, const char *run_id,
+		  double t0_s, record_fn emit, void *arg);
+
+/*
+ * One timed round: the canaries (cache line between the point's CPUs,
+ * /proc/stat around the run), one run, its record (round number, start
+ * time t_s since the sweep began) to emit and into ps->recs.  Returns 0,
+ * 1 when the run failed (the point is no longer ready), -EINTR, -ENOMEM.
+ */
+int point_round(struct point_state *ps, unsigned round, double t_s,
+		const char *run_id, record_fn emit, void *arg);
+
+void point_state_free(struct point_state *ps);
 
 #endif

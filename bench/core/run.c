@@ -16,6 +16,7 @@
  *    Every kernel object is destroyed whatever happened.
  */
 #include "run.h"
+#include "canary.h"
 #include "pattern.h"
 #include "placement.h"
 
@@ -82,14 +83,26 @@ static uint64_t tv_ns(struct timeval tv)
 
 static void side_begin(struct rusage *ru, struct run_side *s)
 {
+	canary_self(&s->runq_wait_ns, &s->migrations);
+	s->window_ns = run_now_ns();
 	s->cpu_start = sched_getcpu();
 	getrusage(RUSAGE_SELF, ru);
+}
+
+static uint64_t delta(uint64_t a, uint64_t b)
+{
+	return a == UINT64_MAX || b == UINT64_MAX || b < a ? UINT64_MAX : b - a;
 }
 
 static void side_end(const struct rusage *a, struct run_side *s)
 {
 	struct rusage b;
+	uint64_t wait, moves;
 	getrusage(RUSAGE_SELF, &b);
+	canary_self(&wait, &moves);
+	s->runq_wait_ns = delta(s->runq_wait_ns, wait);
+	s->migrations = delta(s->migrations, moves);
+	s->window_ns = run_now_ns() - s->window_ns;
 	s->cpu_end = sched_getcpu();
 	s->user_ns = tv_ns(b.ru_utime) - tv_ns(a->ru_utime);
 	s->sys_ns = tv_ns(b.ru_stime) - tv_ns(a->ru_stime);

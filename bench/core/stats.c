@@ -105,6 +105,48 @@ int stats_median_ci_ranks(size_t n, size_t *lo, size_t *hi, double *coverage)
 	return 0;
 }
 
+static double log_beta(double a, double b)
+{
+	return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+double stats_rerun_coverage(size_t n, size_t lo, size_t hi, size_t m)
+{
+	if (n == 0 || m == 0 || lo < 1 || hi > n + 1 || lo >= hi)
+		return 0;
+	double k = ((double)m + 1) / 2, p = 0;
+	for (size_t j = lo; j < hi; j++) {
+		double logc = lgamma((double)n + 1) - lgamma((double)j + 1) -
+			      lgamma((double)(n - j) + 1);
+		p += exp(logc + log_beta((double)j + k, (double)(n - j) + k) -
+			 log_beta(k, k));
+	}
+	return p > 1 ? 1 : p;
+}
+
+int stats_rerun_ranks(size_t n, double want, size_t *lo, size_t *hi,
+		      double *coverage)
+{
+	if (n == 0)
+		return -EINVAL;
+	size_t best = 1;
+	for (size_t j = 2; 2 * j <= n; j++)
+		if (stats_rerun_coverage(n, j, n + 1 - j, n) >= want)
+			best = j;
+		else
+			break;
+	if (lo)
+		*lo = best;
+	if (hi)
+		*hi = n + 1 - best;
+	if (coverage)
+		/* with n = 1 the interval is the value itself: it holds a
+		 * rerun's median only by a tie */
+		*coverage = n == 1 ? 0 : stats_rerun_coverage(n, best,
+							       n + 1 - best, n);
+	return 0;
+}
+
 int stats_summarize(const double *v, size_t n, struct stats_summary *out)
 {
 	struct stats_summary s;
@@ -129,6 +171,10 @@ int stats_summarize(const double *v, size_t n, struct stats_summary *out)
 	(void)stats_median_ci_ranks(n, &lo, &hi, NULL);
 	s.ci_lo = x[lo - 1];
 	s.ci_hi = x[hi - 1];
+	(void)stats_rerun_ranks(n, STATS_RERUN_WANT, &lo, &hi,
+				&s.rerun_coverage);
+	s.rerun_lo = x[lo - 1];
+	s.rerun_hi = x[hi - 1];
 	free(dev);
 	free(x);
 	*out = s;

@@ -40,7 +40,14 @@ struct stats_summary {
 	double mad;     /* median absolute deviation, unscaled */
 	double ci_lo;   /* 95% CI of the median (min/max when n <= 5) */
 	double ci_hi;
+	/* The rerun interval (below): where the median of a rerun with as many
+	 * values falls with probability rerun_coverage >= STATS_RERUN_WANT,
+	 * or min..max with a smaller rerun_coverage when n is too small. */
+	double rerun_lo, rerun_hi, rerun_coverage;
 };
+
+/* The probability the rerun interval is chosen to reach. */
+#define STATS_RERUN_WANT 0.90
 
 /*
  * Summarise v[0..n-1] into *out.  v is not modified (a sorted copy is made).
@@ -60,6 +67,35 @@ double stats_median(const double *v, size_t n);
  * pointer may be NULL.  Returns 0, or -EINVAL when n is 0.
  */
 int stats_median_ci_ranks(size_t n, size_t *lo, size_t *hi, double *coverage);
+
+/*
+ * The rerun interval.  Take n values x(1) <= ... <= x(n) of a figure and,
+ * later, m more values of the same figure (a rerun); if all n + m are
+ * exchangeable (e.g. independent draws from one distribution, whatever its
+ * shape), the probability that the rerun's median lies strictly between
+ * x(lo) and x(hi) does not depend on the distribution.  With U = F(rerun
+ * median) ~ Beta(k, k), k = (m + 1) / 2, the count K of the n values below
+ * the rerun median is Beta-binomial(n, k, k), and the probability is
+ * P(lo <= K <= hi - 1).  (For an even m the median is the mean of two order
+ * statistics; k = (m + 1) / 2 treats it as the continuous middle, a close
+ * approximation.)  Ties make the interval, which includes its ends, cover
+ * at least as often.
+ *
+ * Unlike the CI above, which speaks of a true median that no one observes,
+ * this promise can be checked: rerun, and count how often the new median
+ * falls inside.  It is what "reproducible within the interval" means.
+ *
+ * Returns that probability; 0 for bad arguments (n or m 0, lo >= hi).
+ */
+double stats_rerun_coverage(size_t n, size_t lo, size_t hi, size_t m);
+
+/*
+ * The innermost symmetric ranks lo, hi = n + 1 - lo whose rerun coverage
+ * (m = n) is at least want; when even min..max falls short, lo = 1, hi = n.
+ * Returns 0, or -EINVAL when n is 0.
+ */
+int stats_rerun_ranks(size_t n, double want, size_t *lo, size_t *hi,
+		      double *coverage);
 
 /*
  * 1 when the first value looks like an outlier against the rest: it lies more

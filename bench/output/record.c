@@ -28,7 +28,7 @@ static const struct column record_cols[] = {
 	R(kbuf_size, COL_U64), R(nblocks, COL_U64), R(pin, COL_STR),
 	R(pin_relation, COL_STR),
 	R(writer_cpu, COL_I64), R(reader_cpu, COL_I64), R(rep, COL_U64),
-	R(warmup, COL_INT), R(verified, COL_INT), R(wall_ns, COL_U64),
+	R(round, COL_U64), R(t_start_s, COL_DBL), R(warmup, COL_INT), R(verified, COL_INT), R(wall_ns, COL_U64),
 	R(bytes_per_s, COL_DBL), R(rtt_min_ns, COL_U64),
 	R(rtt_p50_ns, COL_U64), R(rtt_p90_ns, COL_U64), R(rtt_p99_ns, COL_U64),
 	R(rtt_p999_ns, COL_U64), R(rtt_max_ns, COL_U64),
@@ -40,6 +40,11 @@ static const struct column record_cols[] = {
 	R(writer_minflt, COL_U64), R(writer_majflt, COL_U64),
 	R(reader_minflt, COL_U64), R(reader_majflt, COL_U64),
 	R(floor_bytes_per_s, COL_DBL), R(floor_ratio, COL_DBL),
+	R(line_rtt_ns, COL_DBL), R(steal_pct, COL_DBL),
+	R(other_busy_pct, COL_DBL), R(writer_runq_wait_ns, COL_U64),
+	R(reader_runq_wait_ns, COL_U64), R(runq_wait_pct, COL_DBL),
+	R(writer_migrations, COL_U64),
+	R(reader_migrations, COL_U64),
 	R(status, COL_STR), R(reason, COL_STR),
 };
 #undef R
@@ -64,12 +69,13 @@ static const struct column summary_cols[] = {
 	{"pin", COL_STR, F(pin)},
 	{"pin_relation", COL_STR, F(pin_relation)},
 	S(reps, COL_U64),
+	{"rounds", COL_U64, offsetof(struct summary, reps)},
 	{"bytes_per_s_median", COL_DBL, offsetof(struct summary, bps.median)},
 	{"bytes_per_s_min", COL_DBL, offsetof(struct summary, bps.min)},
 	{"bytes_per_s_max", COL_DBL, offsetof(struct summary, bps.max)},
 	{"bytes_per_s_mad", COL_DBL, offsetof(struct summary, bps.mad)},
-	{"bytes_per_s_ci_lo", COL_DBL, offsetof(struct summary, bps.ci_lo)},
-	{"bytes_per_s_ci_hi", COL_DBL, offsetof(struct summary, bps.ci_hi)},
+	{"bytes_per_s_ci_lo", COL_DBL, offsetof(struct summary, bps.rerun_lo)},
+	{"bytes_per_s_ci_hi", COL_DBL, offsetof(struct summary, bps.rerun_hi)},
 	{"wall_ns_median", COL_DBL, offsetof(struct summary, wall.median)},
 	{"wall_ns_min", COL_DBL, offsetof(struct summary, wall.min)},
 	{"wall_ns_max", COL_DBL, offsetof(struct summary, wall.max)},
@@ -80,7 +86,15 @@ static const struct column summary_cols[] = {
 	S(reader_user_ns, COL_DBL), S(reader_sys_ns, COL_DBL),
 	S(writer_minflt, COL_DBL), S(reader_minflt, COL_DBL),
 	S(rtt_p50_ns, COL_DBL), S(rtt_p99_ns, COL_DBL), S(one_way_p50_ns, COL_DBL),
+	{"one_way_p50_ns_ci_lo", COL_DBL, offsetof(struct summary, one_way.rerun_lo)},
+	{"one_way_p50_ns_ci_hi", COL_DBL, offsetof(struct summary, one_way.rerun_hi)},
 	S(floor_bytes_per_s, COL_DBL), S(floor_ratio, COL_DBL),
+	S(interval_coverage, COL_DBL), S(rel_halfwidth, COL_DBL),
+	S(line_rtt_ns_median, COL_DBL), S(line_rtt_ns_min, COL_DBL),
+	S(line_rtt_ns_max, COL_DBL), S(steal_pct_max, COL_DBL),
+	S(other_busy_pct_mean, COL_DBL), S(other_busy_pct_max, COL_DBL),
+	S(runq_wait_pct_max, COL_DBL),
+	S(flag, COL_STR), S(flag_kinds, COL_STR),
 	S(status, COL_STR), S(reason, COL_STR),
 };
 #undef F
@@ -265,9 +279,9 @@ void summary_write_header(FILE *f, enum record_format fmt)
 	if (fmt == FORMAT_CSV)
 		write_header(f, summary_cols, NCOLS(summary_cols));
 	else if (fmt == FORMAT_TABLE)
-		fprintf(f, "%-12s %8s %4s %12s %25s %10s %13s %13s %s\n",
-			"transport", "buf_size", "reps", "median",
-			"[min .. max]", "per block", "vcsw/blk w", "vcsw/blk r",
+		fprintf(f, "%-12s %8s %6s %12s %25s %10s %13s %13s %s\n",
+			"transport", "buf_size", "rounds", "median",
+			"[interval]", "per block", "vcsw/blk w", "vcsw/blk r",
 			"status");
 }
 
@@ -292,20 +306,28 @@ void summary_write(FILE *f, enum record_format fmt, const struct summary *s)
 	int pp = strcmp(s->first.mode, "pingpong") == 0;
 	if (pp) { /* latency is the figure of merit for ping-pong */
 		units_format_ns(s->one_way_p50_ns, med, sizeof(med));
-		snprintf(range, sizeof(range), "one-way p50");
+		units_format_ns(s->one_way.rerun_lo, lo, sizeof(lo));
+		units_format_ns(s->one_way.rerun_hi, hi, sizeof(hi));
 	} else {
 		units_format_rate(s->bps.median, med, sizeof(med));
-		units_format_rate(s->bps.min, lo, sizeof(lo));
-		units_format_rate(s->bps.max, hi, sizeof(hi));
-		snprintf(range, sizeof(range), "[%s .. %s]", lo, hi);
+		units_format_rate(s->bps.rerun_lo, lo, sizeof(lo));
+		units_format_rate(s->bps.rerun_hi, hi, sizeof(hi));
 	}
+	snprintf(range, sizeof(range), "[%s .. %s]", lo, hi);
 	units_format_ns(s->ns_per_block, per, sizeof(per));
 	fmt_dbl(wv, sizeof(wv), s->writer_vcsw_per_block);
 	fmt_dbl(rv, sizeof(rv), s->reader_vcsw_per_block);
-	fprintf(f, "%-12s %8s %4llu %12s %25s %10s %13s %13s %s%s%s\n",
+	/* A flagged point says so where a reader looks: the status. */
+	const char *status = s->flag[0] && strcmp(s->status, "ok") == 0
+			     ? s->flag : s->status;
+	int flagged = s->flag[0] != '\0';
+	fprintf(f, "%-12s %8s %6llu %12s %25s %10s %13s %13s %s%s%s%s%s%s\n",
 		s->first.transport, size, (unsigned long long)s->reps, med,
-		range, per, wv, rv, s->status, s->reason[0] ? ": " : "",
-		s->reason);
+		range, per, wv, rv, status, flagged ? " (" : "",
+		s->flag_kinds, flagged ? ")" : "",
+		s->reason[0] && !flagged ? ": " : "", flagged ? "" : s->reason);
+	if (flagged && s->reason[0])
+		fprintf(f, "  %s\n", s->reason);
 	fflush(f);
 }
 
@@ -332,24 +354,67 @@ static double median_of(const struct record *recs, size_t n, size_t off,
 	return k ? stats_median(v, k) : NAN;
 }
 
+int record_is_pingpong(const struct record *rec)
+{
+	return strcmp(rec->mode, "pingpong") == 0;
+}
+
+double record_figure(const struct record *rec)
+{
+	return record_is_pingpong(rec) ? rec->one_way_p50_ns : rec->bytes_per_s;
+}
+
+/* Median, min and max of a double field over recs[0..n), skipping empties. */
+static void range_of(const struct record *recs, size_t n, size_t off,
+		     double *med, double *min, double *max)
+{
+	double v[n ? n : 1];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x = *(const double *)(const void *)((const char *)&recs[i] + off);
+		if (isfinite(x))
+			v[k++] = x;
+	}
+	*med = *min = *max = NAN;
+	if (!k)
+		return;
+	*med = stats_median(v, k);
+	*min = *max = v[0];
+	for (size_t i = 1; i < k; i++) {
+		*min = fmin(*min, v[i]);
+		*max = fmax(*max, v[i]);
+	}
+}
+
 void summary_from_records(struct summary *s, const struct record *recs,
 			  size_t n)
 {
 	memset(s, 0, sizeof(*s));
 	struct record ok[n ? n : 1];
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!recs[i].warmup && strcmp(recs[i].status, "ok") == 0)
+	size_t k = 0, failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].warmup)
+			continue;
+		if (strcmp(recs[i].status, "ok") == 0)
 			ok[k++] = recs[i];
+		else if (strcmp(recs[i].status, "error") == 0)
+			failed = i + 1;
+	}
 	s->reps = k;
 	double nan = NAN;
-	s->bps = s->wall = (struct stats_summary){0, nan, nan, nan, nan, nan, nan};
+	struct stats_summary none = {0, nan, nan, nan, nan, nan, nan, nan, nan,
+				     nan};
+	s->bps = s->wall = s->one_way = none;
 	s->ns_per_block = s->writer_vcsw_per_block = s->reader_vcsw_per_block =
 		s->writer_ivcsw_per_block = s->reader_ivcsw_per_block = nan;
 	s->writer_user_ns = s->writer_sys_ns = s->reader_user_ns =
 		s->reader_sys_ns = s->writer_minflt = s->reader_minflt = nan;
 	s->rtt_p50_ns = s->rtt_p99_ns = s->one_way_p50_ns = nan;
 	s->floor_bytes_per_s = s->floor_ratio = nan;
+	s->interval_coverage = s->rel_halfwidth = nan;
+	s->line_rtt_ns_median = s->line_rtt_ns_min = s->line_rtt_ns_max = nan;
+	s->steal_pct_max = s->other_busy_pct_mean = s->other_busy_pct_max = nan;
+	s->runq_wait_pct_max = nan;
 	if (k == 0) {
 		if (n) {
 			s->first = recs[n - 1];
@@ -359,14 +424,27 @@ void summary_from_records(struct summary *s, const struct record *recs,
 		return;
 	}
 	s->first = ok[0];
-	snprintf(s->status, sizeof(s->status), "ok");
-	double bps[k], wall[k];
+	/* A point with a failed round is not ok, whatever the other rounds
+	 * measured: its figures stay, its status says so. */
+	if (failed) {
+		snprintf(s->status, sizeof(s->status), "error");
+		snprintf(s->reason, sizeof(s->reason), "%s",
+			 recs[failed - 1].reason);
+	} else {
+		snprintf(s->status, sizeof(s->status), "ok");
+	}
+	double bps[k], wall[k], oneway[k];
+	size_t nw = 0;
 	for (size_t i = 0; i < k; i++) {
 		bps[i] = ok[i].bytes_per_s;
 		wall[i] = (double)ok[i].wall_ns;
+		if (isfinite(ok[i].one_way_p50_ns))
+			oneway[nw++] = ok[i].one_way_p50_ns;
 	}
 	stats_summarize(bps, k, &s->bps);
 	stats_summarize(wall, k, &s->wall);
+	if (nw)
+		stats_summarize(oneway, nw, &s->one_way);
 	double blocks = (double)ok[0].blocks;
 #define MED(field) median_of(ok, k, offsetof(struct record, field), 1)
 	if (blocks > 0) {
@@ -385,9 +463,35 @@ void summary_from_records(struct summary *s, const struct record *recs,
 	s->rtt_p50_ns = MED(rtt_p50_ns);
 	s->rtt_p99_ns = MED(rtt_p99_ns);
 #undef MED
-	s->one_way_p50_ns = s->rtt_p50_ns / 2;
+	s->one_way_p50_ns = nw ? s->one_way.median : nan;
 	s->floor_bytes_per_s = median_of(ok, k, offsetof(struct record,
 					 floor_bytes_per_s), 0);
 	if (isfinite(s->floor_bytes_per_s) && s->floor_bytes_per_s > 0)
 		s->floor_ratio = s->bps.median / s->floor_bytes_per_s;
+
+	const struct stats_summary *fig = record_is_pingpong(&ok[0])
+					  ? &s->one_way : &s->bps;
+	s->interval_coverage = fig->rerun_coverage;
+	if (fig->median > 0)
+		s->rel_halfwidth = (fig->rerun_hi - fig->rerun_lo) / 2 /
+				   fig->median;
+	double med, min;
+	range_of(ok, k, offsetof(struct record, line_rtt_ns),
+		 &s->line_rtt_ns_median, &s->line_rtt_ns_min,
+		 &s->line_rtt_ns_max);
+	range_of(ok, k, offsetof(struct record, steal_pct), &med, &min,
+		 &s->steal_pct_max);
+	range_of(ok, k, offsetof(struct record, other_busy_pct), &med, &min,
+		 &s->other_busy_pct_max);
+	double sum = 0;
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++)
+		if (isfinite(ok[i].other_busy_pct)) {
+			sum += ok[i].other_busy_pct;
+			m++;
+		}
+	if (m)
+		s->other_busy_pct_mean = sum / (double)m;
+	range_of(ok, k, offsetof(struct record, runq_wait_pct), &med, &min,
+		 &s->runq_wait_pct_max);
 }

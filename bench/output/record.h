@@ -16,7 +16,7 @@
 
 #include "stats.h"
 
-#define RECORD_SCHEMA_VERSION 1
+#define RECORD_SCHEMA_VERSION 2
 
 /* Empty cells: U64 fields hold REC_NONE, double fields hold NAN. */
 #define REC_NONE UINT64_MAX
@@ -36,6 +36,8 @@ struct record {
 	char pin_relation[12]; /* same, smt, core, llc, numa, socket */
 	int64_t writer_cpu, reader_cpu; /* -1: not observed / moved */
 	uint64_t rep;
+	uint64_t round;    /* 1-based round of a timed row; 0 on warm-ups */
+	double t_start_s;  /* seconds since the sweep (or run) began */
 	int warmup, verified;
 	uint64_t wall_ns;
 	double bytes_per_s;
@@ -47,6 +49,12 @@ struct record {
 	uint64_t writer_vcsw, writer_ivcsw, reader_vcsw, reader_ivcsw;
 	uint64_t writer_minflt, writer_majflt, reader_minflt, reader_majflt;
 	double floor_bytes_per_s, floor_ratio;
+	/* canaries: what the machine was doing (canary.h, cacheline.h) */
+	double line_rtt_ns;   /* cache-line round trip between the two CPUs */
+	double steal_pct, other_busy_pct;
+	uint64_t writer_runq_wait_ns, reader_runq_wait_ns;
+	double runq_wait_pct; /* the side that waited most, % of its window */
+	uint64_t writer_migrations, reader_migrations;
 	char status[8]; /* ok, skipped, error */
 	char reason[512];
 };
@@ -67,9 +75,22 @@ struct summary {
 	double writer_minflt, reader_minflt;
 	double rtt_p50_ns, rtt_p99_ns, one_way_p50_ns;
 	double floor_bytes_per_s, floor_ratio;
+	struct stats_summary one_way; /* one_way_p50_ns over the rounds */
+	double interval_coverage; /* of the figure's rerun interval */
+	double rel_halfwidth;     /* (hi - lo) / 2 / median of the figure */
+	double line_rtt_ns_median, line_rtt_ns_min, line_rtt_ns_max;
+	double steal_pct_max, other_busy_pct_mean, other_busy_pct_max;
+	double runq_wait_pct_max; /* either side, % of the timed region */
+	char flag[12];            /* "" or "unstable" */
+	char flag_kinds[48];      /* wide+spread+canary+load+cut */
 	char status[8];
 	char reason[512];
 };
+
+/* The figure a point is judged by: throughput for streams (higher is
+ * better), one-way latency for ping-pong (lower is better). */
+int record_is_pingpong(const struct record *rec);
+double record_figure(const struct record *rec);
 
 /* Summarise n timed (non-warm-up, ok) records of one configuration.  With
  * none ok, the summary carries the status and reason of the last record. */

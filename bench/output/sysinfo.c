@@ -3,9 +3,11 @@
 #include "options.h"
 #include "topology.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,9 +113,121 @@ void sysinfo_now(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
 }
 
+/* The hypervisor's name from CPUID leaf 0x40000000, or "" on bare metal. */
+static void hypervisor(char *buf, size_t len)
+{
+	buf[0] = '\0';
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a = 1, b = 0, c = 0, d = 0;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (!(c & (1u << 31))) /* the "hypervisor present" bit */
+		return;
+	a = 0x40000000;
+	c = 0;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	char id[13];
+	memcpy(id, &b, 4);
+	memcpy(id + 4, &c, 4);
+	memcpy(id + 8, &d, 4);
+	id[12] = '\0';
+	static const struct { const char *id, *name; } known[] = {
+		{"KVMKVMKVM", "KVM"}, {"Microsoft Hv", "Hyper-V"},
+		{"VMwareVMware", "VMware"}, {"XenVMMXenVMM", "Xen"},
+		{"TCGTCGTCGTCG", "QEMU (TCG)"}, {" lrpepyh  vr", "Parallels"},
+		{"ACRNACRNACRN", "ACRN"}, {"bhyve bhyve ", "bhyve"},
+	};
+	snprintf(buf, len, "unknown (%s)", id);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strncmp(id, known[i].id, strlen(known[i].id)) == 0)
+			snprintf(buf, len, "%s", known[i].name);
+#else
+	read_line("/sys/hypervisor/type", buf, len);
+#endif
+}
+
+/* This process's cgroup v2 CPU quota (cpu.max), "max 100000" when none. */
+static void cgroup_cpu_max(char *buf, size_t len)
+{
+	char line[512], path[700];
+	read_line("/proc/self/cgroup", line, sizeof(line));
+	buf[0] = '\0';
+	if (strncmp(line, "0::", 3) != 0)
+		return;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cpu.max", line + 3);
+	read_line(path, buf, len);
+	if (!buf[0])
+		read_line("/sys/fs/cgroup/cpu.max", buf, len);
+}
+
+/* "meltdown: Not affected; spectre_v2: Mitigation: ..." */
+static void mitigations(char *buf, size_t len)
+{
+	const char *dir = "/sys/devices/system/cpu/vulnerabilities";
+	DIR *d = opendir(dir);
+	size_t n = 0;
+	buf[0] = '\0';
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && n + 1 < len) {
+		char path[512], v[256];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		read_line(path, v, sizeof(v));
+		n += (size_t)snprintf(buf + n, len - n, "%s%s: %s",
+				      n ? "; " : "", e->d_name, v);
+	}
+	closedir(d);
+}
+
+/* What can change a measurement that the records cannot show per run. */
+static void write_environment(FILE *f)
+{
+	char v[2048];
+	fputs(",\n  \"environment\": {\"cpu_governor\": ", f);
+	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", v,
+		  sizeof(v));
+	json_str(f, v[0] ? v : "n/a (no cpufreq: set by the host)");
+	fputs(", \"cpu_mhz\": ", f);
+	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", v,
+		  sizeof(v));
+	if (v[0])
+		fprintf(f, "%.0f", strtod(v, NULL) / 1000);
+	else
+		fputs("null", f);
+	fputs(", \"clocksource\": ", f);
+	read_line("/sys/devices/system/clocksource/clocksource0/"
+		  "current_clocksource", v, sizeof(v));
+	json_str(f, v[0] ? v : "n/a");
+	fputs(", \"hypervisor\": ", f);
+	hypervisor(v, sizeof(v));
+	json_str(f, v[0] ? v : "none");
+	fputs(", \"smt\": ", f);
+	read_line("/sys/devices/system/cpu/smt/control", v, sizeof(v));
+	json_str(f, v[0] ? v : "n/a");
+	fputs(", \"mitigations\": ", f);
+	mitigations(v, sizeof(v));
+	json_str(f, v[0] ? v : "n/a");
+	fputs(", \"cgroup_cpu_max\": ", f);
+	cgroup_cpu_max(v, sizeof(v));
+	json_str(f, v[0] ? v : "n/a");
+	fputs(", \"dev_shm_bytes\": ", f);
+	struct statvfs sv;
+	if (statvfs("/dev/shm", &sv) == 0)
+		fprintf(f, "%llu", (unsigned long long)sv.f_blocks *
+			(unsigned long long)sv.f_frsize);
+	else
+		fputs("null", f);
+	fputs(", \"loadavg\": ", f);
+	read_line("/proc/loadavg", v, sizeof(v));
+	json_str(f, v);
+	fputs("}", f);
+}
+
 void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
 			const char *start, const char *end,
-			const struct bench_opts *o)
+			const struct bench_opts *o, const char *extra)
 {
 	struct utsname u;
 	char cpu[256], v[256], host[256];
@@ -197,16 +311,21 @@ void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
 	fputs(", \"sem\": ", f);
 	json_str(f, v);
 	fputs("}", f);
+	write_environment(f);
 	if (o)
 		fprintf(f, ",\n  \"options\": {\"min_time_s\": %g, \"reps\": %u, "
+			"\"max_rounds\": %u, \"budget_s\": %g, \"target\": %g, "
 			"\"warmup\": %u, \"verify\": %d, \"total\": %llu, "
 			"\"messages\": %llu, \"seed\": %llu, \"shuffle_seed\": %llu, "
 			"\"floor\": %d}",
-			o->min_time, o->reps, o->warmup, o->verify,
+			o->min_time, o->reps, o->max_rounds, o->budget_s,
+			o->target, o->warmup, o->verify,
 			(unsigned long long)o->total,
 			(unsigned long long)o->messages,
 			(unsigned long long)o->seed,
 			(unsigned long long)o->shuffle_seed, o->floor);
+	if (extra && extra[0])
+		fprintf(f, ",\n  %s", extra);
 	fputs("\n}\n", f);
 }
 

@@ -12,10 +12,11 @@ struct bench_opts;
 
 /* Write a JSON object describing the machine and the run.  argv/argc is
  * the full command line; start and end are ISO 8601 times (end may be
- * NULL while the run goes on); o may be NULL. */
+ * NULL while the run goes on); o may be NULL; extra, when not NULL, is
+ * more members ("\"complete\": true, ...") placed at the end. */
 void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
 			const char *start, const char *end,
-			const struct bench_opts *o);
+			const struct bench_opts *o, const char *extra);
 
 /* Human-readable limits and memory settings (ipclab sysinfo). */
 void sysinfo_write_text(FILE *f);

@@ -13,7 +13,8 @@ from conftest import REPO, ipclab_bin, run, run_script
 import plot_matrix as pm
 
 HEADER = ["writer_cpu", "reader_cpu", "pin_relation", "transport", "mode", "buf_size",
-          "reps", "one_way_p50_ns", "rtt_p99_ns", "bytes_per_s", "status", "reason"]
+          "reps", "one_way_p50_ns", "rtt_p99_ns", "bytes_per_s", "line_rtt_ns_median", "flag",
+          "status", "reason"]
 
 
 def write(path, mode, cells):
@@ -24,7 +25,7 @@ def write(path, mode, cells):
         for a, b, rel, v, st in cells:
             pp = mode == "pingpong"
             w.writerow([a, b, rel, "shm-futex", mode, 64, 3, v if pp else "", "",
-                        "" if pp else v, st, ""])
+                        "" if pp else v, "", "", st, ""])
 
 
 def assert_png(path):

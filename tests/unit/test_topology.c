@@ -302,15 +302,15 @@ static void test_matrix_csv(void)
 	struct matrix_cell c = {3, 35, "smt"};
 	matrix_csv_header(f);
 	matrix_csv_row(f, &c, "shm-futex", "pingpong", 64, 3, 61.5, 140, NAN,
-		       "ok", "");
-	matrix_csv_row(f, &c, "pipe", "stream", 4096, 0, NAN, NAN, NAN,
-		       "error", "writer: said \"no\"\n");
+		       110.25, "", "ok", "");
+	matrix_csv_row(f, &c, "pipe", "stream", 4096, 0, NAN, NAN, NAN, NAN,
+		       "unstable", "error", "writer: said \"no\"\n");
 	fclose(f);
 	CHECK_STR(buf, "writer_cpu,reader_cpu,pin_relation,transport,mode,"
-		  "buf_size,reps,one_way_p50_ns,rtt_p99_ns,bytes_per_s,status,"
-		  "reason\n"
-		  "3,35,smt,shm-futex,pingpong,64,3,61.5,140,,ok,\"\"\n"
-		  "3,35,smt,pipe,stream,4096,0,,,,error,"
+		  "buf_size,reps,one_way_p50_ns,rtt_p99_ns,bytes_per_s,"
+		  "line_rtt_ns_median,flag,status,reason\n"
+		  "3,35,smt,shm-futex,pingpong,64,3,61.5,140,,110.25,,ok,\"\"\n"
+		  "3,35,smt,pipe,stream,4096,0,,,,,unstable,error,"
 		  "\"writer: said \"\"no\"\"\"\n");
 	free(buf);
 }
