@@ -20,6 +20,7 @@ extern const struct ipc_transport ipc_unix_stream;
 extern const struct ipc_transport ipc_unix_seqpacket;
 extern const struct ipc_transport ipc_fifo;
 extern const struct ipc_transport ipc_shm_futex;
+extern const struct ipc_transport ipc_shm_spin;
 extern const struct ipc_transport ipc_shm_eventfd;
 extern const struct ipc_transport ipc_pipe_vmsplice;
 extern const struct ipc_transport ipc_tcp_loopback;
@@ -36,6 +37,7 @@ static const struct ipc_transport *const table[] = {
 	&ipc_unix_seqpacket,
 	&ipc_fifo,
 	&ipc_shm_futex,
+	&ipc_shm_spin,
 	&ipc_shm_eventfd,
 	&ipc_pipe_vmsplice,
 	&ipc_tcp_loopback,
