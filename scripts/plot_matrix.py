@@ -7,7 +7,8 @@ Reads DIR/matrix.csv (or a matrix.csv given directly) and writes OUT.png and
 OUT.svg (default DIR/matrix): writer CPU down, reader CPU across, colour the
 one-way p50 latency (ping-pong, mirrored: it is symmetric) or the throughput
 (stream).  Cells not measured (skipped, error, or left out by the sample)
-stay blank.  The subtitle gives the median per relation (smt, core, ...).
+stay blank.  The subtitle gives the median per relation (smt, core, ...)
+and the cache line bounced between the cells' CPUs (the floor), one way.
 """
 
 import argparse
@@ -113,6 +114,11 @@ def draw(rows, mode, out):
                                    what, " - FAKE values (IPCLAB_MATRIX_FAKE)" if fake else "")
     rel = ", ".join("%s %s" % (k or "?", ("%.0f" if pp else "%.2f") % (v / scale))
                     for k, v in by_relation(rows, mode))
+    lines = [float(r["line_rtt_ns_median"]) / 2 for r in rows
+             if r.get("line_rtt_ns_median") not in ("", None)]
+    if lines:  # the cache-line canary of the cells: the physical floor
+        rel += "\ncache line between the two CPUs, one way (median of cells): %.0f ns" % (
+            statistics.median(lines))
     ax.set_title(title + "\nmedian by relation (%s): %s" % (unit, rel), fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=unit)
     fig.tight_layout()
