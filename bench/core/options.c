@@ -1,5 +1,6 @@
 /* options.c - parse and validate the options of run and sweep (options.h). */
 #include "options.h"
+#include "memnode.h"
 #include "placement.h"
 #include "plugin.h"
 #include "units.h"
@@ -24,7 +25,7 @@ struct opt_doc {
 enum {
 	O_TOTAL = 256, O_MIN_TIME, O_ACCESS, O_VERIFY, O_POPULATE, O_HUGEPAGES,
 	O_PIN, O_PIPE_SIZE, O_SOCK_BUF, O_BLOCKS, O_MESSAGES, O_TIMEOUT, O_SEED,
-	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN, O_NAGLE,
+	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN, O_NAGLE, O_MEM_NODE,
 	O_MAX_ROUNDS, O_BUDGET, O_TARGET,
 };
 
@@ -49,6 +50,7 @@ static const struct opt_doc docs[] = {
 	{"pipe-size", O_PIPE_SIZE, 1, 3, "BYTES", "pipe capacity (F_SETPIPE_SZ); default: the kernel's 64 KiB"},
 	{"sock-buf", O_SOCK_BUF, 1, 3, "BYTES", "socket buffer (SO_SNDBUF/SO_RCVBUF); default: the kernel's"},
 	{"blocks", O_BLOCKS, 1, 3, "N", "blocks in a ring / queue depth (pshm-pipe default 8)"},
+	{"mem-node", O_MEM_NODE, 1, 3, "NODE", "local | remote | N: the NUMA node of the run's memory (shared region, buffers); local = the writer's CPU's node (default: the system's policy)"},
 	{"spin", O_SPIN, 1, 3, "N", "busy-wait iterations before sleeping, for spinning transports (shm-futex); default: the transport's"},
 	{"nagle", O_NAGLE, 0, 3, NULL, "tcp-loopback: keep Nagle's algorithm (default: TCP_NODELAY, small messages leave at once)"},
 	{"format", 'f', 1, 3, "FMT", "table | csv | json (one row per repetition) (default table)"},
@@ -206,6 +208,7 @@ static void defaults(enum opts_kind kind, struct bench_opts *o)
 	o->timeout_s = 120;
 	o->seed = 1;
 	o->floor = 1;
+	o->mem_node = MEMNODE_NONE;
 	(void)kind;
 }
 
@@ -404,6 +407,11 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 					 "a whole number of blocks from 1");
 			else
 				o->nblocks = (unsigned)u;
+			break;
+		case O_MEM_NODE:
+			if (memnode_parse(a, &o->mem_node) < 0)
+				rc = bad(why, whylen, "mem-node", a,
+					 "expected local, remote or a node number");
 			break;
 		case O_SPIN:
 			if (units_parse_uint(a, 1, UINT64_MAX / 2, &u, why, whylen))

@@ -1,5 +1,6 @@
 /* placement.c - --pin into CPUs from the topology (see placement.h). */
 #include "placement.h"
+#include "memnode.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -134,6 +135,18 @@ static int refuse(const struct topology *t, enum run_pin pin, char *why,
 	return -EINVAL;
 }
 
+/* --mem-node against the topology and the writer's CPU. */
+static int resolve_mem(struct run_config *c, const struct topology *t,
+		       int writer, char *why, size_t whylen)
+{
+	int node;
+	c->mem_bind = 0;
+	if (memnode_resolve(c->mem_node, t, writer, &node, why, whylen) < 0)
+		return -EINVAL;
+	c->mem_bind = node + 1;
+	return 0;
+}
+
 static int first_allowed(const struct topology *t)
 {
 	for (int i = 0; i < t->ncpu; i++)
@@ -149,7 +162,7 @@ int placement_resolve_in(struct run_config *c, const struct topology *t,
 	c->relation[0] = '\0';
 	switch (c->pin) {
 	case PIN_NONE:
-		return 0;
+		return resolve_mem(c, t, -1, why, whylen);
 	case PIN_SAME:
 		a = b = first_allowed(t);
 		if (a < 0) {
@@ -192,13 +205,14 @@ int placement_resolve_in(struct run_config *c, const struct topology *t,
 	c->cpu_reader = b;
 	snprintf(c->relation, sizeof(c->relation), "%s",
 		 topology_relation(t, a, b));
-	return 0;
+	return resolve_mem(c, t, a, why, whylen);
 }
 
 int placement_resolve(struct run_config *c, char *why, size_t whylen)
 {
-	if (c->pin == PIN_NONE) {
+	if (c->pin == PIN_NONE && c->mem_node == MEMNODE_NONE) {
 		c->relation[0] = '\0';
+		c->mem_bind = 0;
 		return 0;
 	}
 	const struct topology *t = topology_get(why, whylen);

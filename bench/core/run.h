@@ -29,6 +29,8 @@ struct run_config {
 	enum run_pin pin;
 	int cpu_writer, cpu_reader; /* resolved CPUs when pin != PIN_NONE */
 	char relation[12];     /* what they share (topology_relation) */
+	int mem_node;          /* --mem-node request (memnode.h); 0: none */
+	int mem_bind;          /* node bound around the run + 1; 0: none */
 	double timeout_s;      /* the parent kills both children after this */
 	uint64_t seed;
 };

@@ -88,6 +88,18 @@ t = json.load(open(d + "/meta.json"))["topology"]
 assert t["cores"] >= 1 and t["cpus"], t
 PY
 
+# --mem-node: local is accepted everywhere; on one node the rest is refused.
+RC=0
+OUT=$("$BIN" run -t pipe -b 64 -m pingpong --pin same --mem-node local --reps 1 \
+      --warmup 0 --min-time 0.01 --format csv --quiet 2>&1) || RC=$?
+[ "$RC" = 0 ] && grep -q ",same,same,local," <<<"$OUT" || fail "--mem-node local: $RC: $OUT"
+if [ "$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)" -le 1 ]; then
+  RC=0
+  OUT=$("$BIN" run -t pipe -b 64 --pin same --mem-node remote 2>&1) || RC=$?
+  [ "$RC" = 2 ] && has "^ipclab: run: --mem-node remote: this machine has one NUMA node" mem-remote \
+    || fail "--mem-node remote on one node: $RC: $OUT"
+fi
+
 # --- the matrix ----------------------------------------------------------
 RC=0
 OUT=$("$BIN" matrix -t pipe --pin 0,1 2>&1) || RC=$?

@@ -8,6 +8,7 @@
  */
 #include "check.h"
 #include "matrix.h"
+#include "memnode.h"
 #include "placement.h"
 #include "topology.h"
 
@@ -223,6 +224,72 @@ static void test_parse_names(void)
 	CHECK(placement_parse("sibling", &p) == -1);
 }
 
+/* --mem-node REQ resolved with the writer on CPU w: the node or -1, or -2
+ * refused (why must hold text). */
+static int mem(const struct topology *t, const char *req, int w,
+	       const char *text)
+{
+	int want, node;
+	char why[512] = "";
+	CHECK(memnode_parse(req, &want) == 0);
+	if (memnode_resolve(want, t, w, &node, why, sizeof(why)) < 0) {
+		if (!text || !strstr(why, text)) {
+			fprintf(stderr, "--mem-node %s: %s\n", req, why);
+			check_failed = 1;
+		}
+		return -2;
+	}
+	return node;
+}
+
+static void test_mem_node(void)
+{
+	int want;
+	char b[16];
+	CHECK(memnode_parse("3", &want) == 0);
+	CHECK_STR(memnode_name(want, b, sizeof(b)), "3");
+	CHECK(memnode_parse("local", &want) == 0);
+	CHECK_STR(memnode_name(want, b, sizeof(b)), "local");
+	CHECK(memnode_parse("-1", &want) == -1);
+	CHECK(memnode_parse("near", &want) == -1);
+	CHECK_STR(memnode_name(MEMNODE_NONE, b, sizeof(b)), "");
+
+	const struct topology *t = load("2s-2x16-smt", NULL);
+	CHECK(mem(t, "local", 20, NULL) == 1);
+	CHECK(mem(t, "local", -1, NULL) == -1); /* unpinned: default policy */
+	CHECK(mem(t, "remote", 20, NULL) == 0);
+	CHECK(mem(t, "remote", 3, NULL) == 1);
+	CHECK(mem(t, "remote", -1, "only a --pin placement fixes") == -2);
+	CHECK(mem(t, "1", 3, NULL) == 1);
+	CHECK(mem(t, "2", 3, "--mem-node 2: no such node") == -2);
+
+	t = load("1s-16c-4ccx", NULL);
+	CHECK(mem(t, "local", 5, NULL) == -1);
+	CHECK(mem(t, "remote", 5, "this machine has one NUMA node; only "
+		  "--mem-node local applies") == -2);
+	CHECK(mem(t, "0", 5, "one NUMA node") == -2);
+
+	/* The placement carries it: socket + remote on the server. */
+	t = load("2s-2x16-smt", NULL);
+	struct run_config c = {.pin = PIN_SOCKET};
+	char why[512];
+	CHECK(memnode_parse("remote", &c.mem_node) == 0);
+	CHECK(placement_resolve_in(&c, t, why, sizeof(why)) == 0);
+	CHECK_EQ_U(c.mem_bind, 2); /* node 1 + 1: remote from CPU 0 */
+}
+
+static void test_mem_bind(void)
+{
+	/* The system call, for real, on node 0 (every Linux has it). */
+	CHECK(memnode_current() == -1);
+	int rc = memnode_bind(0);
+	CHECK(rc == 0);
+	if (rc == 0)
+		CHECK(memnode_current() == 0);
+	CHECK(memnode_bind(-1) == 0);
+	CHECK(memnode_current() == -1);
+}
+
 /* Relations present among the cells. */
 static int has_relation(const struct matrix_cell *c, size_t n, const char *r)
 {
@@ -323,6 +390,8 @@ static const struct test_case cases[] = {
 	{"restricted", test_restricted},
 	{"explicit", test_explicit},
 	{"parse_names", test_parse_names},
+	{"mem_node", test_mem_node},
+	{"mem_bind", test_mem_bind},
 	{"matrix_pick", test_matrix_pick},
 	{"matrix_csv", test_matrix_csv},
 	{NULL, NULL},
