@@ -1,8 +1,8 @@
 /*
- * main.c - the ipclab command line: subcommands, messages and exit codes.
- * Everything else lives in the core library; only this file prints errors
- * and decides the exit status (0 ok, 1 a run failed, 2 bad usage, 77
- * nothing could run here).
+ * main.c - the ipclab command line: which subcommand runs.  Each command
+ * prints its own messages (`ipclab: CMD: ...`) and returns its exit status
+ * (0 ok, 1 a run failed, 2 bad usage, 77 nothing could run here); the
+ * library below the commands prints nothing.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +25,7 @@
 #include "record.h"
 #include "rounds.h"
 #include "stats.h"
+#include "stdfds.h"
 #include "sweep.h"
 #include "sysinfo.h"
 #include "topology_cmd.h"
@@ -35,16 +36,6 @@ static int usage_error(const char *cmd, const char *why)
 {
 	fprintf(stderr, "ipclab: %s: %s\n", cmd, why);
 	return 2;
-}
-
-static void make_run_id(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	char stamp[24];
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(buf, len, "%.15s-%ld", stamp, (long)getpid());
 }
 
 static int cmd_list(int argc, char **argv)
@@ -69,12 +60,14 @@ struct run_sink {
 	FILE *out;
 	enum record_format fmt;
 	int quiet;
+	int werr; /* errno of the first lost row, 0 if none */
 };
 
 static void run_emit(const struct record *rec, void *arg)
 {
 	struct run_sink *s = arg;
-	record_write(s->out, s->fmt, rec);
+	if (record_write(s->out, s->fmt, rec) < 0 && !s->werr)
+		s->werr = errno;
 	if (s->fmt != FORMAT_TABLE && !s->quiet && strcmp(rec->status, "ok"))
 		fprintf(stderr, "ipclab: run: %s: %s\n", rec->transport, rec->reason);
 }
@@ -112,7 +105,10 @@ static int cmd_run(int argc, char **argv)
 			"n/a)\n", p.t->name);
 
 	FILE *out = stdout;
-	const char *out_name = o.output ? o.output : "standard output";
+	if (!o.output && stdfds_was_closed(1))
+		return usage_error("run", "standard output is closed, the rows "
+				   "would be lost: redirect it (> FILE) or give "
+				   "-o FILE");
 	if (o.output) {
 		out = fopen(o.output, "w");
 		if (!out) {
@@ -122,9 +118,10 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	char run_id[48];
-	make_run_id(run_id, sizeof(run_id));
-	struct run_sink sink = {out, o.format, o.quiet};
-	record_write_header(out, o.format);
+	record_make_run_id(run_id, sizeof(run_id));
+	struct run_sink sink = {out, o.format, o.quiet, 0};
+	if (record_write_header(out, o.format) < 0)
+		sink.werr = errno;
 	run_catch_signals();
 	/* One point through the same rounds as a sweep: its repetitions are
 	 * rounds, each with its canaries, judged by the same rules. */
@@ -147,22 +144,20 @@ static int cmd_run(int argc, char **argv)
 			(unsigned long long)s.reps,
 			isfinite(s.interval_coverage)
 			? 100 * s.interval_coverage : 0.0);
-		summary_write_header(sf, FORMAT_TABLE);
-		summary_write(sf, FORMAT_TABLE, &s);
+		if ((summary_write_header(sf, FORMAT_TABLE) < 0 ||
+		     summary_write(sf, FORMAT_TABLE, &s) < 0) &&
+		    sf == out && !sink.werr)
+			sink.werr = errno;
 	}
 	if (!o.quiet && s.flag[0])
 		fprintf(stderr, "ipclab: run: warning: %s: unstable (%s): %s\n",
 			s.first.transport, s.flag_kinds, s.reason);
-	/* A row that did not reach the file is lost data: exit 1. */
-	int lost = fflush(out) != 0 || ferror(out);
-	int err = errno;
-	if (out != stdout && fclose(out) != 0 && !lost) {
-		lost = 1;
-		err = errno;
-	}
-	if (lost) {
-		fprintf(stderr, "ipclab: run: writing %s: %s: rows were lost\n",
-			out_name, strerror(err ? err : EIO));
+	if (out != stdout && record_close(out) < 0 && !sink.werr)
+		sink.werr = errno;
+	if (sink.werr) { /* rows were lost: never exit 0 */
+		fprintf(stderr, "ipclab: run: writing %s: %s\n",
+			o.output ? o.output : "standard output",
+			strerror(sink.werr));
 		return 1;
 	}
 	if (rc == -EINTR)
@@ -198,7 +193,7 @@ static void usage(FILE *f)
 		"run here.\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -237,6 +232,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		if (argc > 2)
+			return usage_error("version", "takes no options or "
+					   "arguments");
 		printf("ipclab %s (%s, %s, %s)\n", IPCLAB_VERSION, IPCLAB_GIT_REV,
 		       IPCLAB_COMPILER, IPCLAB_BUILD_TYPE);
 		return 0;
@@ -249,4 +247,19 @@ int main(int argc, char **argv)
 	fprintf(stderr, "ipclab: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	/* A file over ulimit -f is EFBIG from write(), reported like ENOSPC,
+	 * not a silent death by SIGXFSZ halfway through a results file. */
+	(void)signal(SIGXFSZ, SIG_IGN);
+	if (stdfds_ensure() < 0)
+		return 2; /* /dev/null is missing: nothing can be said */
+	int rc = dispatch(argc, argv);
+	/* Whatever a command printed must have reached its destination (a
+	 * command that failed has said why already). */
+	if (rc == 0 && stdfds_flush_stdout(argc > 1 ? argv[1] : "ipclab") < 0)
+		rc = 1;
+	return rc;
 }

@@ -152,10 +152,12 @@ int ipc_rdv_check_name(const char *name, char *why, size_t whylen)
 	size_t n = strlen(name);
 	if (n == 0 || n > IPC_RDV_NAME_MAX || name[0] == '.' || name[0] == '-' ||
 	    strspn(name, ok) != n) {
+		char shown[4 * IPC_RDV_NAME_MAX + 8];
+		ipc_escape(name, shown, sizeof(shown)); /* one line, always */
 		snprintf(why, whylen,
-			 "--name '%s': use 1 to %d letters, digits, '.', '_' "
-			 "or '-', not starting with '.' or '-'",
-			 name, IPC_RDV_NAME_MAX);
+			 "--name '%s%s': use 1 to %d letters, digits, '.', '_' "
+			 "or '-', not starting with '.' or '-'", shown,
+			 n > IPC_RDV_NAME_MAX ? "..." : "", IPC_RDV_NAME_MAX);
 		return -EINVAL;
 	}
 	return 0;
@@ -486,11 +488,13 @@ int ipc_rdv_region_create(struct ipc_rdv *r, struct region *reg,
 		name = shm;
 	}
 	rc = region_create(reg, REGION_POSIX, size, &p->region, name, e);
-	if (rc < 0) {
+	if (rc < 0 && name) { /* fork mode has no --name to suggest */
 		char shown[IPC_RDV_NAME_MAX + 32];
 		snprintf(shown, sizeof(shown), "/dev/shm%s", shm);
 		return ipc_rdv_explain_exists(e, rc, shown);
 	}
+	if (rc < 0)
+		return rc;
 	if (name) {
 		rc = ipc_rdv_add_fd(r, ipc_rdv_region_kind(reg->name), reg->name,
 				    reg->fd, e);

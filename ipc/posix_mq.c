@@ -368,13 +368,18 @@ static int posix_mq_create(const struct ipc_params *p,
 		if (rc < 0)
 			goto err_destroy;
 		ipc_rdv_posix_name(&ch->rdv, ch->name, sizeof(ch->name));
-	} else {
-		ipc_unique_name(ch->name, sizeof(ch->name));
 	}
 	struct mq_attr attr = {.mq_maxmsg = (long)ch->depth,
 			       .mq_msgsize = (long)ch->buf_size};
-	ch->mq = mq_open(ch->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600,
-			 &attr);
+	/* Fork mode: a fresh unguessable name per try (util.h). */
+	for (unsigned try = 0; try < (p->name ? 1 : IPC_NAME_TRIES); try++) {
+		if (!p->name)
+			ipc_unique_name(ch->name, sizeof(ch->name));
+		ch->mq = mq_open(ch->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+				 0600, &attr);
+		if (ch->mq != (mqd_t)-1 || errno != EEXIST)
+			break;
+	}
 	if (ch->mq == (mqd_t)-1) {
 		rc = open_error(e, errno, ch, &l);
 		if (p->name)

@@ -674,15 +674,22 @@ static int check_tmpfs_space(struct region *r, struct ipc_err *e)
 static int create_posix(struct region *r, const char *name, enum backing b,
 			struct ipc_err *e)
 {
-	if (name)
-		snprintf(r->name, sizeof(r->name), "%s", name);
-	else
-		ipc_unique_name(r->name, sizeof(r->name));
-	r->fd = shm_open(r->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* Fork mode: a fresh unguessable name per try (util.h). */
+	for (unsigned try = 0; try < (name ? 1 : IPC_NAME_TRIES); try++) {
+		if (name)
+			snprintf(r->name, sizeof(r->name), "%s", name);
+		else
+			ipc_unique_name(r->name, sizeof(r->name));
+		r->fd = shm_open(r->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+				 0600);
+		if (r->fd >= 0 || errno != EEXIST)
+			break;
+	}
 	if (r->fd < 0) {
 		int err = errno;
+		ipc_errf(e, err, "shm_open(/dev/shm%s)", r->name);
 		r->name[0] = '\0'; /* not ours: never unlink it */
-		return ipc_errf(e, err, "shm_open(%s)", name ? name : "new");
+		return -err;
 	}
 	int rc = check_tmpfs_space(r, e);
 	if (rc < 0)
@@ -692,6 +699,13 @@ static int create_posix(struct region *r, const char *name, enum backing b,
 	rc = map_region(r, r->fd, b, r->name, e);
 	if (rc < 0)
 		return rc;
+	/* Fork mode: the children inherit the mapping, so the name can go
+	 * now; nothing is left behind should the run be killed. */
+	if (!name) {
+		if (shm_unlink(r->name) < 0)
+			return ipc_errf(e, errno, "shm_unlink(%s)", r->name);
+		r->name[0] = '\0';
+	}
 	track_posix(r, 1);
 	set_mechanism(r, "posix-shm");
 	return 0;
@@ -773,6 +787,40 @@ static int create_hugetlbfs(struct region *r, const char *name,
 	return 0;
 }
 
+/* Which System V limit refused shmget(size), with its value and the fix. */
+static void sysv_hint(struct ipc_err *e, int err, size_t size)
+{
+	char hint[320] = "";
+	unsigned long shmmax = 0, shmmni = 0, shmall = 0;
+	struct shm_info si;
+	(void)ipc_read_ulong("/proc/sys/kernel/shmmax", &shmmax);
+	(void)ipc_read_ulong("/proc/sys/kernel/shmmni", &shmmni);
+	(void)ipc_read_ulong("/proc/sys/kernel/shmall", &shmall);
+	unsigned long page = (unsigned long)base_page();
+	if (err == EINVAL && size > shmmax) {
+		snprintf(hint, sizeof(hint), "the segment is above kernel.shmmax "
+			 "(%lu bytes); use a smaller --buf-size or raise it as "
+			 "root: sysctl -w kernel.shmmax=%zu", shmmax, size);
+	} else if (err == ENOSPC &&
+		   shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&si) >= 0 &&
+		   (unsigned long)si.used_ids >= shmmni) {
+		snprintf(hint, sizeof(hint), "kernel.shmmni (%lu) segments "
+			 "exist already (ipcs -m); remove leftovers (ipclab "
+			 "clean) or raise it as root: sysctl -w "
+			 "kernel.shmmni=%lu", shmmni, shmmni * 2 + 16);
+	} else if (err == ENOSPC) {
+		/* Not the count: the pages of all segments, kernel.shmall. */
+		unsigned long need = (unsigned long)((size + page - 1) / page);
+		snprintf(hint, sizeof(hint), "kernel.shmall (%lu pages of %lu "
+			 "bytes) is used up, this segment needs %lu more (ipcs "
+			 "-mu); remove leftovers (ipclab clean) or raise it as "
+			 "root: sysctl -w kernel.shmall=%lu", shmall, page,
+			 need, shmall + need * 2);
+	}
+	if (hint[0])
+		add_hint(e, hint);
+}
+
 static int create_sysv(struct region *r, enum backing b, struct ipc_err *e)
 {
 	int flags = IPC_CREAT | IPC_EXCL | 0600;
@@ -794,12 +842,7 @@ static int create_sysv(struct region *r, enum backing b, struct ipc_err *e)
 		int err = errno;
 		ipc_errf(e, err, "shmget(%s%zu bytes)",
 			 b == BACK_HUGETLB ? "SHM_HUGETLB, " : "", r->size);
-		/* ENOSPC: a count limit, not memory; say which and the fix. */
-		if (err == ENOSPC)
-			add_hint(e, "kernel.shmmni segments exist already, or "
-				 "kernel.shmall pages are in use (ipcs -m, ipcs "
-				 "-lm); remove leftovers (ipclab clean) or raise "
-				 "the limit as root: sysctl -w kernel.shmmni=4096");
+		sysv_hint(e, err, r->size);
 		return -err;
 	}
 	r->key = key;

@@ -1,8 +1,7 @@
 /*
- * registry.c - the table of transports.  Adding a transport is one new file
- * in ipc/ and one line in the table below.  Also the small slot helpers
- * transport.h declares (max_block, validate, info shared by several
- * transports).
+ * registry.c - the table of transports, and `ipclab list`.  The transports
+ * themselves are listed once, in transports.def: adding a transport is one
+ * new file in ipc/ and one line there.
  */
 #include "transport.h"
 
@@ -10,38 +9,14 @@
 #include <stdint.h>
 #include <string.h>
 
-extern const struct ipc_transport ipc_pshm_sem;
-extern const struct ipc_transport ipc_pshm_pipe;
-extern const struct ipc_transport ipc_pipe;
-extern const struct ipc_transport ipc_sysv_shm;
-extern const struct ipc_transport ipc_posix_mq;
-extern const struct ipc_transport ipc_sysv_msg;
-extern const struct ipc_transport ipc_unix_stream;
-extern const struct ipc_transport ipc_unix_seqpacket;
-extern const struct ipc_transport ipc_fifo;
-extern const struct ipc_transport ipc_shm_futex;
-extern const struct ipc_transport ipc_shm_spin;
-extern const struct ipc_transport ipc_shm_eventfd;
-extern const struct ipc_transport ipc_pipe_vmsplice;
-extern const struct ipc_transport ipc_tcp_loopback;
-extern const struct ipc_transport ipc_memfd;
+#define IPC_TRANSPORT(sym) extern const struct ipc_transport sym;
+#include "transports.def"
+#undef IPC_TRANSPORT
 
 static const struct ipc_transport *const table[] = {
-	&ipc_pshm_sem,
-	&ipc_pshm_pipe,
-	&ipc_pipe,
-	&ipc_sysv_shm,
-	&ipc_posix_mq,
-	&ipc_sysv_msg,
-	&ipc_unix_stream,
-	&ipc_unix_seqpacket,
-	&ipc_fifo,
-	&ipc_shm_futex,
-	&ipc_shm_spin,
-	&ipc_shm_eventfd,
-	&ipc_pipe_vmsplice,
-	&ipc_tcp_loopback,
-	&ipc_memfd,
+#define IPC_TRANSPORT(sym) &sym,
+#include "transports.def"
+#undef IPC_TRANSPORT
 	NULL,
 };
 
@@ -82,45 +57,6 @@ const struct ipc_transport *ipc_transport_find(const char *name)
 		if (strcmp(table[i]->name, name) == 0)
 			return table[i];
 	return NULL;
-}
-
-size_t ipc_transport_max_block(const struct ipc_transport *t,
-			       const struct ipc_params *p, char *why,
-			       size_t whylen)
-{
-	size_t max = SIZE_MAX;
-	if (why && whylen)
-		why[0] = '\0';
-	if (t->max_block(p, &max, why, whylen) < 0)
-		return 0;
-	return max;
-}
-
-int ipc_region_validate(const struct ipc_params *p, enum region_kind kind,
-			size_t region_bytes, char *why, size_t whylen)
-{
-	unsigned n = p->channels ? p->channels : 1;
-	size_t one = region_round_size(region_bytes, &p->region);
-	return region_hugepages_check(kind, n * one, &p->region, p->name != NULL,
-				      why, whylen);
-}
-
-int ipc_stream_max_block(const struct ipc_params *p, size_t *max, char *why,
-			 size_t whylen)
-{
-	(void)p;
-	(void)why;
-	(void)whylen;
-	*max = SIZE_MAX / 2;
-	return 0;
-}
-
-void ipc_region_info(struct region *r, unsigned nblocks, struct ipc_info *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->nblocks = nblocks;
-	region_read_back(r);
-	out->region = r->info;
 }
 
 static void caps_text(unsigned caps, char *buf, size_t len)

@@ -143,15 +143,17 @@ static int sysv_shm_max_block(const struct ipc_params *p, size_t *max,
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	*max = SIZE_MAX / 2; /* bounded by memory (shmall), checked at create */
 	if (ipc_read_ulong("/proc/sys/kernel/shmmax", &shmmax) == 0 &&
-	    shmmax / page * page > HEADER_BYTES &&
-	    shmmax / page * page - HEADER_BYTES < *max) {
-		/* The segment is the header plus BUF_SIZE, rounded to pages. */
-		*max = shmmax / page * page - HEADER_BYTES;
+	    (shmmax / page * page <= HEADER_BYTES ||
+	     shmmax / page * page - HEADER_BYTES < *max)) {
+		/* The segment is the header plus BUF_SIZE, rounded to pages;
+		 * a shmmax below a page and the header leaves no room. */
+		*max = shmmax / page * page > HEADER_BYTES
+			? shmmax / page * page - HEADER_BYTES : 0;
 		snprintf(why, whylen,
 			 "a System V segment is at most kernel.shmmax (%lu "
-			 "bytes, of which %d for the header); raise it as "
-			 "root: sysctl kernel.shmmax=N",
-			 shmmax, HEADER_BYTES);
+			 "bytes, in whole pages) and holds a %d-byte header "
+			 "besides the block; raise it as root: sysctl "
+			 "kernel.shmmax=N", shmmax, HEADER_BYTES);
 	}
 	return 0;
 }

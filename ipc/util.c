@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *ipc_errno_name(int errnum)
@@ -30,12 +33,45 @@ int ipc_errf(struct ipc_err *e, int errnum, const char *fmt, ...)
 	return errnum ? -errnum : -EIO;
 }
 
+void ipc_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	if (len == 0)
+		return;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		char esc[8];
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			snprintf(esc, sizeof(esc), "\\%c", *p == '\n' ? 'n'
+				 : *p == '\t' ? 't' : 'r');
+		else if (*p < 0x20 || *p == 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else
+			esc[0] = (char)*p, esc[1] = '\0';
+		size_t n = strlen(esc);
+		if (o + n >= len)
+			break;
+		memcpy(out + o, esc, n);
+		o += n;
+	}
+	out[o] = '\0';
+}
+
 static unsigned name_counter;
 
 void ipc_unique_name(char *buf, size_t len)
 {
 	unsigned n = __atomic_fetch_add(&name_counter, 1, __ATOMIC_RELAXED);
-	snprintf(buf, len, "/" IPC_NAME_PREFIX "%ld-%u", (long)getpid(), n);
+	uint64_t r = 0;
+	/* Never blocks after boot; should it fail, the clock and the address
+	 * of a stack variable still make the name hard to guess ahead. */
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+		(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+		r = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^
+		    (uint64_t)(uintptr_t)&ts;
+	}
+	snprintf(buf, len, "/" IPC_NAME_PREFIX "%ld-%u-%016llx", (long)getpid(),
+		 n, (unsigned long long)r);
 }
 
 key_t ipc_sysv_key(unsigned attempt)

@@ -22,11 +22,24 @@ int ipc_errf(struct ipc_err *e, int errnum, const char *fmt, ...)
 /* "EACCES" for EACCES; "E?" when unknown. */
 const char *ipc_errno_name(int errnum);
 
+/*
+ * in with control characters written as C escapes (\n, \t, \x1b), so that a
+ * user's value cannot break a one-line message (escaping twice changes
+ * nothing); out is always terminated, truncated to len.
+ */
+void ipc_escape(const char *in, char *out, size_t len);
+
 /* Prefix of every kernel object ipclab makes; `ipclab clean` looks for it. */
 #define IPC_NAME_PREFIX "ipclab-"
 
-/* "/ipclab-<pid>-<n>" (POSIX shm, mq) with a per-process counter. */
+/*
+ * "/ipclab-<pid>-<n>-<random>" (POSIX shm, mq, hugetlbfs files): the pid
+ * for `ipclab clean`, a per-process counter, and 64 bits from getrandom, so
+ * that nobody can create the names of the next runs first.  A creator still
+ * opens with O_EXCL and, on EEXIST, tries IPC_NAME_TRIES fresh names.
+ */
 void ipc_unique_name(char *buf, size_t len);
+#define IPC_NAME_TRIES 8
 
 /*
  * A System V key that marks the object as ipclab's and records the creating

@@ -661,9 +661,11 @@ else:
 ## 8. Comparing two folders
 
 Set `IPCLAB_COMPARE` to a second results folder (another machine, another
-kernel, before and after a change) to see both on one figure and the ratio of
-throughputs, configuration by configuration.  The folder of section 1 is the
-reference (ratio 1).  Compare like with like: the same placement and options.
+kernel, before and after a change) to see, point by point, the ratio of its
+medians to this folder's (the reference), with a bootstrap interval over the
+rounds and a Mann-Whitney test: a difference that is not significant, or
+within ±5 %, counts as `~`.  Compare like with like: the same placement and
+options (only the points both folders measured are compared).
 '''),
     code(r'''
 import compare  # scripts/compare.py: the same comparison as `scripts/compare.py A B`
@@ -675,28 +677,30 @@ if not other_path:
 else:
     if not os.path.isabs(other_path) and not os.path.exists(other_path):
         other_path = os.path.join(ROOT, other_path)
-    other = ir.load(other_path)
-    both = [res, other]
-    labels = compare.labels_for(both, None)
-    tables = [compare.stream_table(r) for r in both]
-    rat = compare.ratios(tables, labels)
-    for lab, r in zip(labels, both):
-        print("%-30s %s" % (lab, ir.title_context(r.meta)))
-    if not rat:
-        print("note: the two folders share no transport and BUF_SIZE: nothing to compare")
+    base, other = compare.load_folders([res.path, other_path])
+    entries = compare.compare(base, other)
+    for f in (base, other):
+        print("%-30s %s" % (f.label, ir.title_context(f.res.meta)))
+    if not entries:
+        print("note: the two folders share no point%s: nothing to compare"
+              % compare.differing(base, other))
     else:
+        verdicts = [e.verdict for e in entries]
+        print("%d points: %d faster, %d slower, %d ~ (not significant or within ±5 %%)"
+              % (len(entries), verdicts.count("faster"), verdicts.count("slower"),
+                 verdicts.count("~")))
         with tempfile.TemporaryDirectory(prefix="ipclab-nb-") as d:
-            paths = compare.draw(both, labels, tables, rat, d)
+            paths = compare.draw(base, [other], {other.label: entries}, d)
             with open([p for p in paths if p.endswith(".png")][0], "rb") as fh:
                 display(Image(data=fh.read()))
         per_t = {}
-        for e in rat:
-            if math.isfinite(e[7]) and e[7] > 0:
-                per_t.setdefault(e[1], []).append(e[7])
+        for e in entries:
+            if e.mode == "stream":
+                per_t.setdefault(e.key[0], []).append(e.ratio)
         table(["transport", "configurations", "geometric mean ratio", "lowest", "highest"],
               [[t, len(v), fmt_x(math.exp(np.mean(np.log(v)))), fmt_x(min(v)), fmt_x(max(v))]
                for t, v in per_t.items()],
-              "Throughput of %s relative to %s" % (labels[1], labels[0]))
+              "Throughput of %s relative to %s" % (other.label, base.label))
 '''),
 ]
 

@@ -7,7 +7,9 @@ Only the standard library and numpy: pandas is not guaranteed on the machines
 this lab runs on.  Rows are dicts keyed by the CSV header (the column tables in
 bench/output/record.c are the contract; results/README.md documents them).  A cell
 that is empty means "not applicable / not measured" and loads as NaN in a
-numeric column, "" in a text column.
+numeric column, "" in a text column.  Everything read is validated first (see
+"validation" below): a damaged file is a ResultsError naming the file, the
+line and the column, which scripts turn into one line and exit 2 (fail()).
 
     import ipclab_results as ir
     res = ir.load("results/20261122-195213-1234")
@@ -17,51 +19,64 @@ numeric column, "" in a text column.
 
 import csv
 import glob
+import io
 import json
 import math
 import os
+import re
+import sys
 import zlib
 
 import numpy as np
 
-# Columns that hold words even when a value looks like a number.
-TEXT_COLUMNS = {
-    "run_id", "transport", "mode", "access", "populate", "hugepages",
-    "region_mechanism", "pin", "status", "reason",
+# The known transports, one row each in scripts/transports.csv (the only copy:
+# scripts/gp/*.gp read it too): family, colour, marker and dash.  The order of
+# the file, grouped by family, is the order of tables.  Its rows named "*" are
+# the colours of unknown transports (a student's plugin), chosen by a hash of
+# the name so that it does not change from one figure or run to the next.
+FAMILIES = {
+    "ring": "shared-memory rings",
+    "alternation": "shared-memory alternation",
+    "kernel": "kernel copies",
+    "mq": "message queues",
+    "other": "other (plugins)",
 }
 
-# What a summary.csv must have for any plot to make sense.
-SUMMARY_REQUIRED = ("transport", "mode", "buf_size", "status")
 
-# One colour per transport, the same in every figure (and in scripts/gp/*.gp,
-# which carries a copy of this table; tests/py/test_plots.py checks they agree).
-TRANSPORT_COLORS = {
-    "pshm-sem": "#1f77b4",
-    "pshm-pipe": "#ff7f0e",
-    "pipe": "#2ca02c",
-    "sysv-shm": "#d62728",
-    "unix-stream": "#9467bd",
-    "unix-seqpacket": "#8c564b",
-    "fifo": "#e377c2",
-    "posix-mq": "#7f7f7f",
-    "sysv-msg": "#bcbd22",
-    "shm-futex": "#17becf",
-    "shm-eventfd": "#393b79",
-    "pipe-vmsplice": "#637939",
-    "tcp-loopback": "#e7ba52",
-    "memfd": "#ad494a",
-}
-# Unknown transports (a student's plugin) get one of these, chosen by a hash
-# of the name so it does not change from one figure or run to the next.
-FALLBACK_COLORS = (
-    "#5254a3", "#8ca252", "#bd9e39", "#843c39", "#7b4173", "#3182bd",
-    "#e6550d", "#31a354", "#756bb1", "#636363", "#9c9ede", "#cedb9c",
-)
+def _load_transport_table():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transports.csv")
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+_TABLE = _load_transport_table()
+TRANSPORTS = {r["transport"]: r for r in _TABLE if r["transport"] != "*"}
+TRANSPORT_COLORS = {t: r["color"] for t, r in TRANSPORTS.items()}
+FALLBACK_COLORS = tuple(r["color"] for r in _TABLE if r["transport"] == "*")
 FLOOR_COLOR = "black"
 
 
 class ResultsError(Exception):
-    """A results folder or file that cannot be used, with a message for humans."""
+    """A results folder or file that cannot be used, with a message for humans
+    naming the file and, where there is one, the line and the column:
+    `results/x/summary.csv:7: column bytes_per_s_median: 'abc' is not a number`.
+    Scripts print it as `ipclab: SCRIPT: MESSAGE` and exit 2 (fail())."""
+
+
+def fail(script, err):
+    """What every script does with a ResultsError: one line, exit status 2."""
+    print("ipclab: %s: %s" % (script, err), file=sys.stderr)
+    sys.exit(2)
+
+
+class Row(dict):
+    """One CSV row: a dict keyed by column name, plus where it came from
+    (.path, .line) so that later checks can name the line."""
+    path = ""
+    line = 0
+
+    def where(self):
+        return "%s:%d" % (self.path, self.line)
 
 
 class Results:
@@ -82,75 +97,244 @@ class Results:
         return "%s %s" % (host, rid) if host else str(rid)
 
 
-# ---------------------------------------------------------------- loading
+# ---------------------------------------------------------------- validation
+# Every reader goes through load_csv()/load_meta(), which check what they read
+# against these rules: a file that breaks one is a ResultsError naming the
+# file, the line and the column, never a silent partial table.
+
+SCHEMA_VERSIONS = (1, 2)
+
+# Plain numbers only: float() would also take "nan", "inf", "1_0" and " 5 ".
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+
+# Bounds of the known numeric columns: (low, high).  Nothing ipclab measures is
+# negative; the highs are far beyond any real run (a rate of 1 PB/s, a
+# duration of three years) and catch a garbled exponent.
+_RATE, _NS, _COUNT, _SIZE = (0, 1e15), (0, 1e17), (0, 1e18), (0, 2.0 ** 50)
+_PCT = (0, 1e4)  # shares of CPU time, possibly summed over two CPUs
+COLUMN_BOUNDS = {
+    "schema_version": (1, 1e6), "buf_size": (1, 2.0 ** 50), "total_bytes": _COUNT,
+    "blocks": _COUNT, "page_size": _SIZE, "kbuf_size": _SIZE, "nblocks": (0, 1e9),
+    "writer_cpu": (0, 1e6), "reader_cpu": (0, 1e6), "rep": (0, 1e9), "warmup": (0, 1),
+    "verified": (0, 1), "reps": (0, 1e9), "rounds": (0, 1e9), "round": (0, 1e9),
+    "t_start_s": (0, 1e9), "floor_ratio": (0, 1e6), "interval_coverage": (0, 1),
+    "rel_halfwidth": (0, 1e6), "steal_pct": (0, 101), "other_busy_pct": (0, 101),
+    "steal_pct_max": (0, 101), "other_busy_pct_max": (0, 101),
+    "writer_migrations": _COUNT, "reader_migrations": _COUNT,
+}
+# Families, by how the name ends.
+SUFFIX_BOUNDS = (("_per_s", _RATE), ("_per_s_median", _RATE), ("_per_s_min", _RATE),
+                 ("_per_s_max", _RATE), ("_per_s_mad", _RATE), ("_per_s_ci_lo", _RATE),
+                 ("_per_s_ci_hi", _RATE), ("_ns", _NS), ("_ns_median", _NS),
+                 ("_ns_min", _NS), ("_ns_max", _NS), ("_ns_ci_lo", _NS), ("_ns_ci_hi", _NS),
+                 ("_per_block", _COUNT), ("csw", _COUNT), ("flt", _COUNT),
+                 ("_pct", _PCT), ("_pct_max", _PCT), ("_pct_mean", _PCT))
+
+# Columns that hold words even when a value looks like a number, with the
+# values they may take (None: any text).
+TEXT_COLUMNS = {
+    "run_id": None, "transport": None, "mode": ("stream", "pingpong"),
+    "access": ("copy", "inplace", ""), "populate": ("on", "off", "n/a", ""),
+    "hugepages": ("off", "on", "try", "thp", "n/a", ""), "region_mechanism": None,
+    "pin": None, "status": ("ok", "skipped", "error"), "reason": None,
+    "flag": ("", "unstable"), "flag_kinds": None,
+}
+
+# What each file must have.
+SUMMARY_REQUIRED = ("transport", "mode", "buf_size", "status")
+RUNS_REQUIRED = ("transport", "mode", "buf_size", "status", "warmup")
+
+# The figure of a point, per mode: (runs.csv column, summary.csv column).
+FIGURE = {"stream": ("bytes_per_s", "bytes_per_s_median"),
+          "pingpong": ("one_way_p50_ns", "one_way_p50_ns")}
 
 
-def _convert(header, raw_rows):
-    """Turn CSV strings into floats column by column: a column is numeric when
-    every non-empty cell parses as a number; empty cells become NaN there."""
-    numeric = {}
+def column_bounds(name):
+    """(low, high) of a known numeric column, None for an unknown one."""
+    if name in COLUMN_BOUNDS:
+        return COLUMN_BOUNDS[name]
+    for suffix, b in SUFFIX_BOUNDS:
+        if name.endswith(suffix):
+            return b
+    return None
+
+
+def _cell_error(path, line, name, msg):
+    return ResultsError("%s:%d: column %s: %s" % (path, line, name, msg))
+
+
+def _parse_number(path, line, name, v):
+    """A checked number from a cell of a known numeric column; NaN when empty."""
+    if v == "":
+        return math.nan
+    if not _NUMBER.match(v):
+        raise _cell_error(path, line, name, "%r is not a number" % v)
+    x = float(v)
+    lo, hi = column_bounds(name)
+    if x < lo:
+        raise _cell_error(path, line, name, "%s is %s (at least %g expected)"
+                          % (v, "negative" if x < 0 else "too small", lo))
+    if x > hi:
+        raise _cell_error(path, line, name, "%s is out of range (at most %g)" % (v, hi))
+    return x
+
+
+def _check_row(row, kind):
+    """Checks across cells: an ok row carries the figure of its mode."""
+    if row.get("status") != "ok":
+        return
+    if kind == "runs" and row.get("warmup") != 0:
+        return
+    cols = FIGURE.get(row.get("mode"))
+    if not cols:
+        return
+    name = cols[0] if kind == "runs" else cols[1]
+    if name in row and not row[name] > 0:
+        raise _cell_error(row.path, row.line, name, "empty or zero on an ok %s row "
+                          "(the figure of the point)" % row.get("mode"))
+
+
+def _read_table(path):
+    """(header, [(line, cells)]) of a CSV file, checked for shape."""
+    try:
+        with open(path, newline="") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise ResultsError("%s: no such file" % path) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ResultsError("%s: cannot read: %s" % (path, getattr(e, "strerror", None) or e)) \
+            from None
+    if not text.strip():
+        raise ResultsError("%s:1: empty file (no header line)" % path)
+    reader = csv.reader(io.StringIO(text))
+    out, header = [], None
+    try:
+        for cells in reader:
+            if not cells:
+                continue  # a blank line
+            if header is None:
+                header = cells
+                continue
+            out.append((reader.line_num, cells))
+    except csv.Error as e:
+        raise ResultsError("%s:%d: malformed CSV: %s" % (path, reader.line_num, e)) from None
+    if not text.endswith("\n"):
+        raise ResultsError("%s:%d: the last line ends without a newline (the file was cut "
+                           "short: truncated copy or an interrupted write?)"
+                           % (path, reader.line_num))
+    seen = set()
     for name in header:
+        if name in seen or not name:
+            raise ResultsError("%s:1: column %r %s in the header"
+                               % (path, name, "appears twice" if name else "is unnamed"))
+        seen.add(name)
+    for line, cells in out:
+        if len(cells) != len(header):
+            raise ResultsError("%s:%d: %d cells, the header has %d (a truncated or "
+                               "malformed line)" % (path, line, len(cells), len(header)))
+    return header, out
+
+
+def load_csv(path, required=(), kind=None):
+    """Rows of a CSV file as Row dicts (numbers as float, empty numeric cells
+    NaN), validated: every line has the header's cells, the required columns
+    are there, the known columns hold what they may (TEXT_COLUMNS,
+    COLUMN_BOUNDS), an ok row of `kind` "runs" or "summary" carries its figure.
+    Unknown columns are kept: numeric when every cell is a plain number.
+    Raises ResultsError naming the file, line and column."""
+    header, lines = _read_table(path)
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ResultsError("%s:1: missing column(s) %s (renamed? is this an ipclab CSV?)"
+                           % (path, ", ".join(missing)))
+    numeric = {}
+    for i, name in enumerate(header):
         if name in TEXT_COLUMNS:
             numeric[name] = False
-            continue
-        ok = True
-        for r in raw_rows:
-            v = r.get(name)
-            if v is None or v == "":
-                continue
-            try:
-                float(v)
-            except ValueError:
-                ok = False
-                break
-        numeric[name] = ok
+        elif column_bounds(name):
+            numeric[name] = True
+        else:  # unknown: a number column when every cell is one
+            numeric[name] = all(c[i] == "" or _NUMBER.match(c[i]) for _, c in lines)
     rows = []
-    for r in raw_rows:
-        out = {}
-        for name in header:
-            v = r.get(name)
-            if v is None:
-                v = ""
-            if numeric[name]:
-                out[name] = float(v) if v != "" else math.nan
+    for line, cells in lines:
+        r = Row()
+        r.path, r.line = path, line
+        for name, v in zip(header, cells):
+            if not numeric[name]:
+                allowed = TEXT_COLUMNS.get(name)
+                if allowed is not None and v not in allowed:
+                    raise _cell_error(path, line, name, "%r is not one of %s"
+                                      % (v, ", ".join(a or "(empty)" for a in allowed)))
+                r[name] = v
+            elif column_bounds(name):
+                r[name] = _parse_number(path, line, name, v)
             else:
-                out[name] = v
-        rows.append(out)
+                r[name] = float(v) if v != "" else math.nan
+        sv = r.get("schema_version", 1)
+        if sv == sv and sv not in SCHEMA_VERSIONS:
+            raise _cell_error(path, line, "schema_version", "%g is not a version this reader "
+                              "knows (%s): update the scripts"
+                              % (sv, ", ".join(map(str, SCHEMA_VERSIONS))))
+        if kind:
+            _check_row(r, kind)
+        rows.append(r)
     return rows
 
 
-def load_csv(path, required=()):
-    """Rows of a CSV file as dicts (numbers as float, empty numeric cells NaN).
-    Raises ResultsError when the file is missing, empty or lacks a column."""
-    try:
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            header = reader.fieldnames
-            raw = list(reader)
-    except FileNotFoundError:
-        raise ResultsError("%s: no such file" % path) from None
-    except (OSError, csv.Error, UnicodeDecodeError) as e:
-        raise ResultsError("%s: cannot read: %s" % (path, e)) from None
-    if not header:
-        raise ResultsError("%s: empty file (no header line)" % path)
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ResultsError("%s: missing column(s) %s (is this an ipclab CSV?)"
-                           % (path, ", ".join(missing)))
-    return _convert(header, raw)
+# meta.json keys the scripts read, and the JSON types they must have.
+META_TYPES = {
+    "schema_version": int, "run_id": (str, int), "host": str, "kernel": str,
+    "cpu_model": str, "cpus_online": int, "start_time": str, "end_time": str,
+    "command_line": str, "git_rev": str, "options": dict, "thp": dict,
+    "hugepages": dict, "limits": dict, "complete": bool, "rounds": dict,
+    "environment": dict,
+}
+
+
+def _json_line(text, key):
+    """The line of the first `"key":` in a JSON text (1 when not found)."""
+    m = re.search(r'"%s"\s*:' % re.escape(key), text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def load_meta(path):
-    """meta.json as a dict; {} when the file is absent (plots still work)."""
+    """meta.json as a dict; {} when the file is absent (plots still work).
+    Validated: a JSON object whose known keys (META_TYPES) have their types."""
     try:
         with open(path) as f:
-            meta = json.load(f)
+            text = f.read()
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as e:
-        raise ResultsError("%s: not valid JSON: %s" % (path, e)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ResultsError("%s: cannot read: %s" % (path, getattr(e, "strerror", None) or e)) \
+            from None
+    try:
+        meta = json.loads(text)
+    except ValueError as e:
+        where = ("%s:%d: column %d" % (path, e.lineno, e.colno)) if hasattr(e, "lineno") \
+            else path
+        raise ResultsError("%s: not valid JSON: %s" % (where, getattr(e, "msg", e))) from None
     if not isinstance(meta, dict):
-        raise ResultsError("%s: expected a JSON object" % path)
+        raise ResultsError("%s:1: expected a JSON object, found %s"
+                           % (path, type(meta).__name__))
+    for key, want in META_TYPES.items():
+        v = meta.get(key)
+        if v is None:
+            continue
+        bad = not isinstance(v, want) or (isinstance(v, bool) and want is not bool)
+        if not bad and key == "schema_version" and v not in SCHEMA_VERSIONS:
+            raise ResultsError("%s:%d: key \"schema_version\": %d is not a version this "
+                               "reader knows (%s)" % (path, _json_line(text, key), v,
+                                                      ", ".join(map(str, SCHEMA_VERSIONS))))
+        if not bad and key == "cpus_online" and v < 1:
+            bad = True
+        if bad:
+            names = want if isinstance(want, tuple) else (want,)
+            raise ResultsError("%s:%d: key \"%s\": %s is not %s" % (
+                path, _json_line(text, key), key, json.dumps(v)[:40],
+                " or ".join({int: "a positive integer" if key == "cpus_online"
+                             else "an integer", str: "a string", dict: "an object",
+                             bool: "true or false"}[t] for t in names)))
     return meta
 
 
@@ -175,9 +359,15 @@ def load_hyperfine(path):
             raise ResultsError("%s: a result without \"mean\"" % path)
         e = {k: r.get(k) for k in ("command", "mean", "stddev", "median", "min",
                                     "max", "user", "system")}
-        for k in ("mean", "stddev", "median", "min", "max", "user", "system"):
-            e[k] = math.nan if e[k] is None else float(e[k])
-        e["times"] = [float(t) for t in r.get("times") or []]
+        try:
+            for k in ("mean", "stddev", "median", "min", "max", "user", "system"):
+                e[k] = math.nan if e[k] is None else float(e[k])
+            e["times"] = [float(t) for t in r.get("times") or []]
+        except (TypeError, ValueError):
+            raise ResultsError("%s: result %r: a time that is not a number"
+                               % (path, e.get("command"))) from None
+        if any(v < 0 for v in [e[k] for k in ("mean", "min", "max")] + e["times"]):
+            raise ResultsError("%s: result %r: a negative time" % (path, e.get("command")))
         e["parameters"] = dict(r.get("parameters") or {})
         out.append(e)
     return out
@@ -196,12 +386,12 @@ def load(path, need_summary=True, need_runs=False):
         if need_summary and not os.path.exists(spath):
             raise ResultsError("%s: no summary.csv here (expected a results folder "
                                "made by `ipclab sweep -o DIR`)" % path)
-        summary = load_csv(spath, SUMMARY_REQUIRED)
+        summary = load_csv(spath, SUMMARY_REQUIRED, "summary")
         if need_summary and not summary:
             raise ResultsError("%s: no rows (the sweep wrote no configuration)" % spath)
     runs = []
     if need_runs or os.path.exists(rpath):
-        runs = load_csv(rpath, ("transport", "buf_size", "status"))
+        runs = load_csv(rpath, RUNS_REQUIRED, "runs")
     meta = load_meta(os.path.join(path, "meta.json"))
     hyperfine = {}
     for p in sorted(glob.glob(os.path.join(path, "hyperfine", "*.json"))):
@@ -304,6 +494,28 @@ def transport_color(name):
     if c:
         return c
     return FALLBACK_COLORS[zlib.crc32(name.encode()) % len(FALLBACK_COLORS)]
+
+
+def transport_family(name):
+    """ring, alternation, kernel, mq (see FAMILIES), or other for a plugin."""
+    r = TRANSPORTS.get(name)
+    return r["family"] if r else "other"
+
+
+def transport_style(name):
+    """(colour, marker, dash) of a transport: the marker and dash are its
+    family's, so a line can be followed by its family and its colour."""
+    r = TRANSPORTS.get(name)
+    if r:
+        return r["color"], r["marker"], r["dash"]
+    return transport_color(name), "X", "-."
+
+
+def flag_of(row):
+    """The point's stability flag ("unstable" or ""); "" in folders written
+    before the flag column existed (schema_version 1)."""
+    v = row.get("flag", "")
+    return v.strip() if isinstance(v, str) else ""
 
 
 # ---------------------------------------------------------------- units

@@ -109,9 +109,83 @@ def legend_right(fig, handles, title=None):
                frameon=False, title=title, fontsize=9)
 
 
+def transport_handle(t, label=None):
+    c, mk, dash = ir.transport_style(t)
+    return Line2D([], [], color=c, ls=dash, lw=1.8, marker=mk, ms=5, label=label or t)
+
+
 def transport_handles(names):
-    return [Line2D([], [], color=ir.transport_color(t), lw=2, marker="o", ms=4, label=t)
-            for t in names]
+    return [transport_handle(t) for t in names]
+
+
+def family_handles(names):
+    """Grey legend entries for the families of the transports named: the
+    marker and dash each family's lines share."""
+    out, seen = [], set()
+    for t in names:
+        fam = ir.transport_family(t)
+        if fam in seen:
+            continue
+        seen.add(fam)
+        _, mk, dash = ir.transport_style(t)
+        out.append((list(ir.FAMILIES).index(fam) if fam in ir.FAMILIES else 99,
+                    Line2D([], [], color="0.45", ls=dash, lw=1.5, marker=mk, ms=5,
+                           label=ir.FAMILIES.get(fam, fam))))
+    return [h for _, h in sorted(out, key=lambda p: p[0])]
+
+
+def unstable_handle():
+    return Line2D([], [], color="0.3", ls="none", marker="o", ms=7, mfc="white", mew=1.5,
+                  label="unstable point\n(flagged)")
+
+
+def flags(rows):
+    """A boolean array: which rows are flagged unstable."""
+    return np.array([ir.flag_of(r) == "unstable" for r in rows], dtype=bool)
+
+
+def draw(ax, t, rows, x, y, lw=1.6, ms=5, ls=None, zero=None):
+    """One transport's line in its family's marker and dash; flagged points are
+    drawn hollow.  With zero (a y value), zeros are drawn there instead of being
+    dropped.  Returns the (x, y) drawn, sorted by x, for edge_order."""
+    c, mk, dash = ir.transport_style(t)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    f = flags(rows) if rows is not None else np.zeros(len(x), bool)
+    if zero is not None:
+        y = np.where(y == 0, zero, y)
+    m = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+    x, y, f = x[m], y[m], f[m]
+    ax.plot(x, y, color=c, ls=ls or dash, marker=mk, ms=ms, lw=lw)
+    if f.any():
+        ax.plot(x[f], y[f], ls="none", marker=mk, ms=ms + 3, mfc="white", mec=c, mew=1.6)
+    return x, y
+
+
+def edge_order(ends):
+    """Transport names in the order of their lines at the right edge of a plot,
+    top first: ends maps a name to the (x, y) it drew."""
+    def key(t):
+        x, y = ends[t]
+        if not len(x):
+            return (1, 0.0)
+        return (0, -float(y[int(np.argmax(x))]))
+    return sorted(ends, key=key)
+
+
+def zero_level(ax, values):
+    """For a log axis whose data hold zeros: the level (below the smallest
+    positive value) where zeros are drawn, marked by a dotted line labelled 0.
+    None when there are no zeros."""
+    v = np.asarray([x for x in values if math.isfinite(x)], float)
+    if not np.any(v == 0):
+        return None
+    pos = v[v > 0]
+    z = float(pos.min()) / 8 if len(pos) else 1e-3
+    ax.axhline(z, color="0.5", ls=":", lw=0.9)
+    ax.annotate("0", xy=(0, z), xycoords=("axes fraction", "data"), xytext=(-4, 0),
+                textcoords="offset points", ha="right", va="center", fontsize=9,
+                color="0.2")
+    return z
 
 
 def style_handle(style, label, marker=None):
@@ -152,6 +226,11 @@ def main_pin(rows):
     return max(set(pins), key=pins.count) if pins else ""
 
 
+def stable(rows):
+    """The rows not flagged unstable: what the cost model is fitted on."""
+    return [r for r in rows if ir.flag_of(r) != "unstable"]
+
+
 def per_mib(rows, per_block):
     """A per-handoff quantity turned into one per MiB moved."""
     bpb = ir.column(rows, "total_bytes") / ir.column(rows, "blocks")
@@ -174,9 +253,10 @@ def fig_throughput(res, outdir):
     pins = ir.unique(rows, "pin")
     accesses = ir.unique(rows, "access")
     fig, axes = new_figure(res, "Throughput vs BUF_SIZE (stream; line: median, band: min–max)",
-                           1, len(pins), sharey=True)
+                           1, len(pins), panel=(7.0, 5.0), sharey=True)
     allv = np.concatenate([ir.column(rows, k) for k in
                            ("bytes_per_s_min", "bytes_per_s_max", "floor_bytes_per_s")])
+    ends = {}
     for ax, pin in zip(axes[0], pins):
         prow = ir.select(rows, pin=pin)
         for t in ir.transports_in(prow):
@@ -186,12 +266,14 @@ def fig_throughput(res, outdir):
                     continue
                 x = ir.column(pts, "buf_size")
                 c = ir.transport_color(t)
-                ax.plot(*finite_pos(x, ir.column(pts, "bytes_per_s_median")), color=c,
-                        ls=ACCESS_STYLE.get(acc, "-"), marker="o", ms=4, lw=1.6)
+                xy = draw(ax, t, pts, x, ir.column(pts, "bytes_per_s_median"),
+                          ls=ACCESS_STYLE.get(acc) if len(accesses) > 1 else None)
+                if pin == pins[0] and acc == accesses[0]:
+                    ends[t] = xy
                 lo, hi = ir.column(pts, "bytes_per_s_min"), ir.column(pts, "bytes_per_s_max")
                 m = np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
                 if m.sum() >= 2:
-                    ax.fill_between(x[m], lo[m], hi[m], color=c, alpha=0.15, lw=0)
+                    ax.fill_between(x[m], lo[m], hi[m], color=c, alpha=0.12, lw=0)
         for acc in accesses:
             arows = ir.select(prow, access=acc)
             sizes = sorted(set(ir.column(arows, "buf_size")))
@@ -207,8 +289,8 @@ def fig_throughput(res, outdir):
         log_y(ax, ir.fmt_rate, allv)
         if len(pins) > 1:
             ax.set_title("pin %s" % pin, fontsize=10)
-    axes[0][0].set_ylabel("throughput at the reader (bytes/s, 1 GB/s = 10⁹ B/s)")
-    handles = transport_handles(ir.transports_in(rows))
+    axes[0][0].set_ylabel("throughput at the reader")
+    handles = transport_handles(edge_order(ends))
     handles.append(Line2D([], [], color=ir.FLOOR_COLOR, ls="--", lw=1.3,
                           label="memcpy floor\n(same run, same size)"))
     if "inplace" in accesses:
@@ -216,9 +298,15 @@ def fig_throughput(res, outdir):
                               label="write+read floor\n(in-place)"))
     if len(accesses) > 1:
         handles += [style_handle(ACCESS_STYLE.get(a, "-"), "access %s" % a) for a in accesses]
-    legend_right(fig, handles)
-    if len(pins) == 1 and pins[0]:
-        footnote(fig, "pin: %s" % pins[0])
+    if flags(rows).any():
+        handles.append(unstable_handle())
+    handles += family_handles(ir.transports_in(rows))
+    legend_right(fig, handles, title="in the order of the\nlines at the right edge")
+    footnote(fig, "Rates are decimal (1 GB/s = 10⁹ B/s).  Marker and dash: the family; "
+             "colour: the transport.  The floor does both copies (into the block and out) "
+             "on one CPU; when the two sides run on two CPUs their copies can overlap, so a "
+             "point can rise above it (up to 2×)."
+             + ("  pin: %s" % pins[0] if len(pins) == 1 and pins[0] else ""))
     return save(fig, outdir, "throughput")
 
 
@@ -227,42 +315,51 @@ def fig_throughput(res, outdir):
 
 def fig_ctxsw(res, outdir):
     rows = stream_rows(res)
-    pins = ir.unique(rows, "pin")
-    fig, axes = new_figure(res, "Context switches and cost per handoff (stream)",
-                           len(pins), 3, panel=(5.0, 4.0))
-    for row_axes, pin in zip(axes, pins):
-        prow = ir.select(rows, pin=pin)
-        vals = {0: [], 1: [], 2: []}
-        for t in ir.transports_in(prow):
-            pts = ir.sorted_by_size(ir.select(prow, transport=t, access=ir.unique(prow, "access")[0]))
-            x = ir.column(pts, "buf_size")
-            c = ir.transport_color(t)
-            for side, ls in (("writer", "-"), ("reader", "--")):
-                pb = ir.column(pts, "%s_vcsw_per_block" % side)
-                for i, y in ((0, pb), (1, per_mib(pts, pb))):
-                    fx, fy = finite_pos(x, y)
-                    row_axes[i].plot(fx, fy, color=c, ls=ls, marker="o", ms=3, lw=1.4)
-                    vals[i] += list(fy)
-            fx, fy = finite_pos(x, ir.column(pts, "ns_per_block"))
-            row_axes[2].plot(fx, fy, color=c, marker="o", ms=3, lw=1.6)
-            vals[2] += list(fy)
-        labels = ("voluntary context switches\nper handoff",
-                  "voluntary context switches\nper MiB moved",
-                  "time per handoff (wall / blocks)")
-        fmts = (ir.fmt_count, ir.fmt_count, ir.fmt_ns)
-        for i, ax in enumerate(row_axes):
-            size_axis(ax, ir.column(rows, "buf_size"))
-            log_y(ax, fmts[i], vals[i])
-            ax.set_ylabel(labels[i])
-            if len(pins) > 1:
-                ax.set_title("pin %s" % pin, fontsize=10)
-    handles = transport_handles(ir.transports_in(rows))
-    handles += [style_handle("-", "writer"), style_handle("--", "reader")]
-    legend_right(fig, handles)
-    footnote(fig, "Context switches from getrusage (ru_nvcsw) of each process in the timed "
-             "region; values of 0 are not drawn on the log axes.  A handoff is one block "
-             "changing hands (writer release → reader acquire)." +
-             ("  pin: %s" % pins[0] if len(pins) == 1 and pins[0] else ""))
+    pin = main_pin(rows)
+    rows = ir.select(rows, pin=pin)
+    rows = ir.select(rows, access=ir.unique(rows, "access")[0])
+    names = ir.transports_in(rows)
+    fig, axes = new_figure(res, "Context switches and cost per handoff (stream)", 2, 2,
+                           panel=(4.8, 3.7))
+    panels = (
+        (axes[0][0], "writer: voluntary context\nswitches per handoff", ir.fmt_count,
+         lambda pts: ir.column(pts, "writer_vcsw_per_block")),
+        (axes[0][1], "reader: voluntary context\nswitches per handoff", ir.fmt_count,
+         lambda pts: ir.column(pts, "reader_vcsw_per_block")),
+        (axes[1][0], "voluntary context switches per\nMiB moved (writer + reader)",
+         ir.fmt_count,
+         lambda pts: per_mib(pts, ir.column(pts, "writer_vcsw_per_block") +
+                             ir.column(pts, "reader_vcsw_per_block"))),
+        (axes[1][1], "time per handoff (wall / blocks)", ir.fmt_ns,
+         lambda pts: ir.column(pts, "ns_per_block")),
+    )
+    series = {t: ir.sorted_by_size(ir.select(rows, transport=t)) for t in names}
+    zeros = []
+    ends = {}
+    for ax, label, fmt, get in panels:
+        vals = np.concatenate([get(pts) for pts in series.values()])
+        log_y(ax, fmt, vals)
+        z = zero_level(ax, vals)
+        if z is not None:
+            zeros.append(label.split(":")[0].replace("\n", " "))
+        for t, pts in series.items():
+            xy = draw(ax, t, pts, ir.column(pts, "buf_size"), get(pts), lw=1.3, ms=4, zero=z)
+            if ax is axes[1][1]:
+                ends[t] = xy
+        size_axis(ax, ir.column(rows, "buf_size"))
+        ax.set_ylabel(label)
+    handles = transport_handles(edge_order(ends))
+    if flags(rows).any():
+        handles.append(unstable_handle())
+    handles += family_handles(names)
+    legend_right(fig, handles, title="in the order of the lines at\nthe right edge of "
+                 "'time per handoff'")
+    note = ("Context switches from getrusage (ru_nvcsw) of each process in the timed region.  "
+            "A handoff is one block changing hands (writer release → reader acquire).")
+    if zeros:
+        note += ("  A count of 0 cannot sit on a log axis: zeros are drawn on the dotted "
+                 "line marked 0 at the bottom of the panel.")
+    footnote(fig, note + ("  pin: %s" % pin if pin else ""))
     return save(fig, outdir, "ctxsw")
 
 
@@ -285,10 +382,11 @@ def fig_cputime(res, outdir):
     sizes = pick_sizes(ir.column(rows, "buf_size"))
     names = ir.transports_in(rows)
     fig, axes = new_figure(res, "CPU time per GiB moved: user vs system, writer (W) and reader (R)",
-                           1, len(sizes), panel=(max(3.2, 0.75 * len(names) + 1.6), 4.4))
+                           len(sizes), 1, panel=(10.0, 3.0))
     w = 0.38
     drawn = False
-    for ax, size in zip(axes[0], sizes):
+    marked = False
+    for ax, size in zip(axes[:, 0], sizes):
         top = 0.0
         for i, t in enumerate(names):
             pts = ir.select(rows, transport=t, buf_size=size)
@@ -311,19 +409,26 @@ def fig_cputime(res, outdir):
                         fontsize=7, color="white")
                 top = max(top, us + sy)
                 drawn = True
+            if ir.flag_of(r) == "unstable":
+                ax.plot(i, 0, ls="none", marker="o", ms=8, mfc="white", mec=c, mew=1.6,
+                        clip_on=False, transform=ax.get_xaxis_transform())
+                marked = True
         ax.set_xlim(-0.6, len(names) - 0.4)
         ax.set_xticks(range(len(names)))
-        ax.set_xticklabels(names, rotation=35, ha="right")
-        ax.set_title("BUF_SIZE %s" % ir.fmt_size(size), fontsize=10)
-        ax.set_ylabel("CPU seconds per GiB moved")
+        ax.set_xticklabels(names if ax is axes[-1][0] else [], rotation=30, ha="right")
+        ax.set_title("BUF_SIZE %s" % ir.fmt_size(size), fontsize=10, loc="left")
+        ax.set_ylabel("CPU s per GiB")
         ax.grid(True, axis="y", alpha=0.3)
         if top > 0:
             ax.set_ylim(0, top * 1.08)
     if not drawn:
         plt.close(fig)
         raise Skip("no user/system CPU times in summary.csv")
-    legend_right(fig, [Patch(facecolor="0.35", edgecolor="0.35", label="system"),
-                       Patch(facecolor="0.8", edgecolor="0.35", hatch="///", label="user")])
+    handles = [Patch(facecolor="0.35", edgecolor="0.35", label="system"),
+               Patch(facecolor="0.8", edgecolor="0.35", hatch="///", label="user")]
+    if marked:
+        handles.append(unstable_handle())
+    legend_right(fig, handles)
     footnote(fig, "Median per repetition of getrusage user/system time in the timed region, "
              "divided by the bytes moved.  Colour = transport.  pin: %s" % (pin or "-"))
     return save(fig, outdir, "cputime")
@@ -337,33 +442,71 @@ def fig_latency(res, outdir):
     if not rows:
         raise Skip("no ping-pong rows with status ok in summary.csv (sweep with -m pingpong)")
     rows = ir.baseline(rows)
-    pins = ir.unique(rows, "pin")
-    fig, axes = new_figure(res, "Ping-pong round-trip time vs message size (p50 and p99)",
-                           1, len(pins), sharey=True)
+    rows = ir.select(rows, access=ir.unique(rows, "access")[0])
     allv = np.concatenate([ir.column(rows, "rtt_p50_ns"), ir.column(rows, "rtt_p99_ns")])
-    if not np.any(np.isfinite(allv)):
-        plt.close(fig)
+    if not np.any(np.isfinite(allv) & (allv > 0)):
         raise Skip("ping-pong rows carry no rtt_p50_ns / rtt_p99_ns")
-    for ax, pin in zip(axes[0], pins):
-        prow = ir.select(rows, pin=pin)
-        for t in ir.transports_in(prow):
-            pts = ir.sorted_by_size(ir.select(prow, transport=t, access=ir.unique(prow, "access")[0]))
-            x = ir.column(pts, "buf_size")
-            c = ir.transport_color(t)
-            ax.plot(*finite_pos(x, ir.column(pts, "rtt_p50_ns")), color=c, marker="o", ms=4, lw=1.6)
-            ax.plot(*finite_pos(x, ir.column(pts, "rtt_p99_ns")), color=c, ls="--", marker="^",
-                    ms=4, lw=1.2)
-        size_axis(ax, ir.column(rows, "buf_size"), "message size (bytes each way)")
-        log_y(ax, ir.fmt_ns, allv)
-        if len(pins) > 1:
-            ax.set_title("pin %s" % pin, fontsize=10)
-    axes[0][0].set_ylabel("round-trip time (one-way ≈ half)")
-    handles = transport_handles(ir.transports_in(rows))
-    handles += [style_handle("-", "p50", "o"), style_handle("--", "p99", "^")]
+    pins = ir.unique(rows, "pin")
+    sizes = pick_sizes(ir.column(rows, "buf_size"), 3)
+    keys = [(t, pin) for pin in pins for t in ir.transports_in(ir.select(rows, pin=pin))]
+
+    def label(k):
+        return k[0] if len(pins) == 1 else "%s (pin %s)" % k
+
+    def p50_at(k, size):
+        pts = ir.select(rows, transport=k[0], pin=k[1], buf_size=size)
+        return ir.num(pts[0], "rtt_p50_ns") if pts else math.nan
+
+    # Rows sorted by the p50 at the smallest size (fastest at the top); the
+    # same order in every panel, so a transport stays on its line.
+    keys.sort(key=lambda k: (not math.isfinite(p50_at(k, sizes[0])), p50_at(k, sizes[0])))
+    fig, axes = new_figure(res, "Ping-pong round-trip time (dot: p50, bar: p99)", 1,
+                           len(sizes), panel=(3.3, max(3.0, 1.3 + 0.32 * len(keys))),
+                           sharey=True)
+    ypos = {k: len(keys) - 1 - i for i, k in enumerate(keys)}
+    marked = False
+    for ax, size in zip(axes[0], sizes):
+        for k in keys:
+            pts = ir.select(rows, transport=k[0], pin=k[1], buf_size=size)
+            y = ypos[k]
+            if not pts:
+                ax.text(0.02, y, "not run", transform=ax.get_yaxis_transform(), fontsize=7,
+                        color="0.5", va="center")
+                continue
+            c, mk, _ = ir.transport_style(k[0])
+            p50, p99 = ir.num(pts[0], "rtt_p50_ns"), ir.num(pts[0], "rtt_p99_ns")
+            if p50 > 0 and p99 > 0:
+                ax.plot([p50, p99], [y, y], color=c, lw=1.2, alpha=0.6)
+            if p99 > 0:
+                ax.plot(p99, y, ls="none", marker="|", ms=10, mew=2, color=c)
+            if p50 > 0:
+                hollow = ir.flag_of(pts[0]) == "unstable"
+                marked |= hollow
+                ax.plot(p50, y, ls="none", marker=mk, ms=7, color=c,
+                        mfc="white" if hollow else c, mew=1.6)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: ir.fmt_ns(v)))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, p: ""))
+        ax.tick_params(axis="x", labelrotation=35)
+        ax.grid(True, axis="x", which="major", alpha=0.3)
+        ax.grid(True, axis="y", alpha=0.15)
+        ax.set_title("message %s" % ir.fmt_size(size), fontsize=10)
+        ax.set_xlabel("round-trip time")
+    axes[0][0].set_yticks([ypos[k] for k in keys])
+    axes[0][0].set_yticklabels([label(k) for k in keys])
+    for tick, k in zip(axes[0][0].get_yticklabels(), keys):
+        tick.set_color(ir.transport_color(k[0]))
+    axes[0][0].set_ylim(-0.7, len(keys) - 0.3)
+    handles = [Line2D([], [], color="0.3", ls="none", marker="o", ms=7, label="p50"),
+               Line2D([], [], color="0.3", ls="none", marker="|", ms=10, mew=2, label="p99")]
+    if marked:
+        handles.append(unstable_handle())
+    handles += family_handles([k[0] for k in keys])
     legend_right(fig, handles)
-    if len(pins) == 1 and pins[0]:
-        footnote(fig, "pin: %s.  Percentiles of each repetition's round trips, median over "
-                 "repetitions." % pins[0])
+    footnote(fig, "Percentiles of each repetition's round trips, median over the repetitions; "
+             "one way ≈ half the round trip.  Sorted by p50 at the smallest size."
+             + ("  pin: %s" % pins[0] if len(pins) == 1 and pins[0] else ""))
     return save(fig, outdir, "latency")
 
 
@@ -390,7 +533,7 @@ def fig_memory(res, outdir):
     rows = ir.select(rows, pin=pin)
     rows = ir.select(rows, access=ir.unique(rows, "access")[0])
     fig, axes = new_figure(res, "Effect of populate and huge pages (shared-region transports)",
-                           1, 2)
+                           1, 2, panel=(5.0, 4.0))
     ax_t, ax_f = axes[0]
     fvals = []
     for t in ir.transports_in(rows):
@@ -403,6 +546,10 @@ def fig_memory(res, outdir):
             st, mk = SETTING_STYLES[k % 4], SETTING_MARKERS[k % 4]
             ax_t.plot(*finite_pos(x, ir.column(pts, "bytes_per_s_median")), color=c, ls=st,
                       marker=mk, ms=4, lw=1.5)
+            f = flags(pts) & np.isfinite(ir.column(pts, "bytes_per_s_median"))
+            if f.any():
+                ax_t.plot(x[f], ir.column(pts, "bytes_per_s_median")[f], ls="none",
+                          marker=mk, ms=7, mfc="white", mec=c, mew=1.6)
             flt = ir.column(pts, "writer_minflt") + ir.column(pts, "reader_minflt")
             m = np.isfinite(flt)
             ax_f.plot(x[m], flt[m], color=c, ls=st, marker=mk, ms=4, lw=1.5)
@@ -419,6 +566,8 @@ def fig_memory(res, outdir):
     handles = transport_handles(ir.transports_in(rows))
     handles += [style_handle(SETTING_STYLES[k % 4], setting_label(*s), SETTING_MARKERS[k % 4])
                 for k, s in enumerate(settings)]
+    if flags(rows).any():
+        handles.append(unstable_handle())
     legend_right(fig, handles)
     footnote(fig, "Only transports with a shared region (hugepages not n/a).  pin: %s" % (pin or "-"))
     return save(fig, outdir, "memory")
@@ -429,7 +578,7 @@ def fig_memory(res, outdir):
 
 def fig_costmodel(res, outdir):
     stream_rows(res)  # a clear skip when there is nothing to fit
-    fits = ir.cost_model(res.summary)
+    fits = ir.cost_model(stable(res.summary))
     ir.write_costmodel_csv(fits, os.path.join(outdir, "costmodel.csv"))
     multi_pin = len(set(e["pin"] for e in fits)) > 1
     fig = plt.figure(figsize=(12.5, 4.6 + 0.32 * len(fits)))
@@ -440,25 +589,40 @@ def fig_costmodel(res, outdir):
     rows = ir.baseline(ir.select(res.summary, mode="stream", access=("copy", ""),
                                  status="ok"))
     allv = []
+    ends = {}
     pins = ir.unique(fits, "pin")
     for e in fits:
         pts = ir.sorted_by_size(ir.select(rows, transport=e["transport"], pin=e["pin"]))
         x = ir.column(pts, "buf_size")
         c = ir.transport_color(e["transport"])
         k = pins.index(e["pin"])
-        fx, fy = finite_pos(x, ir.column(pts, "ns_per_block"))
-        ax.plot(fx, fy, SETTING_MARKERS[k % 4], color=c, ms=5)
+        mk = ir.transport_style(e["transport"])[1] if not multi_pin else SETTING_MARKERS[k % 4]
+        y = ir.column(pts, "ns_per_block")
+        f = flags(pts)
+        fx, fy = finite_pos(x[~f], y[~f])
+        ax.plot(fx, fy, mk, color=c, ms=5)
+        allv += list(fy)
+        if k == 0:
+            ends[e["transport"]] = finite_pos(x, y)
+        fx, fy = finite_pos(x[f], y[f])
+        ax.plot(fx, fy, mk, color=c, ms=7, mfc="white", mew=1.6)
         allv += list(fy)
         if math.isfinite(e["c_byte_ns"]) and len(x):
             xs = np.geomspace(np.nanmin(x), np.nanmax(x), 60)
-            ax.plot(xs, e["c_handoff_ns"] + xs * e["c_byte_ns"], color=c, lw=1.4,
-                    ls=SETTING_STYLES[k % 4])
+            ys = e["c_handoff_ns"] + xs * e["c_byte_ns"]
+            ls = SETTING_STYLES[k % 4] if multi_pin else ir.transport_style(e["transport"])[2]
+            ax.plot(xs, ys, color=c, lw=1.4, ls=ls)
+            if k == 0:
+                ends[e["transport"]] = (xs, ys)
     size_axis(ax, ir.column(rows, "buf_size"))
     log_y(ax, ir.fmt_ns, allv)
     ax.set_ylabel("time per handoff")
-    handles = transport_handles(ir.transports_in(rows))
+    handles = transport_handles(edge_order(ends))
     handles += [Line2D([], [], color="0.3", ls="none", marker="o", label="measured (median)"),
                 Line2D([], [], color="0.3", lw=1.4, label="model: c_handoff + BUF_SIZE · c_byte")]
+    if flags(rows).any():
+        handles.append(Line2D([], [], color="0.3", ls="none", marker="o", ms=7, mfc="white",
+                              mew=1.6, label="unstable point:\nleft out of the fit"))
     if multi_pin:
         handles += [style_handle(SETTING_STYLES[k % 4], "pin %s" % pin, SETTING_MARKERS[k % 4])
                     for k, pin in enumerate(pins)]
@@ -494,7 +658,7 @@ def fig_costmodel(res, outdir):
                 cell.get_text().set_color(colours[r - 1])
                 cell.get_text().set_fontweight("bold")
         tab.auto_set_column_width(list(range(len(head))))
-    footnote(fig, "Least squares without intercept over each transport's BUF_SIZE points "
+    footnote(fig, "Least squares without intercept over each transport's stable BUF_SIZE points "
              "(time = wall_ns_median, bytes = total_bytes, handoffs = blocks).  crossover = "
              "c_handoff / c_byte: below it handoffs dominate the time, above it the bytes.  "
              "vcsw: median measured voluntary context switches per handoff.")
@@ -549,7 +713,7 @@ def main(argv=None):
         res = ir.load(args.results)
         written, notes = make_all(res, outdir, only)
     except ir.ResultsError as e:
-        die(str(e))
+        ir.fail("plot", e)
     except OSError as e:
         die("%s: %s" % (getattr(e, "filename", None) or outdir, e.strerror or e))
     for name in only or FIGURES:

@@ -107,7 +107,7 @@ def main(argv=None):
         os.makedirs(outdir, exist_ok=True)
         paths = draw(pts, side, res, outdir)
     except ir.ResultsError as e:
-        die(str(e))
+        ir.fail("plot_hyperfine", e)
     except OSError as e:
         die("%s: %s" % (getattr(e, "filename", None) or args.results, e.strerror or e))
     for p in paths:

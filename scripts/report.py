@@ -17,6 +17,7 @@ import base64
 import html
 import math
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -25,14 +26,16 @@ import ipclab_results as ir  # noqa: E402
 
 CAPTIONS = {
     "throughput": "Throughput at the reader vs BUF_SIZE (median; band: min–max over the "
-                  "repetitions), with the memcpy floor measured in the same run.",
-    "ctxsw": "Voluntary context switches per handoff and per MiB moved (writer and reader), "
-             "and the wall time per handoff.",
+                  "repetitions), with the memcpy floor measured in the same run; hollow "
+                  "markers: points flagged unstable.",
+    "ctxsw": "Voluntary context switches per handoff (writer, reader) and per MiB moved, "
+             "and the wall time per handoff; a count of 0 sits on the dotted line marked 0.",
     "cputime": "CPU time per GiB moved, user vs system, writer and reader.",
-    "latency": "Ping-pong round-trip time vs message size (p50 and p99).",
+    "latency": "Ping-pong round trip of each transport (dot: p50, bar: p99), one panel per "
+               "message size.",
     "memory": "Effect of MAP_POPULATE and huge pages on throughput and minor page faults.",
-    "costmodel": "Cost model: measured time per handoff (points) and the fitted "
-                 "c_handoff + BUF_SIZE · c_byte (lines).",
+    "costmodel": "Cost model: measured time per handoff (points; hollow: flagged, left out "
+                 "of the fit) and the fitted c_handoff + BUF_SIZE · c_byte (lines).",
 }
 
 
@@ -69,6 +72,13 @@ class Doc:
     def code(self, text):
         self.blocks.append(("code", text))
 
+    def details(self, summary):
+        """Open a collapsed section (closed by end_details)."""
+        self.blocks.append(("details", summary))
+
+    def end_details(self):
+        self.blocks.append(("/details",))
+
 
 def md_cell(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
@@ -95,6 +105,10 @@ def to_markdown(doc):
             out.append("![%s](%s)\n\n*%s*" % (b[3], b[1], b[3]))
         elif kind == "code":
             out.append("```\n%s\n```" % b[1])
+        elif kind == "details":
+            out.append("<details><summary>%s</summary>" % html.escape(b[1]))
+        elif kind == "/details":
+            out.append("</details>")
     return "\n\n".join(out) + "\n"
 
 
@@ -106,7 +120,8 @@ td.r{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;height:auto;border:1px solid #eee}
 figure{margin:1.5em 0}figcaption{font-size:.9em;color:#555}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}
-h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em}"""
+h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em}
+details{margin:.6em 0}summary{cursor:pointer;font-weight:600}"""
 
 
 def inline_html(text):
@@ -145,11 +160,44 @@ def to_html(doc, title):
                        % (html.escape(b[3]), data, inline_html(b[3])))
         elif kind == "code":
             out.append("<pre>%s</pre>" % html.escape(b[1]))
+        elif kind == "details":
+            out.append("<details><summary>%s</summary>" % inline_html(b[1]))
+        elif kind == "/details":
+            out.append("</details>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------- the reading
+# Every sentence below is chosen from the transport's family (where the data
+# waits between the two sides: scripts/transports.csv) and the measured values,
+# so that it cannot say of one transport what holds only for another.
+
+# Where a block waits between writer and reader, by family: "ahead" says
+# whether the writer can run ahead of the reader by more than one block.
+FAMILY_FACTS = {
+    "ring": {"ahead": True, "kernel_buffer": False,
+             "buffer": "the ring of several blocks in shared memory"},
+    "alternation": {"ahead": False, "kernel_buffer": False,
+                    "buffer": "the one shared buffer"},
+    "kernel": {"ahead": True, "kernel_buffer": True, "buffer": "the kernel buffer"},
+    "mq": {"ahead": True, "kernel_buffer": True,
+           "buffer": "the kernel queue of several messages"},
+}
+
+
+def facts(t):
+    return FAMILY_FACTS.get(ir.transport_family(t))
+
+
+def copies(t):
+    """Copies of each byte the transport makes in copy access (2 for most:
+    into the kernel or the shared block, and out of it), None if unknown."""
+    r = ir.TRANSPORTS.get(t)
+    try:
+        return int(r["copies"]) if r else None
+    except (KeyError, ValueError):
+        return None
 
 
 def pct(x):
@@ -170,10 +218,62 @@ def times(x):
     return "%.0f×" % x if x >= 10 else "%.1f×" % x
 
 
-def compare_rows(res):
-    """Stream rows the transports are compared on: status ok, default memory,
-    the main pin placement, copy access when there is any."""
+def two_cpus(pin):
+    """True when the two sides ran on two distinct CPUs, None when unknown
+    (not pinned), False when they shared one."""
+    pin = (pin or "").strip()
+    if pin == "split":
+        return True
+    if pin in ("", "none"):
+        return None
+    if pin == "same":
+        return False
+    parts = [p for p in pin.replace(":", ",").split(",") if p]
+    return len(parts) == 2 and parts[0] != parts[1]
+
+
+def above_floor(t, pin, ratio, what):
+    """Why WHAT (a point, a fitted rate) can be above the memcpy floor by
+    RATIO (> 1): the floor makes the two copies one after the other on one
+    CPU.  '' when ratio <= 1."""
+    if not (math.isfinite(ratio) and ratio > 1):
+        return ""
+    n = copies(t)
+    if n == 1:
+        return (" %s is above the memcpy floor (%s of it): `%s` copies each byte once, the "
+                "floor twice." % (what, pct(ratio), t))
+    two = two_cpus(pin)
+    why = ("the floor makes its two copies (into the block and out of it) one after the other "
+           "on one CPU")
+    if two is False:
+        return (" %s is above the memcpy floor (%s of it) although both sides shared one CPU, "
+                "where the two copies cannot overlap: treat it with care." % (what, pct(ratio)))
+    where = ("here the writer's and the reader's copies run at the same time on two CPUs"
+             if two else "here the two sides were not pinned and could copy at the same time "
+             "on two CPUs")
+    txt = " %s is above the memcpy floor (%s of it): %s; %s." % (what, pct(ratio), why, where)
+    if ratio > 2:
+        txt += (" Overlap gives at most twice the floor, so this is more than it explains: "
+                "treat it with care.")
+    return txt
+
+
+def stable(rows):
+    """Rows not flagged unstable (all of them in a folder without flags)."""
+    return [r for r in rows if ir.flag_of(r) != "unstable"]
+
+
+def flagged(rows):
+    return [r for r in rows if ir.flag_of(r) == "unstable"]
+
+
+def compare_rows(res, keep_flagged=False):
+    """Stream rows the transports are compared on: status ok, not flagged
+    unstable, default memory, the main pin placement, copy access when there is
+    any."""
     rows = ir.select(res.summary, mode="stream", status="ok")
+    if not keep_flagged:
+        rows = stable(rows)
     if not rows:
         return []
     rows = ir.baseline(rows)
@@ -182,8 +282,49 @@ def compare_rows(res):
     return copy or rows
 
 
-def reading_transport(e, pts):
-    """Sentences about one transport from its cost-model fit and its rows."""
+def sleep_sentence(t, wv, rv):
+    """What the voluntary switches per handoff (writer, reader) say, in
+    words true of this transport's family."""
+    if not (math.isfinite(wv) and math.isfinite(rv)):
+        return ""
+    f = facts(t)
+    if max(wv, rv) < 0.1:
+        txt = " Fewer than one handoff in ten puts a process to sleep"
+        if f is None:
+            return txt + "."
+        if f["ahead"]:
+            return txt + (": %s lets the writer run ahead, and a side sleeps only when it is "
+                          "full or empty." % f["buffer"])
+        return txt + (", although %s cannot let the writer run ahead: a side that waits "
+                      "mostly finds the other's signal already there." % f["buffer"])
+    if min(wv, rv) > 0.5:
+        txt = " Nearly every handoff puts a process to sleep"
+        if f is None:
+            return txt + " and needs a wake-up of the other."
+        if f["ahead"]:
+            return txt + (", even though %s lets the writer run ahead." % f["buffer"])
+        return txt + (": with %s the two sides take turns, and every turn needs a wake-up "
+                      "of the other." % f["buffer"])
+    return ""
+
+
+def switches_changed(a0, b0, a1, b1):
+    """Whether switches per handoff changed between two sizes by more than
+    noise: by 0.1 or more, or by 2× where one side is at least 0.05."""
+    for x, y in ((a0, a1), (b0, b1)):
+        if not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        if abs(x - y) >= 0.1:
+            return True
+        hi, lo = max(x, y), min(x, y)
+        if hi >= 0.05 and hi > 2 * lo:
+            return True
+    return False
+
+
+def reading_transport(e, pts, left_out=()):
+    """Sentences about one transport from its cost-model fit and its stable
+    rows; left_out: its flagged rows (named, not used)."""
     t = e["transport"]
     first, last = pts[0], pts[-1]
     s0, s1 = ir.num(first, "buf_size"), ir.num(last, "buf_size")
@@ -204,13 +345,22 @@ def reading_transport(e, pts):
                 % (ir.fmt_ns(byte_part), ir.fmt_size(s0), ir.fmt_num(cb),
                    "is dominated by handoffs" if share0 > 0.5 else
                    "is already dominated by the bytes"))
-    txt += "."
-    if math.isfinite(wv) and math.isfinite(rv) and max(wv, rv) < 0.1:
-        txt += (" Fewer than one in ten handoffs puts a process to sleep: the kernel buffers "
-                "let the writer run ahead and the wake-ups are batched.")
-    elif math.isfinite(wv) and math.isfinite(rv) and min(wv, rv) > 0.5:
-        txt += (" Nearly every handoff puts a process to sleep and needs a wake-up of the "
-                "other: that is the price of each block changing hands.")
+    txt += "." + sleep_sentence(t, wv, rv)
+    rated = [r for r in pts if ir.num(r, "bytes_per_s_median") > 0]
+    top = max(rated, key=lambda r: ir.num(r, "bytes_per_s_median")) if rated else first
+    fr = ir.num(top, "floor_ratio")
+    if fr > 1 and top.get("access", "") in ("copy", ""):
+        txt += above_floor(t, top.get("pin", ""), fr,
+                           "Its best point (%s at %s)" % (
+                               ir.fmt_rate(ir.num(top, "bytes_per_s_median")),
+                               ir.fmt_size(ir.num(top, "buf_size"))))
+    if left_out:
+        txt += (" %d of its points %s flagged unstable (BUF_SIZE %s) and %s left out of "
+                "these sentences and of the fit." % (
+                    len(left_out), "is" if len(left_out) == 1 else "are",
+                    ", ".join(ir.fmt_size(ir.num(r, "buf_size"))
+                              for r in ir.sorted_by_size(left_out)),
+                    "is" if len(left_out) == 1 else "are"))
     out.append(txt)
     if not fitted:
         out.append("No cost model for `%s`: %s." % (t, e["note"] or "not enough points"))
@@ -219,9 +369,13 @@ def reading_transport(e, pts):
            "(%s GB/s for the bytes alone"
            % (ir.fmt_size(e["buf_size_min"]), ir.fmt_size(e["buf_size_max"]),
               ir.fmt_num(e["c_handoff_us"]), ir.fmt_num(cb), ir.fmt_num(e["c_byte_gb_per_s"])))
-    if math.isfinite(e["floor_gb_per_s"]):
-        fit += "; the memcpy floor in this run is %s GB/s" % ir.fmt_num(e["floor_gb_per_s"])
+    floor = e["floor_gb_per_s"]
+    if math.isfinite(floor):
+        fit += "; the memcpy floor in this run is %s GB/s" % ir.fmt_num(floor)
     fit += "), R² = %s." % ir.fmt_num(e["r2"], 2)
+    if good and math.isfinite(floor) and floor > 0:
+        fit += above_floor(t, e["pin"], e["c_byte_gb_per_s"] / floor,
+                           "The rate for the bytes alone")
     if good:
         cross = e["crossover_bytes"]
         if cross < s0:
@@ -242,84 +396,208 @@ def reading_transport(e, pts):
     elif "poor" in e["note"] or "negative" in e["note"]:
         wv1 = ir.num(last, "writer_vcsw_per_block")
         rv1 = ir.num(last, "reader_vcsw_per_block")
-        fit += (" The model describes `%s` poorly (%s): its cost per handoff is not constant "
-                "over this range — context switches per handoff go from %s/%s (writer/reader) at "
-                "%s to %s/%s at %s; see the context-switch figure."
-                % (t, "a negative cost" if "negative" in e["note"] else
-                   "R² = %s" % ir.fmt_num(e["r2"], 2), ir.fmt_num(wv, 2), ir.fmt_num(rv, 2),
-                   ir.fmt_size(s0),
-                   ir.fmt_num(wv1, 2), ir.fmt_num(rv1, 2), ir.fmt_size(s1)))
+        why = "a negative cost" if "negative" in e["note"] else "R² = %s" % ir.fmt_num(e["r2"], 2)
+        sw = "%s/%s (writer/reader) at %s and %s/%s at %s" % (
+            ir.fmt_num(wv, 2), ir.fmt_num(rv, 2), ir.fmt_size(s0),
+            ir.fmt_num(wv1, 2), ir.fmt_num(rv1, 2), ir.fmt_size(s1))
+        if switches_changed(wv, rv, wv1, rv1):
+            fit += (" The model describes `%s` poorly (%s): its cost per handoff is not "
+                    "constant over this range, and its context switches per handoff change "
+                    "with it, %s; see the context-switch figure." % (t, why, sw))
+        else:
+            fit += (" The model describes `%s` poorly (%s): its cost per handoff is not "
+                    "constant over this range, while its context switches per handoff stay "
+                    "about the same (%s), so they do not explain it; see the time per "
+                    "handoff in the context-switch figure." % (t, why, sw))
     out.append(fit)
     return out
 
 
-def reading(res, fits):
-    """The plain-language reading, every number taken from the folder."""
-    items = []
-    rows = compare_rows(res)
-    if rows:
-        sizes = sorted(set(ir.column(rows, "buf_size")))
-        names = ir.transports_in(rows)
-        for size, which in ((sizes[0], "smallest"), (sizes[-1], "largest")):
-            at = [r for r in rows if ir.num(r, "buf_size") == size
-                  and ir.num(r, "bytes_per_s_median") > 0]
-            if len(at) < 2:
-                continue
-            at.sort(key=lambda r: -ir.num(r, "bytes_per_s_median"))
-            best, worst = at[0], at[-1]
-            b, w = ir.num(best, "bytes_per_s_median"), ir.num(worst, "bytes_per_s_median")
-            txt = ("At the %s BUF_SIZE (%s) `%s` is fastest with %s"
-                   % (which, ir.fmt_size(size), best["transport"], ir.fmt_rate(b)))
-            fr = ir.num(best, "floor_ratio")
-            if math.isfinite(fr):
-                txt += " (%s of the memcpy floor at that size)" % pct(fr)
-            txt += "; `%s` is slowest with %s, %s slower." % (
-                worst["transport"], ir.fmt_rate(w), times(b / w))
-            items.append(txt)
-        best_parts = []
-        for t in names:
-            pts = [r for r in rows if r["transport"] == t and ir.num(r, "bytes_per_s_median") > 0]
-            if not pts:
-                continue
-            top = max(pts, key=lambda r: ir.num(r, "bytes_per_s_median"))
-            fr = ir.num(top, "floor_ratio")
-            best_parts.append("`%s` %s at %s%s" % (
-                t, ir.fmt_rate(ir.num(top, "bytes_per_s_median")),
-                ir.fmt_size(ir.num(top, "buf_size")),
-                " (%s of the floor)" % pct(fr) if math.isfinite(fr) else ""))
-        if best_parts:
-            items.append("Best throughput of each transport: " + "; ".join(best_parts) + ".")
+def transport_reading(res, fits):
+    """(transport, sentences) for the appendix, one per fitted transport."""
+    main = plot.main_pin(compare_rows(res, keep_flagged=True))
     by_t = {}
     for e in fits:
         by_t.setdefault(e["transport"], []).append(e)
+    out = []
     for t, es in by_t.items():
-        e = es[0] if len(es) == 1 else next((x for x in es if x["pin"] == plot.main_pin(rows)), es[0])
-        pts = ir.sorted_by_size([r for r in ir.baseline(ir.select(
-            res.summary, mode="stream", status="ok", transport=t, pin=e["pin"]))
-            if r.get("access", "") in ("copy", "")])
+        e = es[0] if len(es) == 1 else next((x for x in es if x["pin"] == main), es[0])
+        rows = [r for r in ir.baseline(ir.select(res.summary, mode="stream", status="ok",
+                                                 transport=t, pin=e["pin"]))
+                if r.get("access", "") in ("copy", "")]
+        pts = ir.sorted_by_size(stable(rows))
         if pts:
-            items += reading_transport(e, pts)
-    pp = ir.baseline(ir.select(res.summary, mode="pingpong", status="ok"))
-    pp = [r for r in pp if math.isfinite(ir.num(r, "rtt_p50_ns"))]
-    if pp:
+            out.append((t, reading_transport(e, pts, flagged(rows))))
+    return out
+
+
+def best_worst(rows, size, key, low_is_best=False):
+    at = [r for r in rows if ir.num(r, "buf_size") == size and ir.num(r, key) > 0]
+    if len(at) < 2:
+        return None
+    at.sort(key=lambda r: ir.num(r, key), reverse=not low_is_best)
+    return at[0], at[-1]
+
+
+def summary(res):
+    """At most five sentences, each a takeaway with its numbers from this
+    folder and the figure that shows it.  Flagged points are not used."""
+    out = []
+    rows = compare_rows(res)
+    if rows:
+        sizes = sorted(set(ir.column(rows, "buf_size")))
+        big = best_worst(rows, sizes[-1], "bytes_per_s_median")
+        if big:
+            b, w = big
+            bv, wv = ir.num(b, "bytes_per_s_median"), ir.num(w, "bytes_per_s_median")
+            out.append("At the largest BUF_SIZE (%s) `%s` moves the most, %s, and `%s` the "
+                       "least, %s (%s less; throughput figure)."
+                       % (ir.fmt_size(sizes[-1]), b["transport"], ir.fmt_rate(bv),
+                          w["transport"], ir.fmt_rate(wv), times(bv / wv)))
+        top = max(rows, key=lambda r: ir.num(r, "bytes_per_s_median")
+                  if math.isfinite(ir.num(r, "bytes_per_s_median")) else -1)
+        fr = ir.num(top, "floor_ratio")
+        if (not big or top is not big[0]) and ir.num(top, "bytes_per_s_median") > 0:
+            txt = ("The highest throughput is `%s`'s %s at %s"
+                   % (top["transport"], ir.fmt_rate(ir.num(top, "bytes_per_s_median")),
+                      ir.fmt_size(ir.num(top, "buf_size"))))
+            if fr > 1 and top.get("access", "") in ("copy", "") and copies(top["transport"]) == 2 \
+                    and two_cpus(top.get("pin", "")) and fr <= 2:
+                txt += (", %s of the memcpy floor: above it because the writer's and the "
+                        "reader's copies overlap on two CPUs" % pct(fr))
+            elif math.isfinite(fr):
+                txt += ", %s of the memcpy floor" % pct(fr)
+            out.append(txt + " (throughput figure).")
+        small = best_worst(rows, sizes[0], "ns_per_block", low_is_best=True)
+        if small:
+            b, w = small
+            bv, wv = ir.num(b, "ns_per_block"), ir.num(w, "ns_per_block")
+            txt = ("At the smallest BUF_SIZE (%s) one handoff takes from %s (`%s`) to %s (`%s`), "
+                   "%s apart" % (ir.fmt_size(sizes[0]), ir.fmt_ns(bv), b["transport"],
+                                 ir.fmt_ns(wv), w["transport"], times(wv / bv)))
+            fl = ir.num(b, "floor_bytes_per_s")
+            if fl > 0:
+                txt += (", while copying its %s at the memcpy floor takes %s: the handoff, "
+                        "not the bytes, sets the pace" % (ir.fmt_size(sizes[0]),
+                                                          ir.fmt_ns(sizes[0] / fl * 1e9)))
+            out.append(txt + " (context-switch figure).")
+            at0 = [r for r in rows if ir.num(r, "buf_size") == sizes[0]]
+            sw = lambda r: max(ir.num(r, "writer_vcsw_per_block"),  # noqa: E731
+                               ir.num(r, "reader_vcsw_per_block"))
+            sleepy = [r for r in at0 if sw(r) > 0.5 and math.isfinite(ir.num(r, "ns_per_block"))]
+            awake = [r for r in at0 if sw(r) < 0.1 and math.isfinite(ir.num(r, "ns_per_block"))]
+            if sleepy and awake:
+                def rng(rs):
+                    v = [ir.num(r, "ns_per_block") for r in rs]
+                    a, z = ir.fmt_ns(min(v)), ir.fmt_ns(max(v))
+                    return a if a == z else "%s–%s" % (a, z)
+                names = ", ".join("`%s`" % r["transport"] for r in sleepy)
+                out.append("There a transport that sleeps on most handoffs (%s: more than one "
+                           "voluntary context switch per two handoffs) takes %s per handoff, "
+                           "one that sleeps on fewer than one in ten (%d transports) %s: a "
+                           "sleep and wake-up is the expensive part of a handoff "
+                           "(context-switch figure)." % (names, rng(sleepy), len(awake),
+                                                         rng(awake)))
+    pp = stable(ir.baseline(ir.select(res.summary, mode="pingpong", status="ok")))
+    pp = [r for r in pp if ir.num(r, "rtt_p50_ns") > 0]
+    if pp and len(out) < 5:
         s0 = min(ir.column(pp, "buf_size"))
-        at = sorted((r for r in pp if ir.num(r, "buf_size") == s0),
-                    key=lambda r: ir.num(r, "rtt_p50_ns"))
-        b = at[0]
-        txt = ("Ping-pong at %s: `%s` has the lowest round trip, p50 %s (one way ≈ %s), p99 %s"
-               % (ir.fmt_size(s0), b["transport"], ir.fmt_ns(ir.num(b, "rtt_p50_ns")),
-                  ir.fmt_ns(ir.num(b, "rtt_p50_ns") / 2), ir.fmt_ns(ir.num(b, "rtt_p99_ns"))))
-        if len(at) > 1:
-            w = at[-1]
-            txt += "; `%s` the highest, p50 %s" % (w["transport"], ir.fmt_ns(ir.num(w, "rtt_p50_ns")))
-        items.append(txt + ".")
-    items += reading_memory(res)
-    return items
+        bw = best_worst(pp, s0, "rtt_p50_ns", low_is_best=True)
+        if bw:
+            b, w = bw
+            out.append("In ping-pong at %s `%s` has the lowest round trip, p50 %s "
+                       "(one way ≈ %s), and `%s` the highest, p50 %s (latency figure)."
+                       % (ir.fmt_size(s0), b["transport"], ir.fmt_ns(ir.num(b, "rtt_p50_ns")),
+                          ir.fmt_ns(ir.num(b, "rtt_p50_ns") / 2), w["transport"],
+                          ir.fmt_ns(ir.num(w, "rtt_p50_ns"))))
+    return out[:5]
+
+
+def trust(res):
+    """How far to trust the numbers: flagged points named with their reason,
+    and what the reading does with them."""
+    ok = ir.select(res.summary, status="ok")
+    if not any("flag" in r for r in res.summary):
+        return ["This folder has no stability flags (it was written before ipclab flagged "
+                "unstable points): judge each point's spread by its min–max band."], []
+    bad = flagged(ok)
+    if not bad:
+        return ["None of the %d measured points is flagged unstable." % len(ok)], []
+    kinds = {}
+    for r in bad:
+        for k in (r.get("flag_kinds") or "").split("+"):
+            if k:
+                kinds[k] = kinds.get(k, 0) + 1
+    out = ["%d of the %d measured points %s flagged unstable%s; they are drawn hollow in the "
+           "figures, left out of the summary, the reading and the cost-model fit, and kept in "
+           "the tables (marked)." % (
+               len(bad), len(ok), "is" if len(bad) == 1 else "are",
+               " (%s)" % ", ".join("%s: %d" % (k, n) for k, n in sorted(kinds.items()))
+               if kinds else "")]
+    items = []
+    for r in by_size(bad):
+        items.append("`%s` %s %s%s: %s" % (
+            r["transport"], r.get("mode", ""), ir.fmt_size(ir.num(r, "buf_size")),
+            (" (%s)" % options_of(r)) if options_of(r) != "-" else "",
+            (r.get("reason") or r.get("flag_kinds") or "no reason recorded").rstrip(".")))
+    return out, items
+
+
+def floor_note(rows):
+    """One sentence naming the stream points above the memcpy floor, with why
+    they can be; '' when there are none."""
+    above = [r for r in rows if ir.num(r, "floor_ratio") > 1
+             and r.get("access", "") in ("copy", "")]
+    if not above:
+        return ""
+    names = ", ".join("`%s` %s (%s)" % (r["transport"], ir.fmt_size(ir.num(r, "buf_size")),
+                                        pct(ir.num(r, "floor_ratio"))) for r in above)
+    txt = ("%d point%s %s above the memcpy floor: %s. The floor makes the two copies (into "
+           "the block and out of it) one after the other on one CPU; " % (
+               len(above), "" if len(above) == 1 else "s",
+               "is" if len(above) == 1 else "are", names))
+    pins = set(r.get("pin", "") for r in above)
+    if all(two_cpus(p) for p in pins):
+        txt += "these ran with the writer and the reader on two CPUs, whose copies overlap"
+    else:
+        txt += "a transport whose two sides run on two CPUs at once overlaps them"
+    txt += ", which allows up to twice the floor"
+    once = sorted(set(r["transport"] for r in above if copies(r["transport"]) == 1))
+    if once:
+        txt += ", and %s copies each byte only once" % ", ".join("`%s`" % t for t in once)
+    over = [r for r in above if ir.num(r, "floor_ratio") > 2 and copies(r["transport"]) != 1]
+    if over:
+        txt += ("; more than twice the floor (%s) is more than that explains: treat it with "
+                "care" % ", ".join("`%s` %s" % (r["transport"],
+                                                 ir.fmt_size(ir.num(r, "buf_size")))
+                                   for r in over))
+    return txt + "."
+
+
+def skip_groups(res):
+    """Skipped and failed points grouped by transport, status and reason
+    (the reason without its leading '--buf-size N:' part)."""
+    groups = {}
+    for r in res.summary:
+        if r.get("status") == "ok":
+            continue
+        reason = re.sub(r"^--[a-z-]+ [^:]*: ", "", r.get("reason", "") or "no reason recorded")
+        key = (r["transport"], r.get("status", ""), reason)
+        groups.setdefault(key, []).append(r)
+    out = []
+    for (t, status, reason), rs in groups.items():
+        modes = []
+        for m in ir.unique(rs, "mode"):
+            sizes = ", ".join(ir.fmt_size(ir.num(r, "buf_size"))
+                              for r in ir.sorted_by_size(ir.select(rs, mode=m)))
+            modes.append("%s %s" % (m, sizes))
+        out.append([t, status, "; ".join(modes), reason])
+    return out
 
 
 def reading_memory(res):
     """Populate / huge pages: throughput ratio and faults, per transport."""
-    rows = [r for r in ir.select(res.summary, mode="stream", status="ok")
+    rows = [r for r in stable(ir.select(res.summary, mode="stream", status="ok"))
             if r.get("hugepages", "") not in ("n/a", "")]
     out = []
     for t in ir.transports_in(rows):
@@ -370,6 +648,23 @@ def options_of(r):
     return ", ".join(parts) or "-"
 
 
+def flag_cell(r):
+    f = ir.flag_of(r)
+    if not f:
+        return "-"
+    k = r.get("flag_kinds") if isinstance(r.get("flag_kinds"), str) else ""
+    return "%s (%s)" % (f, k) if k else f
+
+
+def with_flags(head, out, align, rows):
+    """Add a flag column to a table when the folder has flags."""
+    if any("flag" in r for r in rows):
+        head = head + ["flag"]
+        out = [o + [flag_cell(r)] for o, r in zip(out, rows)]
+        align = align + ["l"]
+    return head, out, align
+
+
 def stream_table(rows):
     head = ["transport", "BUF_SIZE", "options", "pin", "reps", "throughput (median)",
             "[min – max]", "per handoff", "vcsw/handoff W", "vcsw/handoff R", "of floor"]
@@ -384,7 +679,7 @@ def stream_table(rows):
                     ir.fmt_num(ir.num(r, "writer_vcsw_per_block"), 2),
                     ir.fmt_num(ir.num(r, "reader_vcsw_per_block"), 2),
                     pct(ir.num(r, "floor_ratio"))])
-    return head, out, ["l", "r", "l", "l", "r", "r", "r", "r", "r", "r", "r"]
+    return with_flags(head, out, ["l", "r", "l", "l", "r", "r", "r", "r", "r", "r", "r"], rows)
 
 
 def pingpong_table(rows):
@@ -398,7 +693,7 @@ def pingpong_table(rows):
                     ir.fmt_ns(ir.num(r, "one_way_p50_ns")),
                     ir.fmt_num(ir.num(r, "writer_vcsw_per_block"), 2),
                     ir.fmt_num(ir.num(r, "reader_vcsw_per_block"), 2)])
-    return head, out, ["l", "r", "l", "l", "r", "r", "r", "r", "r", "r"]
+    return with_flags(head, out, ["l", "r", "l", "l", "r", "r", "r", "r", "r", "r"], rows)
 
 
 def cost_table(fits):
@@ -465,19 +760,41 @@ def ensure_plots(res, plotdir, replot):
 def build(res, notes):
     meta = res.meta
     doc = Doc()
-    rid = meta.get("run_id") or os.path.basename(os.path.normpath(res.path))
-    title = "ipclab report: %s" % rid
+    folder = os.path.basename(os.path.normpath(os.path.abspath(res.path)))
+    title = "ipclab report: %s" % folder
     doc.h(1, title)
-    doc.p("%s." % ir.title_context(meta))
+    line = "%s." % ir.title_context(meta)
+    rid = str(meta.get("run_id") or "")
+    if rid and rid != folder:
+        line += " The sweep's run id is `%s`." % rid
+    doc.p(line)
     if meta.get("command_line"):
         doc.code(str(meta["command_line"]))
 
-    fits = ir.cost_model(res.summary)
-    doc.h(2, "Reading")
-    doc.p("Generated from the numbers in this folder; rates are decimal "
-          "(1 GB/s = 10⁹ bytes/s), sizes binary (1 KiB = 1024 bytes).")
-    doc.ul(reading(res, fits))
+    doc.h(2, "Summary")
+    doc.ul(summary(res) or ["No stream or ping-pong point with status ok to summarize."])
 
+    doc.h(2, "How far to trust these numbers")
+    paras, items = trust(res)
+    for t in paras:
+        doc.p(t)
+    if items:
+        if len(items) > 6:
+            doc.details("The %d flagged points and why" % len(items))
+            doc.ul(items)
+            doc.end_details()
+        else:
+            doc.ul(items)
+    skips = skip_groups(res)
+    nbad = sum(1 for r in res.summary if r.get("status") != "ok")
+    if skips:
+        doc.p("%d point%s did not run (%d reason%s; appendix D): %s." % (
+            nbad, "" if nbad == 1 else "s", len(skips), "" if len(skips) == 1 else "s",
+            "; ".join("`%s` %s" % (g[0], g[2]) for g in skips)))
+    doc.p("Rates are decimal (1 GB/s = 10⁹ bytes/s), sizes binary (1 KiB = 1024 bytes). "
+          "Every sentence is generated from the numbers in this folder.")
+
+    fits = ir.cost_model(stable(res.summary))
     plotdir = os.path.join(res.path, "plots")
 
     def figure(name):
@@ -489,19 +806,17 @@ def build(res, notes):
 
     doc.h(2, "Throughput")
     figure("throughput")
-    stream = by_size(ir.select(res.summary, mode="stream", status="ok"))
-    if stream:
-        h, rows, al = stream_table(stream)
-        doc.table(h, rows, al)
+    note = floor_note(ir.baseline(ir.select(res.summary, mode="stream", status="ok")))
+    if note:
+        doc.p(note)
 
     doc.h(2, "Cost model")
     doc.p("time = bytes · c_byte + handoffs · c_handoff, fitted without intercept over "
-          "each transport's BUF_SIZE points (stream, copy, default memory options; time = "
-          "wall_ns_median, bytes = total_bytes, handoffs = blocks) by least squares on the "
-          "relative miss, so that every BUF_SIZE counts equally (as `ipclab model` does). "
-          "R² is taken on the time per byte; 'max miss' is the worst relative miss of one point. "
-          "The crossover BUF_SIZE = c_handoff / c_byte is where a handoff costs as much as "
-          "the bytes it carries. Also in plots/costmodel.csv.")
+          "each transport's stable BUF_SIZE points (stream, copy, default memory options; points "
+          "flagged unstable are left out) by least squares on the relative miss, as `ipclab "
+          "model` does. The crossover BUF_SIZE = c_handoff / c_byte is where a handoff costs "
+          "as much as the bytes it carries. Also in plots/costmodel.csv; appendix A reads it "
+          "transport by transport.")
     if fits:
         h, rows, al = cost_table(fits)
         doc.table(h, rows, al)
@@ -513,34 +828,49 @@ def build(res, notes):
     figure("ctxsw")
     doc.h(2, "CPU time")
     figure("cputime")
-
     doc.h(2, "Ping-pong latency")
     figure("latency")
+    mem = reading_memory(res)
+    if mem or "memory" not in notes:
+        doc.h(2, "Huge pages and populate")
+        figure("memory")
+        doc.ul(mem)
+
+    doc.h(2, "Appendix")
+    doc.details("A. Reading, transport by transport")
+    per = transport_reading(res, fits)
+    if per:
+        doc.ul(" ".join(sents) for _, sents in per)
+    else:
+        doc.p("No transport has stream points to read.")
+    doc.end_details()
+    stream = by_size(ir.select(res.summary, mode="stream", status="ok"))
+    if stream:
+        doc.details("B. Stream points (%d)" % len(stream))
+        if floor_note(stream):
+            doc.p("'of floor' above 100%: see the note under the throughput figure.")
+        h, rows, al = stream_table(stream)
+        doc.table(h, rows, al)
+        doc.end_details()
     pp = by_size(ir.select(res.summary, mode="pingpong", status="ok"))
     if pp:
+        doc.details("C. Ping-pong points (%d)" % len(pp))
         h, rows, al = pingpong_table(pp)
         doc.table(h, rows, al)
-
-    doc.h(2, "Huge pages and populate")
-    figure("memory")
-
-    bad = [r for r in res.summary if r.get("status") != "ok"]
-    doc.h(2, "Skipped and failed points")
-    if bad:
-        doc.table(["transport", "mode", "BUF_SIZE", "options", "pin", "status", "reason"],
-                  [[r["transport"], r.get("mode", ""), ir.fmt_size(ir.num(r, "buf_size")),
-                    options_of(r), r.get("pin", "") or "-", r.get("status", ""),
-                    r.get("reason", "") or "-"] for r in by_size(bad)],
-                  ["l", "l", "r", "l", "l", "l", "l"])
+        doc.end_details()
+    doc.details("D. Skipped and failed points (%d)" % nbad)
+    if skips:
+        doc.table(["transport", "status", "points", "reason"], skips, ["l", "l", "l", "l"])
     else:
         doc.p("None: every point ran.")
-
-    doc.h(2, "Machine")
+    doc.end_details()
+    doc.details("E. Machine")
     doc.table(["", ""], machine_table(meta), ["l", "l"])
     lim = meta.get("limits")
     if isinstance(lim, dict) and lim:
         doc.p("Limits: " + ", ".join("%s = %s" % (k, v) for k, v in lim.items()) + ".")
-    doc.p("Figures: report.md links them relatively (plots/*.png); report.html embeds them "
+    doc.end_details()
+    doc.p("report.md links the figures relatively (plots/*.png); report.html embeds them "
           "(base64 PNG) and stands alone. Regenerate with `scripts/pyrun scripts/report.py %s`."
           % res.path)
     return doc, title
@@ -564,7 +894,7 @@ def main(argv=None):
         with open(ht, "w") as f:
             f.write(to_html(doc, title))
     except ir.ResultsError as e:
-        die(str(e))
+        ir.fail("report", e)
     except OSError as e:
         die("%s: %s" % (getattr(e, "filename", None) or args.results, e.strerror or e))
     print(md)

@@ -6,7 +6,15 @@
  *   int main(int argc, char **argv) { return check_main(cases, argc, argv); }
  *
  * `./test_foo` runs every case, `./test_foo NAME` runs one.  A failed CHECK
- * prints file:line and the expression and marks the case failed.
+ * prints file:line and the expression and marks the case failed.  A case
+ * that cannot run here (not root, no huge pages) says why and is skipped:
+ *
+ *   if (geteuid() != 0)
+ *           SKIP("not root: cannot reserve huge pages");
+ *
+ * (SKIP returns from the case; check_skip only marks it, for a case that
+ * must undo something first.)  The test exits 77, which ctest reports as
+ * skipped, when every case it ran was skipped.
  */
 #ifndef IPCLAB_CHECK_H
 #define IPCLAB_CHECK_H
@@ -20,6 +28,20 @@ struct test_case {
 };
 
 static int check_failed;
+static int check_skipped;
+
+static inline void check_skip(const char *why)
+{
+	printf("SKIP: %s\n", why);
+	fflush(stdout);
+	check_skipped = 1;
+}
+
+#define SKIP(why)                                                            \
+	do {                                                                 \
+		check_skip(why);                                             \
+		return;                                                      \
+	} while (0)
 
 #define CHECK(expr)                                                          \
 	do {                                                                 \
@@ -65,23 +87,32 @@ static int check_failed;
 static inline int check_main(const struct test_case *cases, int argc,
 			     char **argv)
 {
-	int failed = 0, ran = 0;
+	int failed = 0, ran = 0, skipped = 0;
 	for (const struct test_case *c = cases; c->name; c++) {
 		if (argc > 1 && strcmp(argv[1], c->name) != 0)
 			continue;
 		check_failed = 0;
+		check_skipped = 0;
 		c->fn();
 		ran++;
-		printf("%s %s\n", check_failed ? "FAIL" : "ok  ", c->name);
+		printf("%s %s\n", check_failed ? "FAIL" : check_skipped ? "SKIP"
+		       : "ok  ", c->name);
 		fflush(stdout);
 		failed += check_failed;
+		skipped += check_skipped && !check_failed;
 	}
 	if (ran == 0) {
 		fprintf(stderr, "no test case named %s\n", argc > 1 ? argv[1] : "");
 		return 1;
 	}
-	printf("%d passed, %d failed\n", ran - failed, failed);
-	return failed ? 1 : 0;
+	if (skipped)
+		printf("%d passed, %d failed, %d skipped\n",
+		       ran - failed - skipped, failed, skipped);
+	else
+		printf("%d passed, %d failed\n", ran - failed, failed);
+	if (failed)
+		return 1;
+	return skipped == ran ? 77 : 0;
 }
 
 #endif

@@ -133,7 +133,10 @@ int check_main(int argc, char **argv)
 	printf("checking %s: %s\n", t->name, t->summary);
 	fflush(stdout);
 	struct contract_result r;
+	run_catch_signals(); /* a stop ends the case, removes what it made */
 	contract_run(t, NULL, &co, &r);
+	if (run_stop)
+		return 128 + run_stop;
 	printf("\nverdict: %s (%d of %d cases passed)\n",
 	       r.failed ? "FAIL" : "PASS", r.passed, r.passed + r.failed);
 	if (!r.failed && !no_bench)

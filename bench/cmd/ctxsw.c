@@ -53,6 +53,8 @@
  *   ipclab ctxsw --pin both --primitive all
  */
 #include "ctxsw.h"
+#include "json.h"
+#include "proc.h"
 #include "stats.h"
 #include "units.h"
 #include "util.h"
@@ -62,8 +64,6 @@
 #include <getopt.h>
 #include <linux/futex.h>
 #include <math.h>
-#include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -73,7 +73,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -183,85 +182,12 @@ uint64_t ctxsw_next_iters(uint64_t n, double elapsed_s, double min_time_s,
 	return want >= (double)max_n ? max_n : (uint64_t)want;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail for it */
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-int ctxsw_reap(const pid_t *pids, int n, double timeout_s, int *failed,
-	       int *status)
-{
-	int pfd[4], alive[4], st[4], rc = 0;
-	*failed = -1;
-	*status = 0;
-	if (n > 4)
-		n = 4;
-	for (int i = 0; i < n; i++) {
-		/* A pidfd becomes readable when the child ends: we sleep in
-		 * poll() instead of waking up to check. */
-		pfd[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
-		alive[i] = 1;
-		st[i] = 0;
-	}
-	double deadline = now_s() + timeout_s;
-	int left = n;
-	while (left > 0 && rc == 0) {
-		double wait_s = deadline - now_s();
-		if (wait_s <= 0) {
-			rc = -ETIMEDOUT;
-			break;
-		}
-		struct pollfd p[4];
-		nfds_t np = 0;
-		for (int i = 0; i < n; i++)
-			if (alive[i] && pfd[i] >= 0)
-				p[np++] = (struct pollfd){.fd = pfd[i],
-							  .events = POLLIN};
-		int ms = wait_s > 3600 ? 3600000 : (int)(wait_s * 1000) + 1;
-		if ((int)np < left && ms > 10)
-			ms = 10; /* a child without a pidfd: check it often */
-		if (np > 0)
-			(void)poll(p, np, ms);
-		else
-			(void)usleep((useconds_t)ms * 1000);
-		for (int i = 0; i < n; i++) {
-			if (!alive[i] || waitpid(pids[i], &st[i], WNOHANG) != pids[i])
-				continue;
-			alive[i] = 0;
-			left--;
-			if (!WIFEXITED(st[i]) || WEXITSTATUS(st[i]) != 0) {
-				*failed = i;
-				*status = st[i];
-				rc = -ECHILD;
-				break;
-			}
-		}
-	}
-	/* A failed child's peers may be blocked waiting for it, and at the
-	 * deadline everyone left is stuck: kill, then reap, so that no
-	 * process and no zombie outlives the measurement. */
-	for (int i = 0; i < n; i++)
-		if (alive[i])
-			(void)kill(pids[i], SIGKILL);
-	for (int i = 0; i < n; i++) {
-		if (alive[i]) {
-			while (waitpid(pids[i], &st[i], 0) < 0 && errno == EINTR)
-				;
-		}
-		if (pfd[i] >= 0)
-			(void)close(pfd[i]);
-	}
-	return rc;
-}
-
 /* ---- what the processes share ----------------------------------------- */
 
 /* One page, mmap(MAP_SHARED | MAP_ANONYMOUS) before fork: no name, nothing
  * to clean up but the mapping. */
 struct page {
-	pthread_barrier_t start;   /* both sides set up: go */
+	struct proc_barrier start; /* both sides set up: go */
 	sem_t sem[2];              /* sem: one per direction, value 0 */
 	uint32_t futex_word[2];    /* futex: tokens sent in each direction */
 	uint64_t wall_ns;          /* ping's timed loop */
@@ -531,18 +457,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int pin_to(int cpu, struct ipc_err *e)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		return ipc_errf(e, errno, "sched_setaffinity(CPU %d)", cpu);
-	return 0;
-}
-
-static void child_main(const struct job *j) __attribute__((noreturn));
-static void child_main(const struct job *j)
+static void child_main(const struct job *j, double timeout_s)
+	__attribute__((noreturn));
+static void child_main(const struct job *j, double timeout_s)
 {
 	struct page *pg = j->c->pg;
 	struct ipc_err e = {{0}};
@@ -550,13 +467,9 @@ static void child_main(const struct job *j)
 	int (*loop)(const struct job *, uint64_t, struct ipc_err *) =
 		j->baseline ? pairs_alone : round_trips;
 
-	int rc = pin_to(j->cpu, &e);
-	if (rc == 0 && !j->baseline) {
-		/* Both pinned and ready before anyone starts. */
-		int b = pthread_barrier_wait(&pg->start);
-		if (b != 0 && b != PTHREAD_BARRIER_SERIAL_THREAD)
-			rc = ipc_errf(&e, b, "pthread_barrier_wait");
-	}
+	int rc = proc_pin(j->cpu, &e);
+	if (rc == 0 && !j->baseline) /* both pinned and ready: go */
+		rc = proc_barrier_wait(&pg->start, timeout_s, &e);
 	/* Warm-up: caches, TLB, the wake-up path, and for split CPUs the
 	 * peer's CPU out of its deepest idle state. */
 	if (rc == 0)
@@ -592,20 +505,6 @@ struct run_out {
 	int cpu[2];
 };
 
-static void explain_exit(char *why, size_t len, const char *who, int status,
-			 const char *err)
-{
-	if (err[0])
-		snprintf(why, len, "%s: %s", who, err);
-	else if (WIFSIGNALED(status))
-		snprintf(why, len, "%s killed by signal %d (%s)", who,
-			 WTERMSIG(status), sigabbrev_np(WTERMSIG(status))
-			 ? sigabbrev_np(WTERMSIG(status)) : "?");
-	else
-		snprintf(why, len, "%s exited with status %d", who,
-			 WEXITSTATUS(status));
-}
-
 /*
  * Fork the ping and pong processes (or the one baseline process), let them
  * run warm + n round trips (pairs), reap them with a deadline.  cpu[] are
@@ -619,8 +518,10 @@ static int measure(const struct prim *p, int baseline, const int cpu[2],
 	struct chan c = {.pipe_fd = {{-1, -1}, {-1, -1}}, .event_fd = {-1, -1}};
 	struct ipc_err e = {{0}};
 	pid_t pid[2] = {-1, -1};
-	int nproc = baseline ? 1 : 2, rc, b;
+	int nproc = baseline ? 1 : 2, rc;
 
+	if (run_stop)
+		goto interrupted;
 	c.pg = mmap(NULL, sizeof(*c.pg), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (c.pg == MAP_FAILED) {
@@ -629,62 +530,44 @@ static int measure(const struct prim *p, int baseline, const int cpu[2],
 			 ipc_errno_name(errno), strerror(errno));
 		return rc;
 	}
-	pthread_barrierattr_t ba;
-	b = pthread_barrierattr_init(&ba);
-	if (b == 0)
-		b = pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED);
-	if (b == 0)
-		b = pthread_barrier_init(&c.pg->start, &ba, 2);
-	(void)pthread_barrierattr_destroy(&ba);
-	if (b != 0) {
-		rc = -b;
-		snprintf(why, len, "pthread_barrier_init: %s", strerror(b));
-		goto out_unmap;
-	}
+	proc_barrier_init(&c.pg->start, 2);
 	rc = p->open(&c, &e);
 	if (rc < 0) {
 		snprintf(why, len, "%s", e.msg);
 		goto out_close;
 	}
 
-	fflush(NULL); /* the children must not write our buffers again */
-	pid_t parent = getpid();
 	for (int i = 0; i < nproc; i++) {
-		pid[i] = fork();
-		if (pid[i] < 0) {
-			rc = -errno;
-			snprintf(why, len, "fork: %s (%s)", ipc_errno_name(errno),
-				 strerror(errno));
+		rc = proc_fork(&pid[i], &e);
+		if (rc < 0) {
+			snprintf(why, len, "%s", e.msg);
 			if (i == 1) {
-				int f, st;
-				(void)kill(pid[0], SIGKILL);
-				(void)ctxsw_reap(pid, 1, 5, &f, &st);
+				int st[1];
+				(void)proc_reap(pid, 1, 0, &c.pg->start, st,
+						NULL);
 			}
 			goto out_close;
 		}
 		if (pid[i] == 0) {
-			/* Die with the parent: nobody else would ever wake
-			 * a child blocked on its peer. */
-			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-			    getppid() != parent)
-				_exit(1);
-			(void)signal(SIGPIPE, SIG_IGN); /* EPIPE, not death */
 			struct job j = {p, &c, i, baseline, cpu[i], warm, n};
-			child_main(&j);
+			child_main(&j, timeout_s);
 		}
 	}
 
-	int failed, status;
-	rc = ctxsw_reap(pid, nproc, timeout_s, &failed, &status);
+	int status[2], cause;
+	rc = proc_reap(pid, nproc, timeout_s, &c.pg->start, status, &cause);
 	if (rc == -ETIMEDOUT) {
 		snprintf(why, len, "not finished after %.3g s (a stuck peer, "
 			 "or see --timeout); every process of it was killed",
 			 timeout_s);
-	} else if (rc < 0) {
-		explain_exit(why, len, baseline ? "baseline" : who[failed],
-			     status, c.pg->err[failed]);
+	} else if (rc == -ECHILD) {
+		const char *name = baseline ? "baseline" : who[cause];
+		if (c.pg->err[cause][0])
+			snprintf(why, len, "%s: %s", name, c.pg->err[cause]);
+		else
+			proc_describe(why, len, name, status[cause]);
 		rc = -EIO;
-	} else {
+	} else if (rc == 0) {
 		out->n = n;
 		out->wall_ns = c.pg->wall_ns;
 		for (int i = 0; i < 2; i++) {
@@ -696,10 +579,14 @@ static int measure(const struct prim *p, int baseline, const int cpu[2],
 
 out_close:
 	p->close(&c);
-	(void)pthread_barrier_destroy(&c.pg->start);
-out_unmap:
+	/* No barrier to destroy: a child killed inside it holds nothing. */
 	(void)munmap(c.pg, sizeof(*c.pg));
-	return rc;
+	if (rc != -EINTR)
+		return rc;
+interrupted:
+	snprintf(why, len, "interrupted by %s",
+		 sigabbrev_np(run_stop) ? sigabbrev_np(run_stop) : "a signal");
+	return -EINTR;
 }
 
 /* ---- one row: a primitive at a placement ------------------------------ */
@@ -1041,21 +928,6 @@ static void csv_row(FILE *f, const struct row *r)
 	fflush(f);
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void json_header(FILE *f, const struct opts *o, int ncpus,
 			double load)
 {
@@ -1063,7 +935,7 @@ static void json_header(FILE *f, const struct opts *o, int ncpus,
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
 	fprintf(f, "{\"context\":{\"command\":\"ctxsw\",\"formula\":");
-	json_string(f, formula);
+	json_write_string(f, formula);
 	fprintf(f, ",\"reps\":%u,", o->reps);
 	if (o->iters)
 		fprintf(f, "\"iters\":%llu,\"min_time_s\":null,",
@@ -1072,7 +944,7 @@ static void json_header(FILE *f, const struct opts *o, int ncpus,
 		fprintf(f, "\"iters\":null,\"min_time_s\":%g,", o->min_time);
 	fprintf(f, "\"cpus_allowed\":%d,\"loadavg_1min\":%.2f,\"kernel\":",
 		ncpus, load);
-	json_string(f, u.release);
+	json_write_string(f, u.release);
 	fprintf(f, ",\"min_switches_per_handoff\":%g},\n\"results\":[",
 		CTXSW_MIN_SWITCHES);
 }
@@ -1090,7 +962,7 @@ static void json_row(FILE *f, const struct row *r, int first)
 	fprintf(f, "%s\n{\"primitive\":\"%s\",\"pin\":\"%s\",\"status\":\"%s\","
 		"\"reason\":", first ? "" : ",", ctxsw_prim_name(r->prim),
 		ctxsw_pin_name(r->pin), st[r->status]);
-	json_string(f, r->reason);
+	json_write_string(f, r->reason);
 	if (r->status == ROW_OK) {
 		fprintf(f, ",\"round_trips\":%llu,\"baseline_pairs\":%llu",
 			(unsigned long long)r->round_trips,
@@ -1380,7 +1252,8 @@ int ctxsw_main(int argc, char **argv)
 	fflush(out);
 
 	int errors = 0, skipped = 0;
-	for (size_t i = 0; i < nrows; i++) {
+	run_catch_signals();
+	for (size_t i = 0; i < nrows && !run_stop; i++) {
 		struct row *r = &rows[i];
 		measure_row(&o, cpus, ncpus, r);
 		if (o.fmt == FMT_TABLE)
@@ -1421,6 +1294,8 @@ int ctxsw_main(int argc, char **argv)
 			o.output ? o.output : "stdout", strerror(errno));
 		return 1;
 	}
+	if (run_stop)
+		return 128 + run_stop;
 	if (errors)
 		return 1;
 	return skipped == (int)nrows ? 77 : 0;

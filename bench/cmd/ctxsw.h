@@ -18,7 +18,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 /* `ipclab ctxsw ...`: argv[0] is "ctxsw".  Returns the exit status. */
 int ctxsw_main(int argc, char **argv);
@@ -76,17 +75,5 @@ double ctxsw_cost(double handoff_ns, double baseline_ns,
  */
 uint64_t ctxsw_next_iters(uint64_t n, double elapsed_s, double min_time_s,
 			  uint64_t max_n, int *done);
-
-/*
- * Wait for the n children pids[0..n-1] (n <= 4) for at most timeout_s
- * seconds.  When one fails (non-zero exit or a signal), the others are
- * killed at once: they may be blocked waiting for it.  At the deadline
- * every survivor is killed.  Every child is reaped in all cases.
- * Returns 0 when all exited with status 0; otherwise -ETIMEDOUT or -ECHILD
- * and which child (*failed, its index, -1 for a timeout) and its wait
- * status (*status) so that the caller can explain.
- */
-int ctxsw_reap(const pid_t *pids, int n, double timeout_s, int *failed,
-	       int *status);
 
 #endif

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 size_t matrix_ncells(size_t k, int ordered)
@@ -215,10 +214,35 @@ static int parse(int argc, char **argv, struct bench_opts *o,
 		fprintf(stderr, "ipclab: matrix: out of memory\n");
 		return 1;
 	}
-	const char *defaults[] = {"matrix", "-b", "64", "-m", "pingpong",
-				  "--reps", "3", "--min-time", "0.1"};
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		args[n++] = (char *)defaults[i];
+	/* The matrix's defaults, for the options the user did not give. */
+	static const struct {
+		const char *shorts, *longs, *opt, *value;
+	} defaults[] = {
+		{"-b", "--buf-size", "-b", "64"},
+		{"-m", "--mode", "-m", "pingpong"},
+		{"-r", "--reps|--rounds", "--reps", "3"},
+		{"", "--min-time", "--min-time", "0.1"},
+	};
+	args[n++] = argv[0];
+	for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]); d++) {
+		int given = 0;
+		for (int i = 1; i < argc && !given; i++) {
+			const char *a = argv[i];
+			size_t al = strcspn(a, "=");
+			given = (*defaults[d].shorts &&
+				 strncmp(a, defaults[d].shorts, 2) == 0 &&
+				 a[1] != '-');
+			for (const char *l = defaults[d].longs; *l && !given;) {
+				size_t ll = strcspn(l, "|");
+				given = al == ll && strncmp(a, l, ll) == 0;
+				l += ll + (l[ll] == '|');
+			}
+		}
+		if (!given) {
+			args[n++] = (char *)defaults[d].opt;
+			args[n++] = (char *)defaults[d].value;
+		}
+	}
 	*outdir = NULL;
 	for (int i = 1; i < argc && rc == 0; i++) {
 		const char *a = argv[i];
@@ -352,11 +376,7 @@ int matrix_main(int argc, char **argv)
 	}
 
 	char run_id[48], dir[PATH_MAX], start[40], end[40];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(start, sizeof(start), "%Y%m%d-%H%M%S", &tm);
-	snprintf(run_id, sizeof(run_id), "%s-%ld", start, (long)getpid());
+	record_make_run_id(run_id, sizeof(run_id));
 	if (outdir)
 		snprintf(dir, sizeof(dir), "%s", outdir);
 	else

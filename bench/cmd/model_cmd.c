@@ -17,6 +17,7 @@
 #include "stats.h"
 #include "units.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -47,6 +48,76 @@ static double median_col(const struct csv_table *t, const size_t *rows,
 			v[k++] = x;
 	}
 	return k ? stats_median(v, k) : NAN;
+}
+
+/* How many distinct BUF_SIZEs the rows have. */
+static size_t sizes_in(const struct csv_table *t, const size_t *rows,
+		       size_t n, int c_buf)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < i && csv_num(t, rows[j], c_buf) !=
+				csv_num(t, rows[i], c_buf))
+			j++;
+		k += j == i;
+	}
+	return k;
+}
+
+/*
+ * Every row names a known mode and status; an ok stream row (the ones
+ * fitted) has the sizes, counts and times the fit needs, positive and below
+ * anything a real run gives; the optional columns are empty or in range.
+ */
+static int check_rows(const struct csv_table *t, int c_mode, int c_status,
+		      int c_buf, int c_bytes, int c_blocks, int c_wall,
+		      int c_wv, int c_rv, int c_floor, char *why, size_t wl)
+{
+	static const char *const modes[] = {"stream", "pingpong", NULL};
+	static const char *const statuses[] = {"ok", "skipped", "error", NULL};
+	double v;
+	for (size_t i = 0; i < t->nrows; i++) {
+		if (csv_check_word(t, i, c_mode, modes, why, wl) < 0 ||
+		    csv_check_word(t, i, c_status, statuses, why, wl) < 0)
+			return -EINVAL;
+		if (strcmp(csv_get(t, i, c_mode), "stream") != 0 ||
+		    strcmp(csv_get(t, i, c_status), "ok") != 0)
+			continue;
+		if (csv_num_checked(t, i, c_buf, 1, 0x1p50, 0, &v, why, wl) ||
+		    csv_num_checked(t, i, c_bytes, 1, 1e18, 0, &v, why, wl) ||
+		    csv_num_checked(t, i, c_blocks, 1, 1e18, 0, &v, why, wl) ||
+		    csv_num_checked(t, i, c_wall, 1, 1e17, 0, &v, why, wl) ||
+		    csv_num_checked(t, i, c_wv, 0, 1e9, 1, &v, why, wl) ||
+		    csv_num_checked(t, i, c_rv, 0, 1e9, 1, &v, why, wl) ||
+		    csv_num_checked(t, i, c_floor, 0, 1e15, 1, &v, why, wl))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The fit cannot be a cost: say so, and what it means. */
+static void warn_negative(FILE *out, const struct csv_table *t, size_t row,
+			  const int *kc, const struct model_fit *f)
+{
+	char who[160];
+	snprintf(who, sizeof(who), "%s (%s, populate %s, hugepages %s, pin %s)",
+		 csv_get(t, row, kc[0]), csv_get(t, row, kc[1]),
+		 csv_get(t, row, kc[2]), csv_get(t, row, kc[3]),
+		 csv_get(t, row, kc[4]));
+	if (f->c_byte_ns < 0)
+		fprintf(out, "ipclab: model: warning: %s: c_byte = %.3g ns/B is "
+			"negative, which no cost can be: the bytes are too small "
+			"a share of the time to be measured at these BUF_SIZEs, "
+			"or the time does not grow linearly with them; trust "
+			"c_handoff only, and check R2 and the sizes swept\n",
+			who, f->c_byte_ns);
+	if (f->c_handoff_ns < 0)
+		fprintf(out, "ipclab: model: warning: %s: c_handoff = %.3g ns is "
+			"negative, which no cost can be: the handoffs are too "
+			"small a share of the time at these BUF_SIZEs (sweep "
+			"smaller ones), or the model does not describe this "
+			"transport\n", who, f->c_handoff_ns);
 }
 
 int model_main(int argc, char **argv)
@@ -95,10 +166,17 @@ int model_main(int argc, char **argv)
 	    c_wv = csv_col(&t, "writer_vcsw_per_block"),
 	    c_rv = csv_col(&t, "reader_vcsw_per_block"),
 	    c_floor = csv_col(&t, "floor_bytes_per_s");
-	if (kc[0] < 0 || c_mode < 0 || c_bytes < 0 || c_blocks < 0 || c_wall < 0) {
-		fprintf(stderr, "ipclab: model: %s lacks the columns of a sweep "
-			"summary (transport, mode, total_bytes, blocks, "
-			"wall_ns_median)\n", path);
+	if (kc[0] < 0 || c_mode < 0 || c_status < 0 || c_buf < 0 ||
+	    c_bytes < 0 || c_blocks < 0 || c_wall < 0) {
+		fprintf(stderr, "ipclab: model: %s:1: missing column(s): a sweep "
+			"summary has transport, mode, status, buf_size, "
+			"total_bytes, blocks, wall_ns_median (renamed?)\n", path);
+		csv_free(&t);
+		return 2;
+	}
+	if (check_rows(&t, c_mode, c_status, c_buf, c_bytes, c_blocks, c_wall,
+		       c_wv, c_rv, c_floor, why, sizeof(why)) < 0) {
+		fprintf(stderr, "ipclab: model: %s\n", why);
 		csv_free(&t);
 		return 2;
 	}
@@ -124,6 +202,10 @@ int model_main(int argc, char **argv)
 		       "= rate", "floor", "c_handoff", "R2", "max err",
 		       "vcsw w/r", "equal at");
 	int fitted = 0;
+	/* Warnings come after the table, not inside it. */
+	char *wbuf = NULL;
+	size_t wlen = 0;
+	FILE *warn = open_memstream(&wbuf, &wlen);
 	for (size_t i = 0; i < t.nrows; i++) {
 		if (used[i] || strcmp(csv_get(&t, i, c_mode), "stream") != 0 ||
 		    strcmp(csv_get(&t, i, c_status), "ok") != 0)
@@ -146,12 +228,16 @@ int model_main(int argc, char **argv)
 		const char *name = csv_get(&t, i, kc[0]);
 		if (model_fit_relative(x, y, z, n, &f, &worst) < 0) {
 			if (!csv)
-				printf("%-14s %-7s %-5s %6zu  (needs two or more "
-				       "BUF_SIZEs to fit)\n", name,
-				       csv_get(&t, i, kc[1]), csv_get(&t, i, kc[4]), n);
+				printf("%-14s %-7s %-5s %6zu  (%s)\n", name,
+				       csv_get(&t, i, kc[1]), csv_get(&t, i, kc[4]),
+				       n, sizes_in(&t, rows, n, c_buf) < 2
+				       ? "needs two or more BUF_SIZEs to fit"
+				       : "the points cannot separate byte and "
+					 "handoff costs");
 			continue;
 		}
 		fitted++;
+		warn_negative(warn ? warn : stderr, &t, i, kc, &f);
 		double wv = median_col(&t, rows, n, c_wv, 0, c_buf);
 		double rv = median_col(&t, rows, n, c_rv, 0, c_buf);
 		/* The floor where copying dominates: blocks of 64 KiB and up. */
@@ -192,6 +278,11 @@ int model_main(int argc, char **argv)
 		       "both terms cost the same: below it the time is mostly "
 		       "handoffs (wake-ups, context switches: 'vcsw w/r' per "
 		       "handoff), above it mostly copying.\n");
+	if (warn && fclose(warn) == 0 && wlen) {
+		fflush(stdout);
+		fputs(wbuf, stderr);
+	}
+	free(wbuf);
 	free(rows), free(used), free(x), free(y), free(z);
 	csv_free(&t);
 	if (!fitted) {

@@ -71,18 +71,27 @@ fail:
 struct sweep_out {
 	FILE *runs, *summary, *log;
 	int tty, quiet;
-	int write_err;        /* errno of the first failed write of results */
+	int werr;             /* errno of the first lost row, 0 if none */
+	const char *wfile;    /* the file it was lost from */
 	const char *dir;
 	uint64_t last_line_ns; /* the last progress line (no terminal) */
 	unsigned last_round;
 };
 
+/* A failed write of a result file: remember the first. */
+static void lost(struct sweep_out *so, const char *file)
+{
+	if (!so->werr) {
+		so->werr = errno ? errno : EIO;
+		so->wfile = file;
+	}
+}
+
 static void emit_run(const struct record *rec, void *arg)
 {
 	struct sweep_out *so = arg;
-	record_write(so->runs, FORMAT_CSV, rec);
-	if (ferror(so->runs) && !so->write_err)
-		so->write_err = errno ? errno : EIO;
+	if (record_write(so->runs, FORMAT_CSV, rec) < 0)
+		lost(so, "runs.csv");
 }
 
 static void say(struct sweep_out *so, const char *fmt, ...)
@@ -191,14 +200,13 @@ static int write_meta(const char *dir, const char *run_id, int argc,
 	if (!f)
 		return -1;
 	sysinfo_write_json(f, run_id, argc, argv, start, end, o, extra);
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		int e = errno ? errno : EIO;
-		unlink(tmp);
-		errno = e;
+	if (record_close(f) != 0 || rename(tmp, path) < 0) {
+		int err = errno;
+		(void)unlink(tmp);
+		errno = err;
 		return -1;
 	}
-	return rename(tmp, path);
+	return 0;
 }
 
 static FILE *open_in(const char *dir, const char *name, char *why,
@@ -211,26 +219,6 @@ static FILE *open_in(const char *dir, const char *name, char *why,
 		snprintf(why, whylen, "--output %s: %s: %s", dir, name,
 			 strerror(errno));
 	return f;
-}
-
-/* Close a results file; the name and errno of the first failure. */
-static int close_out(FILE **f, const char *name, const char **failed,
-		     int *err)
-{
-	if (!*f)
-		return 0;
-	int bad = ferror(*f);
-	int e = errno;
-	if (fclose(*f) != 0 || bad) {
-		if (!*failed) {
-			*failed = name;
-			*err = bad && e ? e : errno ? errno : EIO;
-		}
-		*f = NULL;
-		return -1;
-	}
-	*f = NULL;
-	return 0;
 }
 
 int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
@@ -263,12 +251,7 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 	}
 	size_t npoints = sweep_plan(&o, plan, cap);
 
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	char stamp[24];
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(run_id, sizeof(run_id), "%s-%ld", stamp, (long)getpid());
+	record_make_run_id(run_id, sizeof(run_id));
 	snprintf(dir, sizeof(dir), "%s", o.output ? o.output : "results/");
 	if (!o.output)
 		snprintf(dir, sizeof(dir), "results/%s", run_id);
@@ -289,8 +272,10 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 			strerror(errno));
 		goto out;
 	}
-	record_write_header(so.runs, FORMAT_CSV);
-	summary_write_header(so.summary, FORMAT_CSV);
+	if (record_write_header(so.runs, FORMAT_CSV) < 0)
+		lost(&so, "runs.csv");
+	if (summary_write_header(so.summary, FORMAT_CSV) < 0)
+		lost(&so, "summary.csv");
 
 	run_catch_signals();
 
@@ -313,7 +298,8 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 	for (size_t i = 0; i < npoints; i++) {
 		if (!sums[i].status[0])
 			continue; /* never reached before a stop */
-		summary_write(so.summary, FORMAT_CSV, &sums[i]);
+		if (summary_write(so.summary, FORMAT_CSV, &sums[i]) < 0)
+			lost(&so, "summary.csv");
 		if (sums[i].flag[0] && so.log) {
 			char what[160];
 			describe(&plan[i], what, sizeof(what));
@@ -337,40 +323,28 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 		 (unsigned long long)o.shuffle_seed, o.target, o.budget_s,
 		 rep.budget_hit ? "true" : "false", rep.extra_points,
 		 rep.elapsed_s, rep.flagged);
-	int meta_err = write_meta(dir, run_id, full_argc, full_argv, start, end,
-				  &o, extra) < 0 ? errno : 0;
-	const char *failed = NULL;
-	int err = so.write_err;
-	if (err)
-		failed = "runs.csv";
-	close_out(&so.runs, "runs.csv", &failed, &err);
-	close_out(&so.summary, "summary.csv", &failed, &err);
-	if (!failed && meta_err) {
-		failed = "meta.json";
-		err = meta_err;
-	}
+	if (write_meta(dir, run_id, full_argc, full_argv, start, end, &o,
+		       extra) < 0)
+		lost(&so, "meta.json");
 	say(&so, "ipclab: sweep: %zu points ok (%zu flagged unstable), %zu "
 	    "skipped, %zu with errors; %u rounds%s in %.0f s%s; results in %s/\n",
 	    rep.ok, rep.flagged, rep.skipped, rep.errors, rep.rounds_run,
 	    rep.budget_hit ? " (the budget stopped the extra rounds)" : "",
 	    rep.elapsed_s, rep.stopped ? " (interrupted)" : "", dir);
-	if (failed) {
-		fprintf(stderr, "ipclab: sweep: writing %s/%s: %s: results are "
-			"incomplete\n", dir, failed, strerror(err));
-		rc = 1;
-	} else {
-		rc = rep.stopped ? 128 + (run_stop ? run_stop : SIGINT)
-		     : rrc ? 1 : 0;
-	}
-	if (rep.stopped && run_stop)
-		rc = 128 + run_stop;
+	rc = rep.stopped ? 128 + (run_stop ? run_stop : SIGINT) : rrc ? 1 : 0;
 out:
-	if (so.runs)
-		fclose(so.runs);
-	if (so.summary)
-		fclose(so.summary);
-	if (so.log)
-		fclose(so.log);
+	if (so.runs && record_close(so.runs) < 0)
+		lost(&so, "runs.csv");
+	if (so.summary && record_close(so.summary) < 0)
+		lost(&so, "summary.csv");
+	if (so.log && record_close(so.log) < 0)
+		lost(&so, "log.txt");
+	if (so.werr) { /* results were lost: never exit 0 */
+		fprintf(stderr, "ipclab: sweep: writing %s/%s: %s: results are "
+			"incomplete\n", dir, so.wfile, strerror(so.werr));
+		if (rc == 0 || rc == 2)
+			rc = 1;
+	}
 	free(plan);
 	free(sums);
 	return rc;

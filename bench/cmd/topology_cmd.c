@@ -1,5 +1,6 @@
 /* topology_cmd.c - `ipclab topology` (see topology_cmd.h). */
 #include "topology_cmd.h"
+#include "json.h"
 #include "placement.h"
 #include "topology.h"
 
@@ -30,17 +31,6 @@ static void write_text(const struct topology *t)
 	}
 }
 
-static void json_escaped(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
 static void write_json(const struct topology *t)
 {
 	fputs("{\"topology\": ", stdout);
@@ -53,7 +43,7 @@ static void write_json(const struct topology *t)
 		       placement_name(&c, name, sizeof(name)));
 		if (placement_resolve_in(&c, t, why, sizeof(why)) < 0) {
 			fputs("{\"skipped\": ", stdout);
-			json_escaped(why);
+			json_write_string(stdout, why);
 			putchar('}');
 		} else {
 			printf("{\"writer\": %d, \"reader\": %d, \"relation\": "

@@ -42,7 +42,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "limit_hint.h"
 #include "pipe_io.h"
+#include "stdfds.h"
 #include "transport.h"
 #include "units.h"
 
@@ -92,11 +94,12 @@ static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 static int bad_usage(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "ipclab: xfr: ");
+	char msg[1024], shown[1024];
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	ipc_escape(msg, shown, sizeof(shown)); /* a value with a newline */
+	fprintf(stderr, "ipclab: xfr: %s\n", shown);
 	return 2;
 }
 
@@ -133,11 +136,22 @@ static int parse(int argc, char **argv, struct xfr_opts *o)
 				 "xfr --help)", argv[1]);
 
 	int c;
+	const char *given[128] = {0}; /* each option once, not last-wins */
 	optind = 0; /* glibc: start afresh, inner state too */
 	opterr = 0;
 	/* argv + 1: getopt skips its argv[0], here the role. */
 	while ((c = getopt_long(argc - 1, argv + 1, "+:t:b:n:h", longopts,
 				NULL)) != -1) {
+		if (c > 0 && c < 128 && c != 'h' && c != ':' && c != '?') {
+			const struct option *lo = longopts;
+			while (lo->name && lo->val != c)
+				lo++;
+			if (given[c])
+				return bad_usage("--%s given twice (%s, then %s): "
+						 "give it once", lo->name,
+						 given[c], optarg);
+			given[c] = optarg;
+		}
 		switch (c) {
 		case 't':
 			o->tname = optarg;
@@ -282,8 +296,11 @@ static void report(const struct xfr_opts *o, uint64_t bytes, uint64_t blocks,
 static int failed(const struct xfr_opts *o, const char *what,
 		  const struct ipc_err *e)
 {
+	char msg[sizeof(e->msg) + 256];
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	limit_hint_add(msg, sizeof(msg)); /* the same hint as `run` gives */
 	fprintf(stderr, "ipclab: xfr %s: %s: %s%s%s\n", role_word(o->role),
-		o->t->name, what, what[0] ? ": " : "", e->msg);
+		o->t->name, what, what[0] ? ": " : "", msg);
 	return 1;
 }
 
@@ -420,5 +437,13 @@ int xfr_main(int argc, char **argv)
 		return 0; /* --help */
 	if (rc)
 		return rc;
+	/* The stream is standard input (writer) or output (reader); closed,
+	 * it would be /dev/null (main) and the transfer a silent no-op. */
+	if (o.role == IPC_WRITER && stdfds_was_closed(0))
+		return bad_usage("writer: standard input is closed: the writer "
+				 "sends it (< FILE)");
+	if (o.role == IPC_READER && stdfds_was_closed(1))
+		return bad_usage("reader: standard output is closed: the reader "
+				 "writes the stream there (> FILE)");
 	return o.role == IPC_WRITER ? run_writer(&o) : run_reader(&o);
 }

@@ -1,5 +1,6 @@
 /* contract.c - the transport contract as cases (see contract.h). */
 #include "contract.h"
+#include "proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Cases with more handoffs than this are left out (minutes at B = 1). */
@@ -336,25 +336,53 @@ static int reader(struct ipc_channel *ch, const unsigned char *want,
 	return rc < 0;
 }
 
-static void describe_status(const char *who, int status)
+/* A case's deadline, which also bounds each of its streams. */
+static double case_limit(void)
 {
-	if (WIFSIGNALED(status))
-		say("  %s killed by signal %d (%s)\n", who, WTERMSIG(status),
-		    sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status))
-						   : "?");
-	else if (WEXITSTATUS(status))
-		say("  %s failed\n", who);
+	return O->case_timeout_s > 0 ? O->case_timeout_s : 300;
 }
 
-/* Wait for both children (the case's own deadline bounds it). */
-static int wait_both(pid_t w, pid_t r)
+/* Wait for writer and reader (proc_reap: one that fails gets its peer
+ * killed; when a fork failed, the other is killed at once) and say what
+ * went wrong.  1 when both ended well. */
+static int wait_both(const pid_t pid[2])
 {
-	int sw = 0, sr = 0;
-	waitpid(w, &sw, 0);
-	waitpid(r, &sr, 0);
-	describe_status("writer", sw);
-	describe_status("reader", sr);
-	return sw == 0 && sr == 0;
+	static const char *const who[2] = {"writer", "reader"};
+	int st[2], both = pid[0] > 0 && pid[1] > 0;
+	int rc = proc_reap(pid, 2, both ? case_limit() : 0, NULL, st, NULL);
+	for (int i = 0; i < 2; i++) {
+		if (st[i] == PROC_KILLED || st[i] == 0)
+			continue; /* killed by us: not its fault */
+		if (WIFSIGNALED(st[i])) {
+			char why[128];
+			proc_describe(why, sizeof(why), who[i], st[i]);
+			say("  %s\n", why);
+		} else {
+			say("  %s failed\n", who[i]);
+		}
+	}
+	return rc == 0 && both;
+}
+
+/* Fork the writer and the reader of ch; pid[i] stays -1 when its fork
+ * failed (said). */
+static void fork_both(struct ipc_channel *ch, const unsigned char *data,
+		      size_t len, size_t bs, enum api api, int random_chunks,
+		      pid_t pid[2])
+{
+	struct ipc_err e = {{0}};
+	pid[0] = pid[1] = -1;
+	for (int i = 0; i < 2; i++) {
+		if (proc_fork(&pid[i], &e) < 0) {
+			say("  %s\n", e.msg);
+			pid[i] = -1;
+			return;
+		}
+		if (pid[i] == 0)
+			_exit(i == 0 ? writer(ch, data, len, bs, api,
+					      random_chunks)
+				     : reader(ch, data, len, bs, api));
+	}
 }
 
 static int stream(size_t bs, size_t len, enum api api, int random_chunks)
@@ -371,16 +399,11 @@ static int stream(size_t bs, size_t len, enum api api, int random_chunks)
 		free(data);
 		return 0;
 	}
-	fflush(NULL);
-	pid_t w = fork();
-	if (w == 0)
-		_exit(writer(ch, data, len, bs, api, random_chunks));
-	pid_t r = fork();
-	if (r == 0)
-		_exit(reader(ch, data, len, bs, api));
+	pid_t pid[2];
+	fork_both(ch, data, len, bs, api, random_chunks, pid);
 	if (T->parent_close)
 		T->parent_close(ch);
-	int ok = w > 0 && r > 0 && wait_both(w, r);
+	int ok = wait_both(pid);
 	T->destroy(ch);
 	free(data);
 	if (leftovers(getpid(), 1))
@@ -474,20 +497,13 @@ static int case_crash(void)
 		free(data);
 		return 1;
 	}
-	fflush(NULL);
-	pid_t w = fork();
-	if (w == 0)
-		_exit(writer(ch, data, len, bs, API_BLOCKS, 0));
-	pid_t r = fork();
-	if (r == 0)
-		_exit(reader(ch, data, len, bs, API_BLOCKS));
+	pid_t pid[2];
+	int st[2];
+	fork_both(ch, data, len, bs, API_BLOCKS, 0, pid);
 	if (T->parent_close)
 		T->parent_close(ch);
 	usleep(50000);
-	kill(w, SIGKILL);
-	kill(r, SIGKILL);
-	waitpid(w, NULL, 0);
-	waitpid(r, NULL, 0);
+	(void)proc_reap(pid, 2, 0, NULL, st, NULL); /* no time: kill both */
 	T->destroy(ch);
 	free(data);
 	return leftovers(getpid(), 1);
@@ -505,45 +521,33 @@ static int run_case(size_t k)
 	struct snapshot before = {0}, after = {0};
 	if (O->snapshot)
 		snap_take(&before);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		say("  fork: %s\n", strerror(errno));
+	struct ipc_err e = {{0}};
+	pid_t pid;
+	if (proc_fork(&pid, &e) < 0) {
+		say("  %s\n", e.msg);
 		return 1;
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
-		signal(SIGPIPE, SIG_IGN);
 		_exit(case_fns[k]() ? 1 : 0);
 	}
 	setpgid(pid, pid);
-	double limit = O->case_timeout_s > 0 ? O->case_timeout_s : 300;
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int status = 0, done = 0, failed = 0;
-	while (!done) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			done = 1;
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((double)(now.tv_sec - t0.tv_sec) +
-			    (double)(now.tv_nsec - t0.tv_nsec) / 1e9 > limit) {
-			say("  hung: no verdict after %.0f s; killed\n", limit);
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			failed = 1;
-			break;
-		}
-		usleep(2000);
+	int status, failed = 0;
+	int rc = proc_reap(&pid, 1, case_limit(), NULL, &status, NULL);
+	if (rc == -ETIMEDOUT) {
+		say("  hung: no verdict after %.0f s; killed\n", case_limit());
+		failed = 1;
+	} else if (rc == -EINTR) {
+		say("  interrupted\n");
+		failed = 1;
 	}
 	kill(-pid, SIGKILL); /* a writer or reader left behind by the case */
-	if (done && WIFSIGNALED(status)) {
+	if (status != PROC_KILLED && WIFSIGNALED(status)) {
 		say("  crashed: signal %d (%s)\n", WTERMSIG(status),
 		    sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status))
 						   : "?");
 		failed = 1;
-	} else if (done && WEXITSTATUS(status)) {
+	} else if (status != PROC_KILLED && WEXITSTATUS(status)) {
 		failed = 1;
 	}
 	usleep(20000); /* let killed grandchildren be reaped by init */
@@ -565,7 +569,7 @@ int contract_run(const struct ipc_transport *t, const char *only,
 	T = t;
 	O = o;
 	int ran = 0;
-	for (size_t k = 0; contract_cases[k]; k++) {
+	for (size_t k = 0; contract_cases[k] && !run_stop; k++) {
 		if (only && strcmp(only, contract_cases[k]) != 0)
 			continue;
 		ran = 1;

@@ -37,7 +37,7 @@ static const struct opt_doc docs[] = {
 	{"min-time", O_MIN_TIME, 1, 3, "SEC", "grow each timed repetition to last at least this long (default 0.05s)"},
 	{"reps", 'r', 1, 3, "N", "rounds: every point runs once per round, each round in a fresh shuffled order, so its repetitions spread over the whole sweep (default 7)"},
 	{"rounds", 'r', 1, 3, "N", "the same as --reps"},
-	{"max-rounds", O_MAX_ROUNDS, 1, 3, "N", "a point whose interval is wider than --target gets extra rounds, up to N in all (default: sweep twice --reps, run --reps)"},
+	{"max-rounds", O_MAX_ROUNDS, 1, 3, "N", "a point whose interval is wider than --target gets extra rounds, up to N in all (default: sweep twice --reps when --reps is 3 or more, run --reps)"},
 	{"budget", O_BUDGET, 1, 3, "SEC", "no extra round starts once it would end past this many seconds from the start (default: no budget)"},
 	{"target", O_TARGET, 1, 3, "PCT", "the half-width an interval should reach, in % of the median (default 5%)"},
 	{"warmup", 'w', 1, 3, "N", "warm-up repetitions, always verified, not timed (default 1)"},
@@ -257,8 +257,24 @@ static int parse_transports(const char *s, struct bench_opts *o, int list,
 	return rc;
 }
 
-int options_parse(enum opts_kind kind, int argc, char **argv,
-		  struct bench_opts *o, char *why, size_t whylen)
+/* The option given twice, or NULL: every value option is given once (a
+ * sweep takes a list, -t pipe,fifo, rather than -t pipe -t fifo). */
+static const struct opt_doc *repeated(int c, const char *arg,
+				      const char **given)
+{
+	for (size_t i = 0; i < NDOCS; i++) {
+		if (docs[i].val != c || !docs[i].has_arg)
+			continue;
+		if (given[i])
+			return &docs[i];
+		given[i] = arg;
+		return NULL;
+	}
+	return NULL;
+}
+
+static int parse(enum opts_kind kind, int argc, char **argv,
+		 struct bench_opts *o, char *why, size_t whylen)
 {
 	static const char *const mode_names[] = {"stream", "pingpong"};
 	static const char *const access_names[] = {"copy", "inplace"};
@@ -271,6 +287,8 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 	unsigned bit = kind == OPTS_RUN ? 1 : 2;
 	int list = kind == OPTS_SWEEP;
 	int have_t = 0, have_b = 0, rc = 0, tmp[4];
+	const char *given[NDOCS] = {0};
+	const struct opt_doc *twice;
 	uint64_t u;
 	size_t n;
 
@@ -297,6 +315,15 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 	int c;
 	while (rc == 0 && (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *a = optarg;
+		if ((twice = repeated(c, a, given)) != NULL) {
+			snprintf(why, whylen, "--%s given twice (%s, then %s): "
+				 "give it once%s", twice->name,
+				 given[twice - docs], a, list &&
+				 strstr(twice->help, "list")
+				 ? " with a list of values (see --help)" : "");
+			rc = 2;
+			break;
+		}
 		switch (c) {
 		case 'h':
 			options_usage(kind, stdout);
@@ -538,9 +565,12 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 			 have_t ? "--buf-size" : "--transport");
 		return 2;
 	}
-	if (!o->max_rounds) /* a sweep spends extra rounds where needed; a
-			     * run of one point does what it was asked */
-		o->max_rounds = kind == OPTS_SWEEP ? 2 * o->reps : o->reps;
+	/* A sweep spends extra rounds where an interval is wide (with fewer
+	 * than 3 rounds there is no interval to judge); a run of one point
+	 * does what it was asked. */
+	if (!o->max_rounds)
+		o->max_rounds = kind == OPTS_SWEEP && o->reps >= 3 ? 2 * o->reps
+								   : o->reps;
 	while (!o->shuffle_seed) /* a fresh order each invocation, recorded */
 		if (getrandom(&o->shuffle_seed, sizeof(o->shuffle_seed),
 			      GRND_NONBLOCK) != sizeof(o->shuffle_seed))
@@ -557,4 +587,16 @@ int options_parse(enum opts_kind kind, int argc, char **argv,
 		units_parse_size_list("16..1M:x4", o->buf_sizes, OPT_MAX_LIST,
 				      &o->nbuf_sizes, why, whylen);
 	return 0;
+}
+
+int options_parse(enum opts_kind kind, int argc, char **argv,
+		  struct bench_opts *o, char *why, size_t whylen)
+{
+	int rc = parse(kind, argc, argv, o, why, whylen);
+	if (rc >= 2 && whylen) { /* one line, whatever the user typed */
+		char raw[1024];
+		snprintf(raw, sizeof(raw), "%s", why);
+		ipc_escape(raw, why, whylen);
+	}
+	return rc;
 }

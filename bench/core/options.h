@@ -56,8 +56,9 @@ enum opts_kind { OPTS_RUN, OPTS_SWEEP };
 
 /*
  * Parse argv (argv[0] is the subcommand).  Returns 0, 1 when --help was
- * printed, or 2 with why set to one line naming the option, the value and
- * what is allowed.
+ * printed, 2 with why set to one line naming the option, the value and
+ * what is allowed, or 3 for an unknown transport (why says so; the caller
+ * prints the list of transports after it).
  */
 int options_parse(enum opts_kind kind, int argc, char **argv,
 		  struct bench_opts *o, char *why, size_t whylen);

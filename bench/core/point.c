@@ -3,6 +3,7 @@
 #include "cacheline.h"
 #include "canary.h"
 #include "floor.h"
+#include "footprint.h"
 #include "memnode.h"
 #include "units.h"
 
@@ -63,27 +64,20 @@ int point_check(const struct point *p, const struct bench_opts *o, char *why,
 			   "raise it: ulimit -n 1024" : "");
 		return -EINVAL;
 	}
-	/* The driver's buffers (source pattern, destination) and the region
-	 * hold several BUF_SIZEs at once: a typo like -b 8G must be refused,
-	 * not sent to the OOM killer (which may pick another process). */
-	unsigned copies = p->mode == MODE_PINGPONG ? 4
-			  : p->access == ACCESS_COPY ? 5 : 0;
-	if (t->caps & IPC_CAP_REGION)
-		copies += p->mode == MODE_PINGPONG ? 2 : 1;
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-	if (copies && pages > 0 && psize > 0) {
-		uint64_t mem = (uint64_t)pages * (uint64_t)psize;
-		if (p->buf_size > mem / copies) {
-			char m[24];
-			units_format_size(mem, m, sizeof(m));
-			snprintf(why, whylen, "--buf-size %llu: a run holds about "
-				 "%u x BUF_SIZE at once (patterns, destination, "
-				 "region), more than this machine's memory (%s); "
-				 "use a smaller --buf-size",
-				 (unsigned long long)p->buf_size, copies, m);
-			return -EINVAL;
-		}
+	/* A block larger than the bytes to move is never filled, yet its
+	 * buffers are (a typo like -b 3G --total 8M): refused, not capped, so
+	 * the recorded BUF_SIZE is the one that ran. */
+	if (p->mode == MODE_STREAM && o->total && p->buf_size > o->total) {
+		snprintf(why, whylen, "--buf-size %llu: larger than --total "
+			 "%llu, the bytes to move; use -b %llu or less, or a "
+			 "larger --total", (unsigned long long)p->buf_size,
+			 (unsigned long long)o->total,
+			 (unsigned long long)o->total);
+		return -EINVAL;
 	}
+	/* Refused before anything is made, not sent to the OOM killer. */
+	if (footprint_check(p, o, why, whylen) < 0)
+		return -EINVAL;
 	if (t->validate && t->validate(&c.params, why, whylen) < 0)
 		return -EINVAL;
 	if (p->access == ACCESS_INPLACE && !(t->caps & IPC_CAP_ZEROCOPY)) {

@@ -17,12 +17,12 @@
  */
 #include "run.h"
 #include "canary.h"
-#include "pattern.h"
+#include "limit_hint.h"
 #include "placement.h"
+#include "pattern.h"
+#include "proc.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,14 +30,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 /* The page both children write their results into. */
 struct shared {
-	pthread_barrier_t barrier;
+	struct proc_barrier start; /* both children set up: go */
 	uint64_t t_start, t_end;
 	uint64_t bytes_received, blocks;
 	int verified;
@@ -46,26 +45,6 @@ struct shared {
 	struct ipc_info info;
 	struct hist rtt;
 };
-
-volatile sig_atomic_t run_stop;
-
-static void on_stop_signal(int sig)
-{
-	run_stop = sig;
-}
-
-void run_catch_signals(void)
-{
-	struct sigaction sa = {.sa_handler = on_stop_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A closed terminal (SIGHUP) stops cleanly too, unless nohup asked
-	 * for it to be ignored. */
-	struct sigaction old;
-	if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-		sigaction(SIGHUP, &sa, NULL);
-}
 
 static const char *const role_name[2] = {"writer", "reader"};
 
@@ -127,13 +106,20 @@ static int pin_self(const struct run_config *c, enum ipc_role role,
 {
 	if (c->pin == PIN_NONE)
 		return 0;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	int cpu = role == IPC_WRITER ? c->cpu_writer : c->cpu_reader;
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		return ipc_errf(e, errno, "sched_setaffinity(CPU %d)", cpu);
-	return 0;
+	return proc_pin(role == IPC_WRITER ? c->cpu_writer : c->cpu_reader, e);
+}
+
+/* Wait at the start barrier; a child that cannot start says why and ends
+ * (its peer gave up, or never came before the deadline). */
+static void start_line(const struct run_config *c, struct shared *sh,
+		       enum ipc_role role)
+{
+	struct ipc_err e = {{0}};
+	if (proc_barrier_wait(&sh->start, c->timeout_s, &e) < 0) {
+		snprintf(sh->err[role], sizeof(sh->err[role]), "%s: %s",
+			 role_name[role], e.msg);
+		_exit(1);
+	}
 }
 
 /* ---- stream mode ---- */
@@ -150,7 +136,7 @@ static int stream_writer(const struct run_config *c, struct ipc_channel *ch,
 
 	if (c->access == ACCESS_COPY && pattern_init(&pat, bs, c->seed) < 0)
 		return ipc_errf(e, ENOMEM, "pattern(%zu)", bs);
-	pthread_barrier_wait(&sh->barrier);
+	start_line(c, sh, IPC_WRITER);
 
 	side_begin(&ru, &sh->side[IPC_WRITER]);
 	sh->t_start = run_now_ns();
@@ -215,7 +201,7 @@ static int stream_reader(const struct run_config *c, struct ipc_channel *ch,
 		}
 		memset(dst, 0, bs); /* fault it in before the clock starts */
 	}
-	pthread_barrier_wait(&sh->barrier);
+	start_line(c, sh, IPC_READER);
 
 	side_begin(&ru, &sh->side[IPC_READER]);
 	uint64_t pos = 0;
@@ -344,7 +330,7 @@ static int pp_initiator(const struct run_config *c, struct ipc_channel *fwd,
 	}
 	memset(in, 0, bs);
 	hist_init(&sh->rtt);
-	pthread_barrier_wait(&sh->barrier);
+	start_line(c, sh, IPC_WRITER);
 
 	side_begin(&ru, &sh->side[IPC_WRITER]);
 	sh->t_start = run_now_ns();
@@ -403,7 +389,7 @@ static int pp_echo(const struct run_config *c, struct ipc_channel *fwd,
 	if (!buf)
 		return ipc_errf(e, ENOMEM, "buffer(%zu)", bs);
 	memset(buf, 0, bs);
-	pthread_barrier_wait(&sh->barrier);
+	start_line(c, sh, IPC_READER);
 
 	side_begin(&ru, &sh->side[IPC_READER]);
 	for (;;) {
@@ -455,13 +441,6 @@ static void child_main(const struct run_config *c, enum ipc_role role,
 	struct ipc_err e = {{0}};
 	const struct ipc_transport *t = c->t;
 	int rc;
-	/* A dead peer must show as EPIPE, not kill us silently; a Ctrl-C
-	 * ends the children at once (the parent cleans up). */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (signal(SIGHUP, SIG_DFL) == SIG_IGN)
-		signal(SIGHUP, SIG_IGN); /* nohup */
 	sigbus_slot = sh->err[role];
 	sigbus_len = sizeof(sh->err[role]);
 	sigbus_role = role_name[role];
@@ -494,176 +473,42 @@ static void child_main(const struct run_config *c, enum ipc_role role,
 	_exit(rc < 0 ? 1 : 0);
 }
 
-static void describe_exit(char *buf, size_t len, const char *who, int status)
-{
-	if (WIFSIGNALED(status))
-		snprintf(buf, len, "%s killed by signal %d (%s)", who,
-			 WTERMSIG(status), sigabbrev_np(WTERMSIG(status))
-			 ? sigabbrev_np(WTERMSIG(status)) : "?");
-	else
-		snprintf(buf, len, "%s exited with status %d", who,
-			 WEXITSTATUS(status));
-}
-
-/* Wait up to ms for pid to exit on its own; 1 and *status when it did. */
-static int wait_briefly(pid_t pid, int pfd, int *status, int ms)
-{
-	uint64_t end = run_now_ns() + (uint64_t)ms * 1000000u;
-	for (;;) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return 1;
-		uint64_t now = run_now_ns();
-		if (now >= end)
-			return 0;
-		int left = (int)((end - now) / 1000000u) + 1;
-		if (pfd >= 0) {
-			struct pollfd p = {.fd = pfd, .events = POLLIN};
-			(void)poll(&p, 1, left);
-		} else {
-			usleep(left < 5 ? (useconds_t)left * 1000u : 5000u);
-		}
-	}
-}
-
-/*
- * A run that failed on a resource limit says which limit and how to lift it
- * (transports name the System V and mq limits themselves; descriptors are
- * everyone's, so they are explained here).
- */
-static void add_limit_hint(char *reason, size_t len)
-{
-	char hint[200] = "";
-	struct rlimit rl;
-	if (strstr(reason, "EMFILE") && !strstr(reason, "ulimit") &&
-	    getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		snprintf(hint, sizeof(hint), " - the open-file limit of a process "
-			 "is reached (ulimit -n = %llu); raise it: ulimit -n 1024",
-			 (unsigned long long)rl.rlim_cur);
-	else if (strstr(reason, "ENFILE"))
-		snprintf(hint, sizeof(hint), " - the system-wide open-file limit "
-			 "is reached (fs.file-max, /proc/sys/fs/file-nr); close "
-			 "files or raise it as root: sysctl -w fs.file-max=N");
-	else if (strstr(reason, "ENOSPC") && !strstr(reason, "sysctl") &&
-		 (strstr(reason, "semget") || strstr(reason, "msgget") ||
-		  strstr(reason, "mq_open")))
-		snprintf(hint, sizeof(hint), " - a kernel IPC limit is reached "
-			 "(ipcs -l; ipcs); remove leftovers (ipclab clean) or "
-			 "raise the limit named above as root with sysctl -w");
-	size_t n = strlen(reason);
-	if (hint[0] && n < len)
-		snprintf(reason + n, len - n, "%s", hint);
-}
-
-/* Wait for both children; kill the survivor when one fails; deadline. */
+/* Wait for both children (proc_reap: the survivor of a failure is killed,
+ * a deadline, the stop signals) and say how the run went. */
 static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 		 struct run_result *r)
 {
-	int pfd[2] = {-1, -1}, status[2] = {0, 0}, alive[2] = {1, 1};
-	int timed_out = 0, interrupted = 0;
-	for (int i = 0; i < 2; i++)
-		pfd[i] = (int)syscall(SYS_pidfd_open, pid[i], 0);
-	uint64_t deadline = run_now_ns() + (uint64_t)(c->timeout_s * 1e9);
-	/* The stop signals stay blocked except inside ppoll, which unblocks
-	 * them atomically: one arriving between the run_stop check and the wait
-	 * would otherwise be seen only when the children end. */
-	sigset_t stop_sigs, waiting;
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigaddset(&stop_sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop_sigs, &waiting);
-	while (alive[0] || alive[1]) {
-		uint64_t now = run_now_ns();
-		if (now >= deadline || run_stop) {
-			interrupted = run_stop != 0;
-			timed_out = !interrupted;
-			for (int i = 0; i < 2; i++)
-				if (alive[i])
-					kill(pid[i], SIGKILL);
-			for (int i = 0; i < 2; i++)
-				if (alive[i]) {
-					waitpid(pid[i], &status[i], 0);
-					alive[i] = 0;
-				}
-			break;
-		}
-		struct pollfd p[2];
-		int np = 0;
-		for (int i = 0; i < 2; i++)
-			if (alive[i] && pfd[i] >= 0)
-				p[np++] = (struct pollfd){.fd = pfd[i], .events = POLLIN};
-		int ms = (int)((deadline - now) / 1000000 + 1);
-		if (np < 2 && ms > 20)
-			ms = 20; /* no pidfd: poll waitpid */
-		struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-		(void)ppoll(np ? p : NULL, (nfds_t)np, &ts, &waiting);
-		for (int i = 0; i < 2; i++) {
-			if (!alive[i] || waitpid(pid[i], &status[i], WNOHANG) != pid[i])
-				continue;
-			alive[i] = 0;
-			int failed = !WIFEXITED(status[i]) || WEXITSTATUS(status[i]);
-			if (failed && alive[!i]) {
-				/* A side that failed with an error may only have
-				 * seen its peer die (EPIPE, EOF): give a dying peer a
-				 * moment to be reaped, so the record names the cause. */
-				if (WIFEXITED(status[i]) &&
-				    wait_briefly(pid[!i], pfd[!i], &status[!i], 200)) {
-					alive[!i] = 0;
-					continue;
-				}
-				kill(pid[!i], SIGKILL); /* it may be waiting on us */
-				waitpid(pid[!i], &status[!i], 0);
-				alive[!i] = 0;
-				status[!i] = -1; /* killed by us: not its fault */
-			}
-		}
-	}
-	sigprocmask(SIG_SETMASK, &waiting, NULL);
-	for (int i = 0; i < 2; i++)
-		if (pfd[i] >= 0)
-			close(pfd[i]);
-
-	r->ok = 0;
-	/* Ctrl-C in a terminal reaches the children too: a child that died of
-	 * it was interrupted, not broken. */
-	if (run_stop && (status[0] || status[1]))
-		interrupted = 1;
-	if (interrupted) {
+	int status[2], cause;
+	int rc = proc_reap(pid, 2, c->timeout_s, &sh->start, status, &cause);
+	r->ok = rc == 0;
+	if (rc == -EINTR) {
 		snprintf(r->reason, sizeof(r->reason), "interrupted by %s",
 			 sigabbrev_np(run_stop) ? sigabbrev_np(run_stop) : "a signal");
 		return;
 	}
-	if (timed_out) {
+	if (rc == -ETIMEDOUT) {
 		snprintf(r->reason, sizeof(r->reason),
 			 "timed out after %.0f s (see --timeout); both sides "
 			 "were killed", c->timeout_s);
 		return;
 	}
-	/* The cause first: a side killed by a signal (not ours) explains the
-	 * peer's EPIPE or early end of stream; then a side that failed. */
-	int cause = -1;
-	for (int i = 0; i < 2 && cause < 0; i++)
-		if (status[i] != -1 && WIFSIGNALED(status[i]))
-			cause = i;
-	for (int i = 0; i < 2 && cause < 0; i++)
-		if (status[i] != 0 && status[i] != -1)
-			cause = i; /* not fine, and not killed by us */
-	if (cause < 0) {
-		r->ok = 1;
+	if (rc == 0)
 		return;
-	}
+	/* The cause first (a side killed by a signal explains the peer's
+	 * EPIPE or early end of stream), then what the peer said. */
 	if (sh->err[cause][0])
 		snprintf(r->reason, sizeof(r->reason), "%s", sh->err[cause]);
 	else
-		describe_exit(r->reason, sizeof(r->reason), role_name[cause],
+		proc_describe(r->reason, sizeof(r->reason), role_name[cause],
 			      status[cause]);
 	int peer = !cause;
-	if (status[peer] != 0 && status[peer] != -1 && sh->err[peer][0]) {
+	if (status[peer] != 0 && status[peer] != PROC_KILLED &&
+	    sh->err[peer][0]) {
 		size_t n = strlen(r->reason);
 		snprintf(r->reason + n, sizeof(r->reason) - n, "; then %s",
 			 sh->err[peer]);
 	}
-	add_limit_hint(r->reason, sizeof(r->reason));
+	limit_hint_add(r->reason, sizeof(r->reason));
 }
 
 int run_once(const struct run_config *c, struct run_result *r)
@@ -682,31 +527,24 @@ int run_once(const struct run_config *c, struct run_result *r)
 			 strerror(errno));
 		return -errno;
 	}
-	pthread_barrierattr_t ba;
-	pthread_barrierattr_init(&ba);
-	pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED);
-	pthread_barrier_init(&sh->barrier, &ba, 2);
-	pthread_barrierattr_destroy(&ba);
+	proc_barrier_init(&sh->start, 2);
 
 	rc = t->create(&c->params, &fwd, &e);
 	if (rc == 0 && c->mode == MODE_PINGPONG)
 		rc = t->create(&c->params, &back, &e);
 	if (rc < 0) {
 		snprintf(r->reason, sizeof(r->reason), "create: %s", e.msg);
-		add_limit_hint(r->reason, sizeof(r->reason));
+		limit_hint_add(r->reason, sizeof(r->reason));
 		goto out_destroy;
 	}
 
-	fflush(NULL); /* children must not flush the parent's buffers again */
 	for (int i = 0; i < 2; i++) {
-		pid[i] = fork();
-		if (pid[i] < 0) {
-			rc = -errno;
-			snprintf(r->reason, sizeof(r->reason), "fork: %s",
-				 strerror(errno));
+		rc = proc_fork(&pid[i], &e);
+		if (rc < 0) {
+			snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
 			if (i == 1) {
-				kill(pid[0], SIGKILL);
-				waitpid(pid[0], NULL, 0);
+				int st[1];
+				(void)proc_reap(pid, 1, 0, &sh->start, st, NULL);
 			}
 			goto out_destroy;
 		}
@@ -735,7 +573,7 @@ int run_once(const struct run_config *c, struct run_result *r)
 out_destroy:
 	t->destroy(fwd);
 	t->destroy(back);
-	pthread_barrier_destroy(&sh->barrier);
+	/* No barrier to destroy: a child killed inside it holds nothing. */
 	munmap(sh, sizeof(*sh));
 	return rc;
 }

@@ -70,16 +70,7 @@ const char *run_pin_name(const struct run_config *c, char *buf, size_t len);
 
 uint64_t run_now_ns(void);
 
-/*
- * Set by a SIGINT/SIGTERM/SIGHUP handler (to the signal number): a run in progress
- * kills its children at once and reports "interrupted"; callers stop
- * between repetitions.
- */
-#include <signal.h>
-extern volatile sig_atomic_t run_stop;
-
-/* Catch SIGINT, SIGTERM and SIGHUP (unless ignored, e.g. nohup) into run_stop (exit 128 + run_stop after the
- * objects are removed and the rows written). */
-void run_catch_signals(void);
+/* run_stop and run_catch_signals, for the callers of run_once. */
+#include "proc.h"
 
 #endif

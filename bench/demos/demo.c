@@ -11,6 +11,7 @@
  *   ipclab demo --list
  */
 #include "demo.h"
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -23,9 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,122 +230,44 @@ int demo_sem_wait(sem_t *s)
 
 int demo_spawn(const char *demo, int (*fn)(void *), void *arg, pid_t *pid)
 {
-	pid_t parent = getpid();
-	(void)fflush(NULL); /* nothing buffered may be inherited and repeated */
-	pid_t p = fork();
-	if (p < 0) {
-		int err = errno;
-		demo_err(demo, "fork: %s (%s)\n", ipc_errno_name(err),
-			 strerror(err));
+	struct ipc_err e;
+	if (run_stop)
+		return -1; /* interrupted: demo_reap said so */
+	if (proc_fork(pid, &e) < 0) {
+		demo_err(demo, "%s\n", e.msg);
 		return -1;
 	}
-	if (p == 0) {
-		/* Die with the demo: an orphan blocked in sem_wait would
-		 * otherwise wait forever.  getppid() catches a parent that died
-		 * before prctl took effect. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(1);
+	if (*pid == 0)
 		_exit(fn(arg) == 0 ? 0 : 1);
-	}
-	*pid = p;
 	return 0;
-}
-
-static void describe_status(const char *demo, const char *who, pid_t pid,
-			    int status)
-{
-	if (WIFEXITED(status))
-		demo_err(demo, "%s (pid %ld) exited with status %d\n", who,
-			 (long)pid, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		demo_err(demo, "%s (pid %ld) was killed by signal %s\n", who,
-			 (long)pid, sigabbrev_np(WTERMSIG(status))
-					    ? sigabbrev_np(WTERMSIG(status))
-					    : "?");
-}
-
-static void report_stuck(const char *demo, const char *who, pid_t pid,
-			 long timeout_ms)
-{
-	demo_err(demo, "%s (pid %ld) still running after %.1f s: killing it "
-		       "(a deadlock?)\n",
-		 who, (long)pid, (double)timeout_ms / 1000.0);
-}
-
-static void kill_alive(const pid_t *pids, const int *alive, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (alive[i])
-			(void)kill(pids[i], SIGKILL);
 }
 
 int demo_reap(const char *demo, const pid_t *pids, const char *const *names,
 	      int n, long timeout_ms)
 {
-	int alive[n > 0 ? n : 1];
-	int left = 0, failed = 0, killed = 0;
+	int status[PROC_MAX];
+	int rc = proc_reap(pids, n, (double)timeout_ms / 1000.0, NULL, status,
+			   NULL);
+	if (rc == -EINTR) {
+		demo_err(demo, "interrupted by %s: every process of it was "
+			 "killed\n", sigabbrev_np(run_stop)
+			 ? sigabbrev_np(run_stop) : "a signal");
+		return 1;
+	}
 	for (int i = 0; i < n; i++) {
-		alive[i] = pids[i] > 0;
-		left += alive[i];
+		char why[256];
+		if (status[i] == 0 || (status[i] == PROC_KILLED &&
+				       rc != -ETIMEDOUT))
+			continue;
+		if (status[i] == PROC_KILLED)
+			snprintf(why, sizeof(why), "%s still running after "
+				 "%.1f s: killed (a deadlock?)", names[i],
+				 (double)timeout_ms / 1000.0);
+		else
+			proc_describe(why, sizeof(why), names[i], status[i]);
+		demo_err(demo, "%s (pid %ld)\n", why, (long)pids[i]);
 	}
-
-	/* Sleep in sigtimedwait until a child ends (SIGCHLD) or time is up:
-	 * no polling delay, and a deadlocked child cannot hang the demo.
-	 * SIGCHLD must be blocked for sigtimedwait to receive it. */
-	sigset_t chld, old;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	(void)sigprocmask(SIG_BLOCK, &chld, &old);
-	double deadline = demo_now() + (double)timeout_ms / 1000.0;
-
-	while (left > 0) {
-		for (int i = 0; i < n; i++) {
-			if (!alive[i])
-				continue;
-			int st;
-			pid_t r = waitpid(pids[i], &st, killed ? 0 : WNOHANG);
-			if (r == 0)
-				continue;
-			if (r < 0 && errno == EINTR)
-				continue;
-			alive[i] = 0;
-			left--;
-			if (r < 0) { /* not our child (any more) */
-				failed = 1;
-				continue;
-			}
-			if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-				if (!killed)
-					describe_status(demo, names[i], pids[i],
-							st);
-				failed = 1;
-			}
-		}
-		if (left == 0 || killed)
-			continue;
-		if (failed) {
-			/* The others may wait forever for the one that died. */
-			kill_alive(pids, alive, n);
-			killed = 1;
-			continue;
-		}
-		double rest = deadline - demo_now();
-		if (rest <= 0) {
-			for (int i = 0; i < n; i++)
-				if (alive[i])
-					report_stuck(demo, names[i], pids[i],
-						     timeout_ms);
-			kill_alive(pids, alive, n);
-			killed = failed = 1;
-			continue;
-		}
-		time_t whole = (time_t)rest;
-		struct timespec ts = {whole,
-				      (long)((rest - (double)whole) * 1e9)};
-		(void)sigtimedwait(&chld, NULL, &ts); /* EAGAIN: time is up */
-	}
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	return failed ? 1 : 0;
+	return rc == 0 ? 0 : 1;
 }
 
 /* ---- dispatcher ------------------------------------------------------ */
@@ -403,7 +324,9 @@ int demo_main(int argc, char **argv)
 			 * (glibc: optind = 0 resets its inner state too). */
 			optind = 0;
 			opterr = 0;
-			return d->run(argc - 1, argv + 1);
+			run_catch_signals();
+			int rc = d->run(argc - 1, argv + 1);
+			return run_stop ? 128 + run_stop : rc;
 		}
 	if (name[0] == '-')
 		demo_err("", "unknown option %s\n", name);

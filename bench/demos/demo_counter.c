@@ -25,25 +25,24 @@
  *   ipclab demo counter -n 100000
  */
 #include "demo.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 
 enum sync_mode { SYNC_NONE, SYNC_SEM, SYNC_BOTH };
 
 #define NPROC 2
+/* Generous: a million increments with the semaphore take seconds. */
+#define TIMEOUT_S 600
 
 struct counter_page {
 	long counter;  /* the shared variable */
 	sem_t lock;    /* process-shared semaphore, 1 = free (--sync sem) */
-	int ready;     /* processes at the start line */
-	int go;        /* 1: start counting */
+	struct proc_barrier start; /* the start line */
 	double t_start[NPROC], t_end[NPROC]; /* each process's counting loop */
 };
 
@@ -90,9 +89,11 @@ static int count(void *arg)
 
 	/* Start line: both processes begin together, otherwise the first one
 	 * might finish before the second is even forked, and nothing races. */
-	__atomic_add_fetch(&p->ready, 1, __ATOMIC_ACQ_REL);
-	while (!__atomic_load_n(&p->go, __ATOMIC_ACQUIRE))
-		sched_yield();
+	struct ipc_err e;
+	if (proc_barrier_wait(&p->start, TIMEOUT_S, &e) < 0) {
+		demo_err("counter", "%s\n", e.msg);
+		return 1;
+	}
 
 	p->t_start[j->id] = demo_now();
 	for (long i = 0; i < j->n; i++) {
@@ -121,28 +122,6 @@ struct result {
 	double seconds;
 };
 
-/* Wait (politely) until both processes stand at the start line, then let
- * them go.  If one died on the way, go at once: demo_reap reports it. */
-static void wait_start_line(struct counter_page *p, const pid_t *pids)
-{
-	struct timespec tick = {0, 200000};
-	while (__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE) < NPROC) {
-		int ended = 0;
-		for (int i = 0; i < NPROC; i++) {
-			siginfo_t info = {0};
-			/* WNOWAIT: only look; demo_reap reaps it later. */
-			if (waitid(P_PID, (id_t)pids[i], &info,
-				   WEXITED | WNOHANG | WNOWAIT) < 0 ||
-			    info.si_pid != 0)
-				ended = 1;
-		}
-		if (ended)
-			break;
-		(void)nanosleep(&tick, NULL);
-	}
-	__atomic_store_n(&p->go, 1, __ATOMIC_RELEASE);
-}
-
 static int run_once(enum sync_mode sync, long n, long work, int yield,
 		    struct result *res)
 {
@@ -162,6 +141,7 @@ static int run_once(enum sync_mode sync, long n, long work, int yield,
 		goto out_unmap;
 	}
 
+	proc_barrier_init(&p->start, NPROC);
 	int spawned = 0;
 	while (spawned < NPROC) {
 		jobs[spawned] = (struct counter_job){p, sync, n, work, yield,
@@ -171,12 +151,9 @@ static int run_once(enum sync_mode sync, long n, long work, int yield,
 			break;
 		spawned++;
 	}
-	if (spawned == NPROC)
-		wait_start_line(p, pids);
-	else
-		__atomic_store_n(&p->go, 1, __ATOMIC_RELEASE);
-	/* Generous: a million increments with the semaphore take seconds. */
-	if (demo_reap("counter", pids, names, spawned, 600000) != 0 ||
+	if (spawned < NPROC) /* the one forked must not wait for the other */
+		proc_barrier_abandon(&p->start);
+	if (demo_reap("counter", pids, names, spawned, TIMEOUT_S * 1000) != 0 ||
 	    spawned < NPROC)
 		goto out_destroy_sem;
 

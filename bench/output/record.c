@@ -4,11 +4,15 @@
  * objects, so they cannot drift apart.
  */
 #include "record.h"
+#include "json.h"
 #include "units.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 enum col_type { COL_SCHEMA, COL_STR, COL_U64, COL_I64, COL_INT, COL_DBL };
 
@@ -103,6 +107,16 @@ static const struct column summary_cols[] = {
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
+void record_make_run_id(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[24];
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, len, "%.15s-%ld", stamp, (long)getpid());
+}
+
 void record_init(struct record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -176,21 +190,6 @@ static void csv_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void write_header(FILE *f, const struct column *cols, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -219,11 +218,31 @@ static void write_row(FILE *f, enum record_format fmt,
 		if (!has)
 			fputs("null", f);
 		else if (cols[i].type == COL_STR)
-			json_string(f, buf);
+			json_write_string(f, buf);
 		else
 			fputs(buf, f);
 	}
 	fputs(fmt == FORMAT_JSON ? "}\n" : "\n", f);
+}
+
+/* Everything written so far reached the kernel: 0, or -1 with errno. */
+static int flushed(FILE *f)
+{
+	errno = 0;
+	if (fflush(f) == 0 && !ferror(f))
+		return 0;
+	if (!errno)
+		errno = EIO; /* failed earlier; the cause is gone */
+	return -1;
+}
+
+int record_close(FILE *f)
+{
+	int err = flushed(f) < 0 ? errno : 0;
+	if (fclose(f) != 0 && !err)
+		err = errno;
+	errno = err;
+	return err ? -1 : 0;
 }
 
 static void fmt_u64(char *buf, size_t len, uint64_t v)
@@ -234,7 +253,15 @@ static void fmt_u64(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
-void record_write_header(FILE *f, enum record_format fmt)
+static void fmt_i64(char *buf, size_t len, int64_t v)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%lld", (long long)v);
+}
+
+int record_write_header(FILE *f, enum record_format fmt)
 {
 	if (fmt == FORMAT_CSV)
 		write_header(f, record_cols, NCOLS(record_cols));
@@ -243,17 +270,17 @@ void record_write_header(FILE *f, enum record_format fmt)
 			"%-9s %s\n", "transport", "buf_size", "rep", "kind",
 			"wall", "throughput", "handoffs", "rtt p50", "w vcsw",
 			"r vcsw", "cpus w/r", "status");
+	return flushed(f);
 }
 
-void record_write(FILE *f, enum record_format fmt, const struct record *rec)
+int record_write(FILE *f, enum record_format fmt, const struct record *rec)
 {
 	if (fmt != FORMAT_TABLE) {
 		write_row(f, fmt, record_cols, NCOLS(record_cols), rec);
-		fflush(f);
-		return;
+		return flushed(f);
 	}
 	char size[24], wall[24], rate[24], rtt[24], wv[24], rv[24], blocks[24];
-	char cpus[24];
+	char cpus[24], wc[24], rc[24];
 	units_format_size(rec->buf_size, size, sizeof(size));
 	units_format_ns(rec->wall_ns == REC_NONE ? NAN : (double)rec->wall_ns,
 			wall, sizeof(wall));
@@ -263,19 +290,21 @@ void record_write(FILE *f, enum record_format fmt, const struct record *rec)
 	fmt_u64(wv, sizeof(wv), rec->writer_vcsw);
 	fmt_u64(rv, sizeof(rv), rec->reader_vcsw);
 	fmt_u64(blocks, sizeof(blocks), rec->blocks);
+	/* Like the CSV's empty cell: a side not observed on one CPU is "-". */
+	fmt_i64(wc, sizeof(wc), rec->writer_cpu);
+	fmt_i64(rc, sizeof(rc), rec->reader_cpu);
 	if (rec->writer_cpu >= 0 || rec->reader_cpu >= 0)
-		snprintf(cpus, sizeof(cpus), "%lld/%lld",
-			 (long long)rec->writer_cpu, (long long)rec->reader_cpu);
+		snprintf(cpus, sizeof(cpus), "%s/%s", wc, rc);
 	else
 		snprintf(cpus, sizeof(cpus), "-");
 	fprintf(f, "%-12s %8s %4llu %-6s %10s %12s %11s %11s %9s %9s %-9s %s%s%s\n",
 		rec->transport, size, (unsigned long long)rec->rep,
 		rec->warmup ? "warmup" : "timed", wall, rate, blocks, rtt, wv,
 		rv, cpus, rec->status, rec->reason[0] ? ": " : "", rec->reason);
-	fflush(f);
+	return flushed(f);
 }
 
-void summary_write_header(FILE *f, enum record_format fmt)
+int summary_write_header(FILE *f, enum record_format fmt)
 {
 	if (fmt == FORMAT_CSV)
 		write_header(f, summary_cols, NCOLS(summary_cols));
@@ -284,6 +313,7 @@ void summary_write_header(FILE *f, enum record_format fmt)
 			"transport", "buf_size", "rounds", "median",
 			"[interval]", "per block", "vcsw/blk w", "vcsw/blk r",
 			"status");
+	return flushed(f);
 }
 
 static void fmt_dbl(char *buf, size_t len, double v)
@@ -294,12 +324,11 @@ static void fmt_dbl(char *buf, size_t len, double v)
 		snprintf(buf, len, "-");
 }
 
-void summary_write(FILE *f, enum record_format fmt, const struct summary *s)
+int summary_write(FILE *f, enum record_format fmt, const struct summary *s)
 {
 	if (fmt != FORMAT_TABLE) {
 		write_row(f, fmt, summary_cols, NCOLS(summary_cols), s);
-		fflush(f);
-		return;
+		return flushed(f);
 	}
 	char size[24], med[24], lo[24], hi[24], range[56], per[24], wv[24],
 		rv[24];
@@ -329,7 +358,7 @@ void summary_write(FILE *f, enum record_format fmt, const struct summary *s)
 		s->reason[0] && !flagged ? ": " : "", flagged ? "" : s->reason);
 	if (flagged && s->reason[0])
 		fprintf(f, "  %s\n", s->reason);
-	fflush(f);
+	return flushed(f);
 }
 
 static double median_of(const struct record *recs, size_t n, size_t off,

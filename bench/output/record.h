@@ -60,6 +60,9 @@ struct record {
 	char reason[512];
 };
 
+/* A new run id, "YYYYmmdd-HHMMSS-<pid>": one per invocation. */
+void record_make_run_id(char *buf, size_t len);
+
 /* A record with every measurement empty and the given identity. */
 void record_init(struct record *rec);
 
@@ -100,9 +103,18 @@ void summary_from_records(struct summary *s, const struct record *recs,
 
 enum record_format { FORMAT_TABLE = 0, FORMAT_CSV, FORMAT_JSON };
 
-void record_write_header(FILE *f, enum record_format fmt);
-void record_write(FILE *f, enum record_format fmt, const struct record *rec);
-void summary_write_header(FILE *f, enum record_format fmt);
-void summary_write(FILE *f, enum record_format fmt, const struct summary *s);
+/*
+ * The writers flush after each row and return 0, or -1 with errno set when
+ * the row may be lost (ENOSPC, EFBIG, EIO): the caller names the file and
+ * fails the command.
+ */
+int record_write_header(FILE *f, enum record_format fmt);
+int record_write(FILE *f, enum record_format fmt, const struct record *rec);
+int summary_write_header(FILE *f, enum record_format fmt);
+int summary_write(FILE *f, enum record_format fmt, const struct summary *s);
+
+/* fclose, also failing when an earlier write to f failed: 0, or -1 with
+ * errno set (what was written may be lost). */
+int record_close(FILE *f);
 
 #endif

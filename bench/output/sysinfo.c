@@ -1,5 +1,6 @@
 /* sysinfo.c - the machine and run context (see sysinfo.h). */
 #include "sysinfo.h"
+#include "json.h"
 #include "options.h"
 #include "topology.h"
 
@@ -57,21 +58,6 @@ static void field(const char *path, const char *key, char *buf, size_t len)
 			break;
 		}
 	fclose(f);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 /* A number as JSON, or null when the file is missing. */
@@ -188,7 +174,7 @@ static void write_environment(FILE *f)
 	fputs(",\n  \"environment\": {\"cpu_governor\": ", f);
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", v,
 		  sizeof(v));
-	json_str(f, v[0] ? v : "n/a (no cpufreq: set by the host)");
+	json_write_string(f, v[0] ? v : "n/a (no cpufreq: set by the host)");
 	fputs(", \"cpu_mhz\": ", f);
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", v,
 		  sizeof(v));
@@ -199,19 +185,19 @@ static void write_environment(FILE *f)
 	fputs(", \"clocksource\": ", f);
 	read_line("/sys/devices/system/clocksource/clocksource0/"
 		  "current_clocksource", v, sizeof(v));
-	json_str(f, v[0] ? v : "n/a");
+	json_write_string(f, v[0] ? v : "n/a");
 	fputs(", \"hypervisor\": ", f);
 	hypervisor(v, sizeof(v));
-	json_str(f, v[0] ? v : "none");
+	json_write_string(f, v[0] ? v : "none");
 	fputs(", \"smt\": ", f);
 	read_line("/sys/devices/system/cpu/smt/control", v, sizeof(v));
-	json_str(f, v[0] ? v : "n/a");
+	json_write_string(f, v[0] ? v : "n/a");
 	fputs(", \"mitigations\": ", f);
 	mitigations(v, sizeof(v));
-	json_str(f, v[0] ? v : "n/a");
+	json_write_string(f, v[0] ? v : "n/a");
 	fputs(", \"cgroup_cpu_max\": ", f);
 	cgroup_cpu_max(v, sizeof(v));
-	json_str(f, v[0] ? v : "n/a");
+	json_write_string(f, v[0] ? v : "n/a");
 	fputs(", \"dev_shm_bytes\": ", f);
 	struct statvfs sv;
 	if (statvfs("/dev/shm", &sv) == 0)
@@ -221,7 +207,7 @@ static void write_environment(FILE *f)
 		fputs("null", f);
 	fputs(", \"loadavg\": ", f);
 	read_line("/proc/loadavg", v, sizeof(v));
-	json_str(f, v);
+	json_write_string(f, v);
 	fputs("}", f);
 }
 
@@ -236,56 +222,56 @@ void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
 	field("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
 	fprintf(f, "{\n  \"schema_version\": %d,\n  \"run_id\": ",
 		RECORD_SCHEMA_VERSION);
-	json_str(f, run_id ? run_id : "");
+	json_write_string(f, run_id ? run_id : "");
 	fputs(",\n  \"command_line\": ", f);
 	char cmd[4096] = "";
 	size_t n = 0;
 	for (int i = 0; i < argc && n < sizeof(cmd) - 1; i++)
 		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "%s%s",
 				      i ? " " : "", argv[i]);
-	json_str(f, cmd);
+	json_write_string(f, cmd);
 	fputs(",\n  \"start_time\": ", f);
-	json_str(f, start ? start : "");
+	json_write_string(f, start ? start : "");
 	fputs(",\n  \"end_time\": ", f);
 	if (end)
-		json_str(f, end);
+		json_write_string(f, end);
 	else
 		fputs("null", f);
 	fputs(",\n  \"host\": ", f);
-	json_str(f, host);
+	json_write_string(f, host);
 	fputs(",\n  \"kernel\": ", f);
 	snprintf(v, sizeof(v), "%s %s", u.release, u.machine);
-	json_str(f, v);
+	json_write_string(f, v);
 	fputs(",\n  \"cpu_model\": ", f);
-	json_str(f, cpu[0] ? cpu : "unknown");
+	json_write_string(f, cpu[0] ? cpu : "unknown");
 	fprintf(f, ",\n  \"cpus_online\": %ld", sysconf(_SC_NPROCESSORS_ONLN));
 	const struct topology *topo = topology_get(v, sizeof(v));
 	fputs(",\n  \"topology\": ", f);
 	if (topo)
 		topology_write_json(f, topo);
 	else
-		json_str(f, v);
+		json_write_string(f, v);
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", v,
 		  sizeof(v));
 	fputs(",\n  \"cpu_governor\": ", f);
-	json_str(f, v[0] ? v : "n/a");
+	json_write_string(f, v[0] ? v : "n/a");
 	fputs(",\n  \"ipclab_version\": ", f);
-	json_str(f, IPCLAB_VERSION);
+	json_write_string(f, IPCLAB_VERSION);
 	fputs(",\n  \"git_rev\": ", f);
-	json_str(f, IPCLAB_GIT_REV);
+	json_write_string(f, IPCLAB_GIT_REV);
 	fputs(",\n  \"compiler\": ", f);
-	json_str(f, IPCLAB_COMPILER);
+	json_write_string(f, IPCLAB_COMPILER);
 	fputs(",\n  \"cflags\": ", f);
-	json_str(f, IPCLAB_CFLAGS);
+	json_write_string(f, IPCLAB_CFLAGS);
 	fputs(",\n  \"build_type\": ", f);
-	json_str(f, IPCLAB_BUILD_TYPE);
+	json_write_string(f, IPCLAB_BUILD_TYPE);
 	fputs(",\n  \"thp\": {\"enabled\": ", f);
 	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", v, sizeof(v));
-	json_str(f, v);
+	json_write_string(f, v);
 	fputs(", \"shmem_enabled\": ", f);
 	bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled", v,
 		  sizeof(v));
-	json_str(f, v);
+	json_write_string(f, v);
 	fputs("},\n  \"hugepages\": {\"total\": ", f);
 	field("/proc/meminfo", "HugePages_Total", v, sizeof(v));
 	fputs(v[0] ? v : "null", f);
@@ -309,7 +295,7 @@ void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
 		if (*c == '\t')
 			*c = ' ';
 	fputs(", \"sem\": ", f);
-	json_str(f, v);
+	json_write_string(f, v);
 	fputs("}", f);
 	write_environment(f);
 	if (o)

@@ -24,90 +24,30 @@ if (system(sprintf("test -r '%s' && echo y", file)) ne "y") {
 out = (ARGC >= 2 && strlen(ARG2) > 0) ? ARG2 : dir . "/plots/throughput-gp.png"
 system(sprintf("mkdir -p \"$(dirname '%s')\"", out))
 
-# --- helpers (the same in throughput.gp and ctxsw.gp) ---------------------
-# awk program: the distinct values of column `col` (by name) over the stream
-# rows with status ok, in order of appearance; it splits CSV lines itself so
-# that quoted cells with commas (a pin of "0,1", a reason) do not shift columns.
-AWK = 'function csv(s, f,   n, i, c, q) { n = 1; f[1] = ""; q = 0; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\"") q = !q; else if (c == "," && !q) f[++n] = ""; else f[n] = f[n] c } return n } { n = csv($0, f) } NR == 1 { for (i = 1; i <= n; i++) h[f[i]] = i; next } (col in h) && f[h[col]] != "" && f[h["status"]] == "ok" && f[h["mode"]] == "stream" && !seen[f[h[col]]]++ { print f[h[col]] }'
-distinct(col) = system(sprintf("awk -v col='%s' '%s' '%s'", col, AWK, file))
-# One field of meta.json (a string or a number), "" when absent.
-meta(key) = system(sprintf('sed -n ''s/.*"%s": *"\([^"]*\)".*/\1/p; t; s/.*"%s": *\([0-9.]*\).*/\1/p'' ''%s/meta.json'' 2>/dev/null | head -n 1', key, key, dir))
+load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
 
-# Colours: the table of scripts/ipclab_results.py (TRANSPORT_COLORS), so a
-# transport looks the same in both tools; unknown names cycle through FALLBACK.
-KNOWN = "pshm-sem pshm-pipe pipe sysv-shm unix-stream unix-seqpacket fifo posix-mq sysv-msg shm-futex shm-eventfd pipe-vmsplice tcp-loopback memfd"
-COLORS = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf #393b79 #637939 #e7ba52 #ad494a"
-FALLBACK = "#5254a3 #8ca252 #bd9e39 #843c39 #7b4173 #3182bd #e6550d #31a354 #756bb1 #636363 #9c9ede #cedb9c"
-idx(t, i) = (i > words(KNOWN)) ? 0 : (word(KNOWN, i) eq t ? i : idx(t, i + 1))
-color(t, n) = idx(t, 1) > 0 ? word(COLORS, idx(t, 1)) : word(FALLBACK, 1 + (n - 1) % words(FALLBACK))
-inlist(l, t, i) = (i > words(l)) ? 0 : (word(l, i) eq t ? 1 : inlist(l, t, i + 1))
-
-# Transports present: known ones in the table's order, then the others.
-present = distinct("transport")
-TLIST = ""
-do for [k = 1:words(KNOWN)] {
-	if (inlist(present, word(KNOWN, k), 1)) { TLIST = TLIST . " " . word(KNOWN, k) }
-}
-do for [k = 1:words(present)] {
-	if (!inlist(KNOWN, word(present, k), 1)) { TLIST = TLIST . " " . word(present, k) }
-}
-if (words(TLIST) == 0) {
-	print sprintf("fatal: %s: no stream rows with status ok", file)
-	exit status 1
-}
-PIN = (ARGC >= 3 && strlen(ARG3) > 0) ? ARG3 : word(distinct("pin"), 1)
-
-# awk program: the header and the rows of transport t (any when t is "") of
-# the baseline settings (stream, ok, copy, populate/hugepages off or n/a, the
-# chosen pin), sorted by buf_size.  Lines
-# are drawn from these rows only: a row of another transport in between would
-# otherwise break the line (or, with smooth, be averaged in).
-SEL = 'function csv(s, f,   n, i, c, q) { n = 1; f[1] = ""; q = 0; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\"") q = !q; else if (c == "," && !q) f[++n] = ""; else f[n] = f[n] c } return n } { n = csv($0, f) } NR == 1 { for (i = 1; i <= n; i++) h[f[i]] = i; print "0\t" $0; next } (t == "" || f[h["transport"]] == t) && f[h["mode"]] == "stream" && f[h["status"]] == "ok" && (f[h["access"]] == "copy" || f[h["access"]] == "") && f[h["populate"]] ~ /^(off|n\/a|)$/ && f[h["hugepages"]] ~ /^(off|n\/a|)$/ && f[h["pin"]] == pin { print f[h["buf_size"]] "\t" $0 }'
-rows(t) = sprintf("< awk -v t='%s' -v pin='%s' '%s' '%s' | sort -s -t '\t' -k1,1g | cut -f2-", t, PIN, SEL, file)
-pos(v) = v > 0 ? v : NaN
-
-set datafile separator comma
-set datafile columnheaders
-set key autotitle columnhead
-
-stats file using (column("buf_size")) nooutput
-xmin = STATS_min
-xmax = STATS_max
-
-# Binary size labels on a log2 axis: a tick every 1, 2, 5 or 10 powers of 2.
-size_label(x) = x >= 2**30 ? sprintf("%g GiB", x / 2**30) : x >= 2**20 ? sprintf("%g MiB", x / 2**20) : x >= 2**10 ? sprintf("%g KiB", x / 2**10) : sprintf("%g B", x)
-e0 = floor(log(xmin) / log(2) + 1e-9)
-e1 = ceil(log(xmax) / log(2) - 1e-9)
-span = (e1 - e0) > 0 ? e1 - e0 : 1
-step = span <= 8 ? 1 : span <= 16 ? 2 : span <= 40 ? 5 : 10
-set logscale x 2
-set xtics () nomirror
-do for [e = e0:e1] {
-	if (e % step == 0) { set xtics add (size_label(2**e) 2**e) }
-}
-set xrange [xmin / 1.3 : xmax * 1.3]
-# ---------------------------------------------------------------------------
+TLIST = edge_order("bytes_per_s_median")
 
 set logscale y 10
 set format y "%.0s %cB/s"
 set grid xtics ytics lc rgb "#dddddd"
 set xlabel "BUF_SIZE (bytes per handoff)"
-set ylabel "throughput at the reader (bytes/s; 1 GB/s = 1e9 B/s)"
-cpu = meta("cpu_model")
-ncpu = meta("cpus_online")
-day = meta("start_time")
-day = strlen(day) >= 10 ? day[1:10] : day
-set title sprintf("Throughput vs BUF_SIZE (stream, pin %s; line: median, bars: min-max)\n%s, %s CPUs  %s", PIN, cpu eq "" ? "unknown machine" : cpu, ncpu eq "" ? "?" : ncpu, day)
-set key outside right top
+set ylabel "throughput at the reader (1 GB/s = 1e9 B/s)"
+set title sprintf("Throughput vs BUF_SIZE (stream, pin %s; line: median, bars: min-max)\n%s", PIN, machine)
+set key outside right top title "top to bottom as at the right edge"
 set terminal pngcairo size 1100,620 font "DejaVu Sans,10" noenhanced
 set output out
 
+# Marker and dash: the transport's family; colour: the transport.  Flagged
+# (unstable) points get a hollow circle around them, when there are any.
+FLAGGED = !UNSTABLE ? "" : 'for [k = 1:words(FLIST)] rowsf(word(FLIST, k), "unstable") using (column("buf_size")):(pos(column("bytes_per_s_median"))) with points pt 6 ps 2 lw 2 lc rgb color(word(FLIST, k), tindex(TLIST, word(FLIST, k), 1)) notitle, NaN with points pt 6 ps 2 lw 2 lc rgb "#555555" title "unstable (flagged)",'
 plot for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
 	using (column("buf_size")):(pos(column("bytes_per_s_median"))) \
-	with lines lw 2 lc rgb color(word(TLIST, k), k) title word(TLIST, k), \
+	with linespoints lw 2 dt dtype(word(TLIST, k)) pt ptype(word(TLIST, k)) ps 0.8 lc rgb color(word(TLIST, k), k) title word(TLIST, k), \
      for [k = 1:words(TLIST)] rows(word(TLIST, k)) \
 	using (column("buf_size")):(pos(column("bytes_per_s_median"))):(pos(column("bytes_per_s_min"))):(pos(column("bytes_per_s_max"))) \
-	with yerrorbars pt 7 ps 0.7 lc rgb color(word(TLIST, k), k) notitle, \
+	with yerrorbars pt ptype(word(TLIST, k)) ps 0.6 lc rgb color(word(TLIST, k), k) notitle, \
+     @FLAGGED \
      rows("") using (column("buf_size")):(pos(column("floor_bytes_per_s"))) \
 	smooth unique with lines dt 2 lw 1.5 lc rgb "black" title "memcpy floor (same run)"
 unset output

@@ -38,7 +38,8 @@ set +e
 "$bin" check -t "$dir/example.so" --quick > "$out" 2>&1; st=$?
 set -e
 ok test "$st" -eq 0
-ok grep -q "^example .* ok$" "$out"
+# its benchmark row: ok, or unstable (with its reasons) on a busy machine
+ok grep -Eq "^example .* (ok|unstable \([a-z+]+\))$" "$out"
 "$bin" run -t "$dir/example.so" -b 4K --total 1M --reps 1 --format csv --quiet > "$out"
 ok grep -q ",example,stream,copy,4096," "$out"
 

@@ -134,8 +134,8 @@ for w in 0 1 2 3; do
     fail "matmul: worker $w does not own rows $((w * 25))..$((w * 25 + 24))"
 done
 grep -Eq 'speedup: +[0-9.]+ x' "$TMP/mm.out" || fail "matmul: no speedup line"
-grep -q "POSIX shared memory (/ipclab-${PIDS[-1]}-[0-9]*)" "$TMP/mm.out" ||
-  fail "matmul: shared memory not named /ipclab-<pid>-<n>"
+grep -Eq "POSIX shared memory \(/ipclab-${PIDS[-1]}-[0-9]+(-[0-9a-f]+)?\)" "$TMP/mm.out" ||
+  fail "matmul: shared memory not named /ipclab-<pid>-<n>[-<random>]"
 
 # --- killed halfway: the workers die with it, nothing is left ---------------
 "$BIN" demo bbuf --slow-consumer=50 -q >"$TMP/kill.out" 2>&1 &

@@ -91,7 +91,7 @@ ok "$py" -c "$cut" "$work/c"
 ok grep -q "interrupted" "$work/c/log.txt"
 
 # ---- a run whose second round fails is not ok ----
-"$bin" run -t pipe -b 4K --reps 3 --min-time 0.3 --warmup 0 --no-floor \
+"$bin" run -t pipe -b 4K --reps 2 --min-time 1 --warmup 0 --no-floor \
   --format csv -o "$work/r.csv" 2>"$work/r.err" &
 p=$!
 killed=

@@ -11,74 +11,7 @@
 #   bash tests/cli/signals.sh build/ipclab
 set -uo pipefail
 bin=$1
-work=$(mktemp -d /tmp/signals-test.XXXXXX)
-mqdir=
-pids=()
-passes=0 fails=0
-
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  rm -rf "$work"
-  [ -n "$mqdir" ] && rmdir "$mqdir" 2>/dev/null
-  return 0
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# POSIX queues are only visible through an mqueue mount: make a private
-# one (root only) rather than touching the machine's mounts.
-if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
-  mqdir=$(mktemp -d /tmp/signals-mq.XXXXXX)
-fi
-
-# Everything ipclab made for the process PID (the name or key carries the
-# creating pid): /dev/shm, /tmp/ipclab-PID-*, System V keys, POSIX queues.
-leftovers() {
-  local p=$1
-  ls /dev/shm 2>/dev/null | grep -E "^ipclab-$p-" | sed 's|^|/dev/shm/|'
-  ls -d /tmp/ipclab-"$p"-* 2>/dev/null
-  awk -v p="$p" 'FNR > 1 { k = $1 + 0; if (k < 0) k += 4294967296;
-       if (int(k / 67108864) == 45 && int(k / 16) % 4194304 == p % 4194304)
-         print FILENAME ": key " $1 }' \
-      /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg
-  if [ -n "$mqdir" ]; then
-    unshare -m sh -c 'mount -t mqueue none "$1" && ls "$1"' sh "$mqdir" \
-      2>/dev/null | grep -E "^ipclab-$p-" | sed 's|^|mqueue: |'
-  fi
-}
-
-# wait_exit PID SECONDS: sets st to the exit status, or 999 when it did not
-# end in time (then it is killed).  Not a $(...): only this shell can wait.
-wait_exit() {
-  local p=$1 limit=$(( $2 * 10 )) i=0
-  while [ "$(awk '{print $3}' /proc/"$p"/stat 2>/dev/null)" != Z ] &&
-        kill -0 "$p" 2>/dev/null; do
-    i=$((i + 1))
-    if [ "$i" -gt "$limit" ]; then
-      kill -KILL "$p" 2>/dev/null
-      wait "$p" 2>/dev/null
-      st=999
-      return
-    fi
-    sleep 0.1
-  done
-  wait "$p"
-  st=$?
-}
-
-# wait_children PID: until PID has forked both of its children (or 10 s).
-wait_children() {
-  local i
-  for i in $(seq 100); do
-    [ "$(pgrep -P "$1" | wc -l)" -ge 2 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+. "$(dirname "$0")/lib.sh" signals
 
 # A CSV file is valid when it has a header and every line has its fields.
 csv_ok() {
@@ -229,5 +162,4 @@ print("ok" if m.get("end_time") else "no end_time")' "$dir/meta.json" 2>&1)
   fi
 done
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

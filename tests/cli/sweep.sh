@@ -35,9 +35,9 @@ for s in summ:
         continue
     assert s["status"] == "ok", s
     timed = [r for r in rows if r["warmup"] == "0" and r["status"] == "ok"]
-    # 2 rounds each, and up to --max-rounds (default 4) where the interval
-    # is wide; the summary counts exactly the timed rows.
-    assert len(timed) == int(s["reps"]) == int(s["rounds"]) and 2 <= len(timed) <= 4, (key(s), len(timed), s["reps"])
+    # 2 rounds each (with fewer than 3 no extra rounds by default); the
+    # summary counts exactly the timed rows.
+    assert len(timed) == int(s["reps"]) == int(s["rounds"]) == 2, (key(s), len(timed), s["reps"])
     assert sorted(int(r["round"]) for r in timed) == list(range(1, len(timed) + 1)), key(s)
     warm = [r for r in rows if r["warmup"] == "1"]
     assert warm and all(r["verified"] == "1" for r in warm), key(s)

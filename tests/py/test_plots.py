@@ -1,7 +1,8 @@
 """The plotting, comparison and report scripts on the committed small results
 folder (tests/fixtures/sweep-small, a real `ipclab sweep`), plus the cost-model
 fit on synthetic data with known constants, the gnuplot scripts and the
-failure paths (a bad folder must give `fatal:` and exit 1, never a traceback).
+failure paths (a bad folder must give one `ipclab: SCRIPT: ...` line and exit 2,
+never a traceback).
 """
 
 import csv
@@ -169,34 +170,35 @@ def bad_folders(tmp_path):
 @pytest.mark.parametrize("kind", ["missing", "empty", "header-only", "all-skipped", "wrong-csv"])
 @pytest.mark.parametrize("script", ["plot", "report", "compare"])
 def test_bad_folder_is_fatal(tmp_path, capsys, kind, script):
-    """In-process (fast): main() exits 1 with one `fatal:` line naming the folder."""
+    """In-process (fast): main() exits 2 with one `ipclab: SCRIPT:` line naming the folder."""
     folder = bad_folders(tmp_path)[kind]
     mod = __import__(script)
     args = [str(folder)] if script != "compare" else [FIXTURE, str(folder), "-o",
                                                       str(tmp_path / "c")]
     with pytest.raises(SystemExit) as e:
         mod.main(args)
-    assert e.value.code == 1
+    assert e.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("fatal:") and str(folder) in err, err
+    assert err.startswith("ipclab: %s: " % script) and str(folder) in err, err
 
 
 @pytest.mark.parametrize("script", ["plot.py", "report.py", "compare.py"])
 def test_bad_folder_from_the_command_line(tmp_path, script):
-    """As a user runs it: exit 1, `fatal:`, no traceback."""
+    """As a user runs it: exit 2, `ipclab: SCRIPT:`, no traceback."""
     args = [tmp_path / "nope"] if script != "compare.py" else [FIXTURE, tmp_path / "nope"]
     p = run_script(script, *args)
-    assert p.returncode == 1, (p.stdout, p.stderr)
-    assert p.stderr.startswith("fatal:") and "Traceback" not in p.stderr
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert p.stderr.startswith("ipclab: %s: " % script[:-3]) and "Traceback" not in p.stderr
 
 
 def test_plot_hyperfine_bad_input_is_fatal(tmp_path):
     p = run_script("plot_hyperfine.py", tmp_path)
-    assert p.returncode == 1 and p.stderr.startswith("fatal:") and "Traceback" not in p.stderr
+    err = "ipclab: plot_hyperfine: "
+    assert p.returncode == 2 and p.stderr.startswith(err) and "Traceback" not in p.stderr
     bad = tmp_path / "x.json"
     bad.write_text("{\"not\": \"hyperfine\"}")
     p = run_script("plot_hyperfine.py", bad)
-    assert p.returncode == 1 and p.stderr.startswith("fatal:") and "Traceback" not in p.stderr
+    assert p.returncode == 2 and p.stderr.startswith(err) and "Traceback" not in p.stderr
 
 
 # ---------------------------------------------------------------- cost model
@@ -294,16 +296,37 @@ def test_transport_colours_are_stable_and_distinct():
     assert c in ir.FALLBACK_COLORS and c == ir.transport_color("student-ring")
 
 
-@pytest.mark.parametrize("gp", ["throughput.gp", "ctxsw.gp"])
-def test_gnuplot_colours_match_python(gp):
-    text = open(os.path.join(SCRIPTS, "gp", gp)).read()
+def test_transport_table_is_the_only_copy():
+    """scripts/transports.csv is read by ipclab_results and by the gnuplot
+    scripts: no colour is written anywhere else."""
+    with open(os.path.join(SCRIPTS, "transports.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["transport"]: r["color"] for r in rows if r["transport"] != "*"} == \
+        ir.TRANSPORT_COLORS
+    for gp in ("throughput.gp", "ctxsw.gp", "common.gp"):
+        text = open(os.path.join(SCRIPTS, "gp", gp)).read()
+        assert set(re.findall(r"#[0-9a-fA-F]{6}", text)) <= {"#555555", "#dddddd"}, gp
+    assert "transports.csv" in open(os.path.join(SCRIPTS, "gp", "common.gp")).read()
+    # the CSV parser of the .gp files is written once, in common.gp
+    for gp in ("throughput.gp", "ctxsw.gp"):
+        assert "function csv(" not in open(os.path.join(SCRIPTS, "gp", gp)).read()
 
-    def words(var):
-        m = re.search(r'^%s = "([^"]*)"' % var, text, re.M)
-        assert m, var
-        return m.group(1).split()
-    assert dict(zip(words("KNOWN"), words("COLORS"))) == ir.TRANSPORT_COLORS
-    assert tuple(words("FALLBACK")) == ir.FALLBACK_COLORS
+
+def test_families_give_markers_and_distinct_colours():
+    fam = {}
+    for t in ir.TRANSPORTS:
+        fam.setdefault(ir.transport_family(t), []).append(t)
+    assert set(fam["ring"]) == {"pshm-pipe", "memfd", "shm-futex", "shm-eventfd"}
+    assert set(fam["alternation"]) == {"pshm-sem", "sysv-shm"}
+    assert set(fam["mq"]) == {"posix-mq", "sysv-msg"}
+    styles = set()
+    for f, names in fam.items():
+        cols = [ir.transport_color(t) for t in names]
+        assert len(set(cols)) == len(cols), f
+        st = set(ir.transport_style(t)[1:] for t in names)
+        assert len(st) == 1, f  # one marker and dash per family
+        styles |= st
+    assert len(styles) == len(fam)  # and a different one for each family
 
 
 def test_size_labels_are_binary():
@@ -338,33 +361,7 @@ def test_gnuplot_bad_folder_is_fatal(tmp_path, gp):
     assert "fatal:" in p.stderr and "summary.csv" in p.stderr
 
 
-# ---------------------------------------------------------------- compare.py
-
-
-def test_compare_overlays_and_computes_ratios(sweep, tmp_path):
-    b = tmp_path / "faster"
-    shutil.copytree(str(sweep), str(b))
-    header, rows = read_rows(b / "summary.csv")
-    for r in rows:
-        for k in ("bytes_per_s_median", "bytes_per_s_min", "bytes_per_s_max"):
-            if r[k]:
-                r[k] = repr(2 * float(r[k]))
-    write_rows(b / "summary.csv", header, rows)
-    out = tmp_path / "cmp"
-    p = run_script("compare.py", sweep, b, "-o", out, "--label", "before", "--label", "after")
-    assert p.returncode == 0, p.stderr
-    assert_png(out / "compare.png")
-    assert_svg(out / "compare.svg")
-    _, rat = read_rows(out / "compare.csv")
-    assert rat and all(r["label"] == "after" for r in rat)
-    assert all(float(r["ratio"]) == pytest.approx(2.0, rel=1e-4) for r in rat)
-    assert sorted(set(r["transport"] for r in rat)) == ok_transports(sweep, "stream")
-    assert "ratio" in p.stdout and "2.00" in p.stdout
-
-
-def test_compare_needs_two_folders(sweep):
-    p = run_script("compare.py", sweep)
-    assert p.returncode == 1 and p.stderr.startswith("fatal:")
+# compare.py: tests/py/test_compare.py
 
 
 # ---------------------------------------------------------------- report.py
@@ -388,11 +385,14 @@ def test_report_md_and_html(plotted, tmp_path):
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
     meta = json.load(open(str(sweep / "meta.json")))
     assert meta["cpu_model"] in md
-    # every skipped or failed configuration is listed with its reason
+    # every skipped or failed configuration is listed with its reason, the
+    # repeated reasons once per transport (without their '--buf-size N:' part)
     _, rows = read_rows(sweep / "summary.csv")
     for r in rows:
         if r["status"] != "ok":
-            assert r["reason"].split(":")[0] in md
+            reason = r["reason"].split(": ", 1)[1]
+            assert md.count(reason) == 1, reason
+            assert ir.fmt_size(float(r["buf_size"])) in md
     # the reading is computed: it quotes the fitted handoff cost of a transport
     fit = next(e for e in ir.cost_model(ir.load(str(sweep)).summary)
                if math.isfinite(e["c_handoff_us"]))

@@ -1,17 +1,13 @@
 /*
  * test_ctxsw.c - the pure parts of `ipclab ctxsw`: the option lists, the
  * cost formula and where it stops dividing, the --min-time calibration
- * step, and the reaper that never lets a stuck child hang the command.
+ * step (its reaper, proc_reap, is tested in test_proc.c).
  */
 #include "check.h"
 #include "ctxsw.h"
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 static void test_parse_prims(void)
 {
@@ -100,80 +96,11 @@ static void test_next_iters(void)
 	CHECK(done == 1);
 }
 
-/* Fork a child that exits with code, or (code < 0) sleeps until killed. */
-static pid_t child(int code)
-{
-	pid_t p = fork();
-	if (p == 0) {
-		if (code < 0)
-			for (;;)
-				pause();
-		if (code == 99)
-			raise(SIGKILL);
-		_exit(code);
-	}
-	return p;
-}
-
-/* The child is gone: reaped already, so waitpid finds no such child. */
-static int reaped(pid_t p)
-{
-	return waitpid(p, NULL, WNOHANG) < 0 && errno == ECHILD;
-}
-
-static double seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void test_reap_ok(void)
-{
-	pid_t p[2] = {child(0), child(0)};
-	int failed = 7, st = 7;
-	CHECK(p[0] > 0 && p[1] > 0);
-	CHECK(ctxsw_reap(p, 2, 30, &failed, &st) == 0);
-	CHECK(failed == -1);
-	CHECK(reaped(p[0]) && reaped(p[1]));
-}
-
-static void test_reap_deadline(void)
-{
-	pid_t p[2] = {child(0), child(-1)}; /* the second never ends */
-	int failed = 7, st = 7;
-	CHECK(ctxsw_reap(p, 2, 0.2, &failed, &st) == -ETIMEDOUT);
-	CHECK(failed == -1);
-	CHECK(reaped(p[0]) && reaped(p[1])); /* killed, and no zombie */
-}
-
-static void test_reap_failure_kills_peer(void)
-{
-	pid_t p[2] = {child(-1), child(3)};
-	int failed = 7, st = 0;
-	double t0 = seconds();
-	/* The deadline is far: the sleeper must be killed because its peer
-	 * failed, not because time ran out. */
-	CHECK(ctxsw_reap(p, 2, 300, &failed, &st) == -ECHILD);
-	CHECK(seconds() - t0 < 150);
-	CHECK(failed == 1);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
-	CHECK(reaped(p[0]) && reaped(p[1]));
-
-	pid_t q[1] = {child(99)}; /* killed by a signal */
-	CHECK(ctxsw_reap(q, 1, 30, &failed, &st) == -ECHILD);
-	CHECK(failed == 0);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-}
-
 static const struct test_case cases[] = {
 	{"parse_prims", test_parse_prims},
 	{"parse_pins", test_parse_pins},
 	{"cost", test_cost},
 	{"next_iters", test_next_iters},
-	{"reap_ok", test_reap_ok},
-	{"reap_deadline", test_reap_deadline},
-	{"reap_failure_kills_peer", test_reap_failure_kills_peer},
 	{NULL, NULL},
 };
 

@@ -43,15 +43,6 @@
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
 #define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 
-static int case_skipped;
-
-static void skip(const char *why)
-{
-	printf("SKIP: %s\n", why);
-	fflush(stdout);
-	case_skipped = 1;
-}
-
 static const enum region_kind kinds[] = {REGION_POSIX, REGION_SYSV,
 					 REGION_ANON};
 static const char *const kind_names[] = {"posix", "sysv", "anon"};
@@ -310,7 +301,7 @@ static void test_on_refused(void)
 	struct region_hugetlb_pool p;
 	int lk = lock_pool(LOCK_SH);
 	if (region_hugetlb_pool(&p) < 0 || p.page_size == 0) {
-		skip("no hugetlb support in this kernel");
+		check_skip("no hugetlb support in this kernel");
 		unlock_pool(lk);
 		return;
 	}
@@ -363,7 +354,7 @@ static void test_try_fallback(void)
 	struct region_hugetlb_pool p;
 	int lk = lock_pool(LOCK_SH);
 	if (region_hugetlb_pool(&p) < 0 || p.page_size == 0) {
-		skip("no hugetlb support in this kernel");
+		check_skip("no hugetlb support in this kernel");
 		unlock_pool(lk);
 		return;
 	}
@@ -446,7 +437,7 @@ static void test_thp_refused(void)
 		ran = 1;
 	}
 	if (!ran)
-		skip("shmem THP is allowed on this machine now");
+		check_skip("shmem THP is allowed on this machine now");
 }
 
 static void test_objects_gone(void)
@@ -669,8 +660,7 @@ static void hugetlbfs_named(void)
 static void test_hugetlb_root(void)
 {
 	if (geteuid() != 0) {
-		skip("not root: cannot reserve huge pages (vm.nr_hugepages)");
-		return;
+		SKIP("not root: cannot reserve huge pages (vm.nr_hugepages)");
 	}
 	const unsigned long want = 4; /* two 4 MiB regions at a time at most */
 	int lk = lock_pool(LOCK_EX);
@@ -678,7 +668,7 @@ static void test_hugetlb_root(void)
 	struct region_hugetlb_pool p;
 	if (read_text(NR_HUGEPAGES, old, sizeof(old)) < 0 ||
 	    region_hugetlb_pool(&p) < 0 || p.page_size != 2 * MiB) {
-		skip("no 2 MiB hugetlb pool here");
+		check_skip("no 2 MiB hugetlb pool here");
 		unlock_pool(lk);
 		return;
 	}
@@ -686,7 +676,7 @@ static void test_hugetlb_root(void)
 	if (write_text(NR_HUGEPAGES, val) < 0 || region_hugetlb_pool(&p) < 0 ||
 	    p.available < want) {
 		(void)write_text(NR_HUGEPAGES, old);
-		skip("the kernel did not give the huge pages asked for");
+		check_skip("the kernel did not give the huge pages asked for");
 		unlock_pool(lk);
 		return;
 	}
@@ -828,13 +818,12 @@ static void test_thp_root(void)
 {
 	char mode[32], old[128];
 	if (geteuid() != 0) {
-		skip("not root: cannot allow shmem THP (shmem_enabled)");
-		return;
+		SKIP("not root: cannot allow shmem THP (shmem_enabled)");
 	}
 	int lk = lock_pool(LOCK_EX);
 	if (read_text(SHMEM_ENABLED, old, sizeof(old)) < 0 ||
 	    region_thp_shmem_mode(mode, sizeof(mode)) < 0) {
-		skip("no shmem THP in this kernel");
+		check_skip("no shmem THP in this kernel");
 		unlock_pool(lk);
 		return;
 	}
@@ -843,7 +832,7 @@ static void test_thp_root(void)
 	if (strcmp(mode, "advise") != 0 && strcmp(mode, "always") != 0 &&
 	    strcmp(mode, "within_size") != 0 && strcmp(mode, "force") != 0) {
 		if (!sel || !end || write_text(SHMEM_ENABLED, "advise") < 0) {
-			skip("could not set shmem_enabled to advise");
+			check_skip("could not set shmem_enabled to advise");
 			unlock_pool(lk);
 			return;
 		}
@@ -857,7 +846,7 @@ static void test_thp_root(void)
 		in_child(thp_named);
 	}
 	else
-		skip("THP for 2 MiB shmem pages is off (hugepages-2048kB)");
+		check_skip("THP for 2 MiB shmem pages is off (hugepages-2048kB)");
 	if (changed) {
 		CHECK(write_text(SHMEM_ENABLED, sel + 1) == 0);
 		CHECK(region_thp_shmem_mode(mode, sizeof(mode)) == 0);
@@ -892,32 +881,7 @@ static const struct test_case cases[] = {
 	{NULL, NULL},
 };
 
-/* check_main, plus skips: 77 when nothing but skips ran. */
 int main(int argc, char **argv)
 {
-	int ran = 0, failed = 0, skipped = 0;
-	for (const struct test_case *c = cases; c->name; c++) {
-		if (argc > 1 && strcmp(argv[1], c->name) != 0)
-			continue;
-		check_failed = 0;
-		case_skipped = 0;
-		printf("-- %s\n", c->name);
-		fflush(stdout);
-		c->fn();
-		ran++;
-		failed += check_failed;
-		skipped += case_skipped && !check_failed;
-		printf("%s %s\n", check_failed ? "FAIL" : case_skipped ? "SKIP" :
-			"ok  ", c->name);
-		fflush(stdout);
-	}
-	if (ran == 0) {
-		fprintf(stderr, "no test case named %s\n", argc > 1 ? argv[1] : "");
-		return 1;
-	}
-	printf("%d passed, %d failed, %d skipped\n", ran - failed - skipped,
-	       failed, skipped);
-	if (failed)
-		return 1;
-	return skipped == ran ? 77 : 0;
+	return check_main(cases, argc, argv);
 }

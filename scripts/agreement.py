@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""How well two sweeps of the same configuration agree: the measurement behind
+the rerun interval's promise (docs/methodology.md, "Numbers you can trust
+twice").
+
+For every point measured ok in both folders: do the medians agree within the
+tolerance (default +-10 %)? Of those that do not, how many are flagged
+`unstable` in at least one of the two runs? How often does run A's rerun
+interval contain run B's median (and B's contain A's)? Prints the shares and
+the worst disagreements; exit 0, or 2 on unreadable input.
+
+    scripts/pyrun scripts/agreement.py results/A results/B
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+KEY = ("transport", "mode", "access", "buf_size", "populate", "hugepages", "pin")
+
+
+def die(msg):
+    print("agreement: " + msg, file=sys.stderr)
+    sys.exit(2)
+
+
+def load(folder):
+    path = os.path.join(folder, "summary.csv")
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        die("%s: %s" % (path, e.strerror))
+    out = {}
+    for i, r in enumerate(rows, start=2):
+        if r.get("status") != "ok":
+            continue
+        try:
+            key = tuple(r[k] for k in KEY)
+        except KeyError as e:
+            die("%s: no column %s" % (path, e))
+        pp = r["mode"] == "pingpong"
+        name = "one_way_p50_ns" if pp else "bytes_per_s_median"
+        lo_name = "one_way_p50_ns_ci_lo" if pp else "bytes_per_s_ci_lo"
+        hi_name = "one_way_p50_ns_ci_hi" if pp else "bytes_per_s_ci_hi"
+        try:
+            med = float(r[name])
+            lo = float(r.get(lo_name) or "nan")
+            hi = float(r.get(hi_name) or "nan")
+        except ValueError:
+            die("%s:%d: %s is not a number" % (path, i, name))
+        if not (med > 0 and math.isfinite(med)):
+            die("%s:%d: %s must be a positive number" % (path, i, name))
+        out[key] = {"median": med, "lo": lo, "hi": hi,
+                    "flag": r.get("flag", ""), "kinds": r.get("flag_kinds", "")}
+    return out
+
+
+def elapsed(folder):
+    try:
+        with open(os.path.join(folder, "meta.json")) as f:
+            meta = json.load(f)
+        return (meta.get("rounds") or {}).get("elapsed_s")
+    except (OSError, ValueError):
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("a")
+    ap.add_argument("b")
+    ap.add_argument("--tolerance", type=float, default=0.10,
+                    help="agreement within this relative difference (0.10)")
+    ap.add_argument("--worst", type=int, default=8,
+                    help="list this many worst disagreements")
+    args = ap.parse_args()
+    a, b = load(args.a), load(args.b)
+    keys = sorted(set(a) & set(b))
+    if not keys:
+        die("no point measured ok in both folders")
+    agree = flagged_dis = cover_ab = cover_ba = n_int = 0
+    dis = []
+    flagged_any = 0
+    for k in keys:
+        x, y = a[k], b[k]
+        ratio = y["median"] / x["median"]
+        flagged = bool(x["flag"] or y["flag"])
+        flagged_any += flagged
+        if abs(ratio - 1) <= args.tolerance:
+            agree += 1
+        else:
+            flagged_dis += flagged
+            dis.append((abs(math.log(ratio)), k, ratio, x, y))
+        if math.isfinite(x["lo"]) and math.isfinite(y["lo"]):
+            n_int += 1
+            cover_ab += x["lo"] <= y["median"] <= x["hi"]
+            cover_ba += y["lo"] <= x["median"] <= y["hi"]
+    n = len(keys)
+    pct = lambda p, q: 100.0 * p / q if q else float("nan")
+    print("points in both: %d" % n)
+    print("medians within +-%.0f%%: %d (%.0f%%)" % (100 * args.tolerance, agree,
+                                                   pct(agree, n)))
+    print("disagreements: %d, flagged unstable in A or B: %d (%.0f%%)"
+          % (n - agree, flagged_dis, pct(flagged_dis, n - agree)))
+    print("points flagged in A or B: %d (%.0f%%)" % (flagged_any, pct(flagged_any, n)))
+    if n_int:
+        print("A's interval holds B's median: %d of %d (%.0f%%); B's holds A's: "
+              "%d (%.0f%%)" % (cover_ab, n_int, pct(cover_ab, n_int), cover_ba,
+                               pct(cover_ba, n_int)))
+    ea, eb = elapsed(args.a), elapsed(args.b)
+    if ea is not None and eb is not None:
+        print("sweep time: A %.0f s, B %.0f s" % (ea, eb))
+    dis.sort(reverse=True)
+    for _, k, ratio, x, y in dis[:args.worst]:
+        print("  %-14s %-8s %8s  B/A %.2f  flags A:%s B:%s"
+              % (k[0], k[1], k[3], ratio, x["kinds"] or "-", y["kinds"] or "-"))
+
+
+if __name__ == "__main__":
+    main()
