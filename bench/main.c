@@ -18,6 +18,7 @@
 #include "config.h"
 #include "ctxsw.h"
 #include "demo.h"
+#include "matrix.h"
 #include "model_cmd.h"
 #include "options.h"
 #include "point.h"
@@ -27,6 +28,7 @@
 #include "stdfds.h"
 #include "sweep.h"
 #include "sysinfo.h"
+#include "topology_cmd.h"
 #include "transport.h"
 #include "xfr.h"
 
@@ -178,6 +180,8 @@ static void usage(FILE *f)
 		"  sweep            every combination into results/<run-id>/\n"
 		"  xfr writer|reader the exercise as two programs: ipclab xfr --help\n"
 		"  sysinfo [--json] huge pages, THP and IPC limits of this machine\n"
+		"  matrix -t T      a transport between every pair of CPUs: matrix.csv, heatmap\n"
+		"  topology [--json] cores, SMT, LLCs, sockets, nodes; what --pin names pick\n"
 		"  model DIR        cost model per transport from a sweep: c_byte, c_handoff\n"
 		"  ctxsw            context-switch cost: ipclab ctxsw --pin both\n"
 		"  check -t T       the transport contract and a benchmark (T: a name or ./plugin.so)\n"
@@ -211,6 +215,10 @@ static int dispatch(int argc, char **argv)
 			sysinfo_write_text(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "matrix") == 0)
+		return matrix_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "topology") == 0)
+		return topology_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "clean") == 0)
 		return clean_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "xfr") == 0)

@@ -207,22 +207,8 @@ static long futex(_Atomic uint32_t *word, int op, uint32_t val,
  * recycled pid could hide a death; the driver's deadline still ends that. */
 static int peer_gone(const struct ipc_channel *ch, enum ipc_role role)
 {
-	pid_t pid = atomic_load_explicit(&ch->hdr->side[!role].pid,
-					 memory_order_relaxed);
-	char path[64], buf[256];
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ESRCH;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *s = strrchr(buf, ')'); /* the name may hold spaces */
-	return s && (s[2] == 'Z' || s[2] == 'X');
+	return ipc_pid_gone(atomic_load_explicit(&ch->hdr->side[!role].pid,
+						 memory_order_relaxed));
 }
 
 static int gone_err(enum ipc_role role, struct ipc_err *e)

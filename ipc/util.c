@@ -192,3 +192,21 @@ size_t ipc_round_up(size_t n, size_t align)
 		return n;
 	return (n + align - 1) / align * align;
 }
+
+int ipc_pid_gone(pid_t pid)
+{
+	char path[64], buf[256];
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *s = strrchr(buf, ')'); /* the name may hold spaces */
+	return s && (s[2] == 'Z' || s[2] == 'X');
+}

@@ -86,6 +86,10 @@ void *ipc_page_alloc(size_t n);
  */
 int ipc_block_alloc(char **buf, size_t n, struct ipc_err *e);
 
+/* 1 when process pid has exited (gone or a zombie); 0 when it runs or pid
+ * <= 0.  A recycled pid could hide a death; the driver's deadline ends that. */
+int ipc_pid_gone(pid_t pid);
+
 /* Round n up to a multiple of align (a power of two or not). */
 size_t ipc_round_up(size_t n, size_t align);
 

@@ -120,14 +120,16 @@ static void describe(const struct point *p, char *buf, size_t len)
 	char size[24];
 	units_format_size(p->buf_size, size, sizeof(size));
 	int region = (p->t->caps & IPC_CAP_REGION) != 0;
-	snprintf(buf, len, "%s %s %s %s%s%s%s%s", p->t->name, size,
+	char pin[24];
+	snprintf(buf, len, "%s %s %s %s%s%s%s%s%s", p->t->name, size,
 		 p->mode == MODE_PINGPONG ? "pingpong" : "stream",
 		 p->access == ACCESS_INPLACE ? "inplace" : "copy",
 		 region && p->populate ? " populate" : "",
 		 region && p->hugepages ? " hugepages=" : "",
 		 region && p->hugepages ? region_hugepages_name(p->hugepages) : "",
-		 p->pin.pin == PIN_SAME ? " pin=same"
-		 : p->pin.pin == PIN_SPLIT ? " pin=split" : "");
+		 p->pin.pin != PIN_NONE ? " pin=" : "",
+		 p->pin.pin != PIN_NONE ? run_pin_name(&p->pin, pin, sizeof(pin))
+					: "");
 }
 
 static void fmt_left(double s, char *buf, size_t len)

@@ -1,5 +1,7 @@
 /* options.c - parse and validate the options of run and sweep (options.h). */
 #include "options.h"
+#include "memnode.h"
+#include "placement.h"
 #include "plugin.h"
 #include "units.h"
 
@@ -23,7 +25,7 @@ struct opt_doc {
 enum {
 	O_TOTAL = 256, O_MIN_TIME, O_ACCESS, O_VERIFY, O_POPULATE, O_HUGEPAGES,
 	O_PIN, O_PIPE_SIZE, O_SOCK_BUF, O_BLOCKS, O_MESSAGES, O_TIMEOUT, O_SEED,
-	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN, O_NAGLE,
+	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN, O_NAGLE, O_MEM_NODE,
 	O_MAX_ROUNDS, O_BUDGET, O_TARGET,
 };
 
@@ -44,10 +46,11 @@ static const struct opt_doc docs[] = {
 	{"verify", O_VERIFY, 1, 3, "on|off", "check every byte in the timed repetitions too (default off; warm-ups always check)"},
 	{"populate", O_POPULATE, 1, 3, "on|off", "pre-fault the shared region before the timed region (sweep: both) (default off)"},
 	{"hugepages", O_HUGEPAGES, 1, 3, "off|on|try|thp", "back the shared region with 2 MiB pages; try falls back to 4 KiB and says so (default off)"},
-	{"pin", O_PIN, 1, 3, "PIN", "none | same | split | W,R (or W:R): CPUs of writer and reader (sweep: a list of none,same,split) (default none)"},
+	{"pin", O_PIN, 1, 3, "PIN", "none | same | split | smt | core | llc | socket | numa | W,R (or W:R): CPUs of writer and reader, by name from the topology or given (sweep: a list, e.g. same,split,smt) (default none)"},
 	{"pipe-size", O_PIPE_SIZE, 1, 3, "BYTES", "pipe capacity (F_SETPIPE_SZ); default: the kernel's 64 KiB"},
 	{"sock-buf", O_SOCK_BUF, 1, 3, "BYTES", "socket buffer (SO_SNDBUF/SO_RCVBUF); default: the kernel's"},
 	{"blocks", O_BLOCKS, 1, 3, "N", "blocks in a ring / queue depth (pshm-pipe default 8)"},
+	{"mem-node", O_MEM_NODE, 1, 3, "NODE", "local | remote | N: the NUMA node of the run's memory (shared region, buffers); local = the writer's CPU's node (default: the system's policy)"},
 	{"spin", O_SPIN, 1, 3, "N", "busy-wait iterations before sleeping, for spinning transports (shm-futex); default: the transport's"},
 	{"nagle", O_NAGLE, 0, 3, NULL, "tcp-loopback: keep Nagle's algorithm (default: TCP_NODELAY, small messages leave at once)"},
 	{"format", 'f', 1, 3, "FMT", "table | csv | json (one row per repetition) (default table)"},
@@ -155,8 +158,8 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 		    units_parse_uint(copy, 0, 4095, &w, why, len) ||
 		    units_parse_uint(comma + 1, 0, 4095, &r, why, len)) {
 			free(copy);
-			return bad(why, len, "pin", s, "expected none, same, split or "
-				   "two CPU numbers W,R (e.g. 0,1)");
+			return bad(why, len, "pin", s, "expected " PLACEMENT_NAMES
+				   " or two CPU numbers W,R (e.g. 0,1)");
 		}
 		o->pins[0].pin = PIN_CPUS;
 		o->pins[0].cpu_writer = (int)w;
@@ -168,22 +171,16 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 	for (char *it = strtok_r(copy, ",/", &save); it && rc == 0;
 	     it = strtok_r(NULL, ",/", &save)) {
 		struct run_config pc = {0};
-		if (strcmp(it, "none") == 0)
-			pc.pin = PIN_NONE;
-		else if (strcmp(it, "same") == 0)
-			pc.pin = PIN_SAME;
-		else if (strcmp(it, "split") == 0)
-			pc.pin = PIN_SPLIT;
-		else
-			rc = bad(why, len, "pin", s, "expected none, same, split or "
-				 "two CPU numbers W,R (e.g. 0,1)");
+		if (placement_parse(it, &pc.pin) < 0)
+			rc = bad(why, len, "pin", s, "expected " PLACEMENT_NAMES
+				 " or two CPU numbers W,R (e.g. 0,1)");
 		if (rc == 0 && o->npins < 8)
 			o->pins[o->npins++] = pc;
 	}
 	free(copy);
 	if (rc == 0 && o->npins == 0) /* only separators: ",,/" */
-		rc = bad(why, len, "pin", s, "empty list (expected none, same, "
-			 "split or W,R)");
+		rc = bad(why, len, "pin", s, "empty list (expected "
+			 PLACEMENT_NAMES " or W,R)");
 	if (rc == 0 && !list && o->npins != 1)
 		rc = bad(why, len, "pin", s, "one placement per run (use ipclab "
 			 "sweep for several)");
@@ -211,6 +208,7 @@ static void defaults(enum opts_kind kind, struct bench_opts *o)
 	o->timeout_s = 120;
 	o->seed = 1;
 	o->floor = 1;
+	o->mem_node = MEMNODE_NONE;
 	(void)kind;
 }
 
@@ -436,6 +434,11 @@ static int parse(enum opts_kind kind, int argc, char **argv,
 					 "a whole number of blocks from 1");
 			else
 				o->nblocks = (unsigned)u;
+			break;
+		case O_MEM_NODE:
+			if (memnode_parse(a, &o->mem_node) < 0)
+				rc = bad(why, whylen, "mem-node", a,
+					 "expected local, remote or a node number");
 			break;
 		case O_SPIN:
 			if (units_parse_uint(a, 1, UINT64_MAX / 2, &u, why, whylen))

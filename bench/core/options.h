@@ -42,6 +42,7 @@ struct bench_opts {
 	uint64_t kbuf_size;   /* --pipe-size / --sock-buf */
 	unsigned nblocks;     /* --blocks */
 	unsigned long spin;   /* --spin */
+	int mem_node;         /* --mem-node: MEMNODE_* or a node (memnode.h) */
 	int nagle;            /* --nagle */
 	double timeout_s;
 	uint64_t seed;

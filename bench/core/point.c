@@ -4,6 +4,7 @@
 #include "canary.h"
 #include "floor.h"
 #include "footprint.h"
+#include "memnode.h"
 #include "units.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@ int point_config(const struct point *p, const struct bench_opts *o,
 	c->cpu_reader = p->pin.cpu_reader;
 	c->timeout_s = o->timeout_s;
 	c->seed = o->seed;
+	c->mem_node = o->mem_node;
 	return run_resolve_pin(c, why, whylen);
 }
 
@@ -293,7 +295,7 @@ static int once(struct point_state *ps, const char *run_id, int warmup,
 	if (!warmup)
 		canary_before(&k, &ps->c);
 	uint64_t t0 = run_now_ns();
-	int rc = run_once(&ps->c, r);
+	int rc = memnode_run_once(&ps->c, r);
 	ps->last_s = (double)(run_now_ns() - t0) / 1e9;
 	int failed = rc < 0 || !r->ok;
 	if (failed) {
@@ -301,6 +303,11 @@ static int once(struct point_state *ps, const char *run_id, int warmup,
 		snprintf(rec.reason, sizeof(rec.reason), "%s", r->reason);
 	} else {
 		fill(&rec, &ps->c, r);
+		snprintf(rec.pin_relation, sizeof(rec.pin_relation), "%s",
+			 ps->c.relation);
+		char mn[12];
+		snprintf(rec.mem_node, sizeof(rec.mem_node), "%s",
+			 memnode_name(ps->c.mem_node, mn, sizeof(mn)));
 		if (ps->c.mode == MODE_PINGPONG)
 			rec.clock_overhead_ns = ps->clock_ns;
 		if (ps->floor_bps > 0 && ps->c.mode == MODE_STREAM) {

@@ -19,6 +19,7 @@
 #include "run.h"
 #include "canary.h"
 #include "limit_hint.h"
+#include "placement.h"
 #include "pattern.h"
 #include "proc.h"
 
@@ -92,64 +93,12 @@ static void side_end(const struct rusage *a, struct run_side *s)
 
 int run_resolve_pin(struct run_config *c, char *why, size_t whylen)
 {
-	cpu_set_t set;
-	int cpus[CPU_SETSIZE], n = 0;
-	if (c->pin == PIN_NONE)
-		return 0;
-	if (sched_getaffinity(0, sizeof(set), &set) < 0) {
-		snprintf(why, whylen, "sched_getaffinity: %s", strerror(errno));
-		return -EINVAL;
-	}
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &set))
-			cpus[n++] = i;
-	switch (c->pin) {
-	case PIN_SAME:
-		c->cpu_writer = c->cpu_reader = cpus[0];
-		return 0;
-	case PIN_SPLIT:
-		if (n < 2) {
-			snprintf(why, whylen, "--pin split: needs two CPUs, this "
-				 "process may only use CPU %d", cpus[0]);
-			return -EINVAL;
-		}
-		c->cpu_writer = cpus[0];
-		c->cpu_reader = cpus[1];
-		return 0;
-	default:
-		for (int k = 0; k < 2; k++) {
-			int cpu = k ? c->cpu_reader : c->cpu_writer;
-			if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set)) {
-				char allowed[128] = "";
-				for (int j = 0; j < n && strlen(allowed) < 100; j++)
-					snprintf(allowed + strlen(allowed),
-						 sizeof(allowed) - strlen(allowed),
-						 "%s%d", j ? "," : "", cpus[j]);
-				snprintf(why, whylen,
-					 "--pin %d,%d: CPU %d is not available "
-					 "(this process may use CPUs %s)",
-					 c->cpu_writer, c->cpu_reader, cpu, allowed);
-				return -EINVAL;
-			}
-		}
-		return 0;
-	}
+	return placement_resolve(c, why, whylen);
 }
 
 const char *run_pin_name(const struct run_config *c, char *buf, size_t len)
 {
-	switch (c->pin) {
-	case PIN_NONE:
-		return "none";
-	case PIN_SAME:
-		return "same";
-	case PIN_SPLIT:
-		return "split";
-	default:
-		/* No comma: the value goes into CSV cells unquoted. */
-		snprintf(buf, len, "%d:%d", c->cpu_writer, c->cpu_reader);
-		return buf;
-	}
+	return placement_name(c, buf, len);
 }
 
 static int pin_self(const struct run_config *c, enum ipc_role role,

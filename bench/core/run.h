@@ -13,7 +13,10 @@
 
 enum run_access { ACCESS_COPY = 0, ACCESS_INPLACE };
 enum run_mode { MODE_STREAM = 0, MODE_PINGPONG };
-enum run_pin { PIN_NONE = 0, PIN_SAME, PIN_SPLIT, PIN_CPUS };
+/* Placements by name (PIN_SMT..PIN_NUMA) are resolved from the topology:
+ * placement.h. */
+enum run_pin { PIN_NONE = 0, PIN_SAME, PIN_SPLIT, PIN_CPUS, PIN_SMT,
+	       PIN_CORE, PIN_LLC, PIN_SOCKET, PIN_NUMA };
 
 struct run_config {
 	const struct ipc_transport *t;
@@ -25,6 +28,9 @@ struct run_config {
 	int verify;            /* the reader checks every byte */
 	enum run_pin pin;
 	int cpu_writer, cpu_reader; /* resolved CPUs when pin != PIN_NONE */
+	char relation[12];     /* what they share (topology_relation) */
+	int mem_node;          /* --mem-node request (memnode.h); 0: none */
+	int mem_bind;          /* node bound around the run + 1; 0: none */
 	double timeout_s;      /* the parent kills both children after this */
 	uint64_t seed;
 };

@@ -33,6 +33,8 @@ struct record {
 	char region_mechanism[16];
 	uint64_t kbuf_size, nblocks;
 	char pin[24];
+	char pin_relation[12]; /* same, smt, core, llc, numa, socket */
+	char mem_node[12];     /* --mem-node: local, remote, N; "" none */
 	int64_t writer_cpu, reader_cpu; /* -1: not observed / moved */
 	uint64_t rep;
 	uint64_t round;    /* 1-based round of a timed row; 0 on warm-ups */

@@ -2,6 +2,7 @@
 #include "sysinfo.h"
 #include "json.h"
 #include "options.h"
+#include "topology.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -244,6 +245,12 @@ void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
 	fputs(",\n  \"cpu_model\": ", f);
 	json_write_string(f, cpu[0] ? cpu : "unknown");
 	fprintf(f, ",\n  \"cpus_online\": %ld", sysconf(_SC_NPROCESSORS_ONLN));
+	const struct topology *topo = topology_get(v, sizeof(v));
+	fputs(",\n  \"topology\": ", f);
+	if (topo)
+		topology_write_json(f, topo);
+	else
+		json_write_string(f, v);
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", v,
 		  sizeof(v));
 	fputs(",\n  \"cpu_governor\": ", f);
