@@ -34,6 +34,13 @@ barrier_child() {
   return 1
 }
 
+# The System V segments PID created that are still there (sysv-shm's is
+# IPC_PRIVATE: its key carries no pid, its creator's pid does).
+private_shm() {
+  awk -v p="$1" 'NR > 1 && $5 == p { print "shm id " $2 " (cpid " p ")" }' \
+    /proc/sysvipc/shm
+}
+
 # strike NAME SIG PID ERRFILE: kill PID's child that waits at the barrier,
 # then send SIG to PID.  The parent is stopped meanwhile, so that it finds
 # both the dead child and the signal when it resumes, whatever the timing.
@@ -51,7 +58,7 @@ strike() {
   wait_exit "$p" 2
   want=$((128 + $(kill -l "$sig")))
   for k in $kids; do kill -0 "$k" 2>/dev/null && alive+="$k "; done
-  left=$(leftovers "$p")
+  left=$(leftovers "$p"; private_shm "$p")
   if [ "$st" != "$want" ]; then
     fail "$name, child killed at the barrier, then SIG$sig: exit $st" \
       "(999: still running after 2 s), want $want"; cat "$err"
