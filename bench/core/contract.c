@@ -168,10 +168,17 @@ static void snap_take(struct snapshot *s)
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f)) {
-			long key, id;
-			if (sscanf(line, "%ld %ld", &key, &id) == 2)
-				fprintf(out, "System V %s key 0x%lx id %ld\n",
-					tables[i], (unsigned long)(unsigned)key, id);
+			long key, id, cpid = 0;
+			/* shm: key shmid perms size cpid ... (a private key says
+			 * nothing of its owner; the creator's pid does) */
+			if (sscanf(line, "%ld %ld %*s %*s %ld", &key, &id,
+				   &cpid) < 2)
+				continue;
+			fprintf(out, "System V %s key 0x%lx id %ld", tables[i],
+				(unsigned long)(unsigned)key, id);
+			if (i == 0 && cpid > 0)
+				fprintf(out, " creator %ld", cpid);
+			fputc('\n', out);
 		}
 		fclose(f);
 	}
@@ -194,6 +201,13 @@ static int others(const char *line, pid_t self)
 	if (sscanf(line, "System V %*s key 0x%lx", &key) == 1 &&
 	    ipc_sysv_key_is_ours((key_t)(unsigned)key, &kp))
 		return kp != (pid_t)(self & 0x3fffff);
+	/* A segment whose creator still runs outside the case's process group
+	 * (the case's processes are all gone by now) is someone else's. */
+	const char *c = strstr(line, " creator ");
+	if (c && sscanf(c, " creator %ld", &pid) == 1 && pid > 0) {
+		pid_t g = getpgid((pid_t)pid);
+		return g >= 0 && g != self;
+	}
 	return 0;
 }
 
