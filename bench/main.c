@@ -22,6 +22,7 @@
 #include "options.h"
 #include "point.h"
 #include "record.h"
+#include "scripts_cmd.h"
 #include "stats.h"
 #include "sweep.h"
 #include "sysinfo.h"
@@ -193,6 +194,9 @@ static void usage(FILE *f)
 		"  check -t T       the transport contract and a benchmark (T: a name or ./plugin.so)\n"
 		"  demo NAME        classroom demos (ipclab demo --list)\n"
 		"  clean [--dry-run] remove what crashed runs left (ipclab clean --help)\n"
+		"  plot DIR         draw a results folder's figures (scripts/plot.py)\n"
+		"  report DIR       figures and report.md/.html (scripts/report.py)\n"
+		"  compare A B      compare two results folders (scripts/compare.py)\n"
 		"  version          version and build\n"
 		"  help             this text; COMMAND --help for a command's options\n\n"
 		"Exit status: 0 ok, 1 a run failed, 2 bad usage, 77 nothing could "
@@ -213,7 +217,12 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "sweep") == 0)
 		return sweep_main(argc - 1, argv + 1, argc, argv);
 	if (strcmp(cmd, "sysinfo") == 0) {
-		if (argc > 2 && strcmp(argv[2], "--json") == 0)
+		if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
+				 strcmp(argv[2], "-h") == 0))
+			printf("usage: ipclab sysinfo [--json]\nThis machine's "
+			       "CPUs, kernel, huge pages, THP and IPC limits; "
+			       "--json: the same as a sweep's meta.json.\n");
+		else if (argc > 2 && strcmp(argv[2], "--json") == 0)
 			sysinfo_write_json(stdout, NULL, argc, argv, NULL, NULL, NULL);
 		else if (argc > 2)
 			return usage_error("sysinfo", "unknown option (use --json)");
@@ -233,7 +242,21 @@ int main(int argc, char **argv)
 		return model_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
+	if (scripts_is_command(cmd))
+		return scripts_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
+				 strcmp(argv[2], "-h") == 0)) {
+			printf("usage: ipclab version (or ipclab --version)\n"
+			       "The version, git revision, compiler and build "
+			       "type of this binary.\n");
+			return 0;
+		}
+		if (argc > 2) {
+			fprintf(stderr, "ipclab: version: %s: unknown option "
+				"(version takes none)\n", argv[2]);
+			return 2;
+		}
 		printf("ipclab %s (%s, %s, %s)\n", IPCLAB_VERSION, IPCLAB_GIT_REV,
 		       IPCLAB_COMPILER, IPCLAB_BUILD_TYPE);
 		return 0;
