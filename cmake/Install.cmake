@@ -12,7 +12,8 @@ set(IPCLAB_DATA ${CMAKE_INSTALL_DATADIR}/ipclab)
 
 # A binary run from its build tree finds the scripts in its source tree.
 set_property(SOURCE ${CMAKE_SOURCE_DIR}/bench/cmd/scripts_cmd.c APPEND
-             PROPERTY COMPILE_DEFINITIONS IPCLAB_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+             PROPERTY COMPILE_DEFINITIONS IPCLAB_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+                                          IPCLAB_BUILD_DIR="${CMAKE_BINARY_DIR}")
 
 install(TARGETS ipclab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 

@@ -10,13 +10,12 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-"${PROJECT_DESCRIPTION}
- One driver moves a stream of bytes (or ping-pongs messages) between two
- processes over interchangeable transports (shared memory, pipes, sockets,
- message queues), sweeps the block size and memory options, and measures
- throughput, latency, CPU time and context switches. Includes the plot and
- report scripts, the lab notebooks, and the header for student transports.")
+set(CPACK_PACKAGE_DESCRIPTION
+"One driver moves a stream of bytes (or ping-pongs messages) between two
+processes over interchangeable transports (shared memory, pipes, sockets,
+message queues), sweeps the block size and memory options, and measures
+throughput, latency, CPU time and context switches. Includes the plot and
+report scripts, the lab notebooks, and the header for student transports.")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
     "gnuplot-nox, python3, python3-matplotlib, python3-numpy, pkg-config, gcc | c-compiler, libc6-dev")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS

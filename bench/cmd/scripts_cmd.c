@@ -6,7 +6,7 @@
  *
  *   $IPCLAB_DATADIR/scripts            (an explicit choice)
  *   <dir of the binary>/../share/ipclab/scripts   (cmake --install, the .deb)
- *   IPCLAB_SOURCE_DIR/scripts          (the source tree of a build tree)
+ *   IPCLAB_SOURCE_DIR/scripts          (a binary still in its build tree)
  *
  * Every argument after the subcommand goes to the script unchanged.
  */
@@ -54,7 +54,7 @@ int scripts_datadir(char *buf, size_t len, char *why, size_t whylen)
 		snprintf(buf, len, "%s", env);
 		return 0;
 	}
-	char exe[PATH_MAX];
+	char exe[PATH_MAX] = "";
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
@@ -70,8 +70,12 @@ int scripts_datadir(char *buf, size_t len, char *why, size_t whylen)
 			}
 		}
 	}
-#ifdef IPCLAB_SOURCE_DIR
-	if (has_pyrun(IPCLAB_SOURCE_DIR)) {
+#if defined(IPCLAB_SOURCE_DIR) && defined(IPCLAB_BUILD_DIR)
+	/* Only a binary still in its build tree reaches into the sources: an
+	 * installed one uses what was installed with it, or says so. */
+	char bdir[PATH_MAX];
+	if (n > 0 && realpath(IPCLAB_BUILD_DIR, bdir) &&
+	    strcmp(bdir, exe) == 0 && has_pyrun(IPCLAB_SOURCE_DIR)) {
 		snprintf(buf, len, "%s", IPCLAB_SOURCE_DIR);
 		return 0;
 	}
