@@ -102,7 +102,7 @@ def programs(cmd):
     cmd = re.sub(r"\s#.*", "", cmd)
     progs = []
     for part in re.split(r"&&|\|\||[;|&]", cmd):
-        words = part.split()
+        words = part.strip().strip("()").split()
         if not words or words[0] in ("cd", "export"):
             continue
         progs.append(words[0])
