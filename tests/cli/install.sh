@@ -49,12 +49,12 @@ ok grep -q "^ipclab: version: --bogus: " err
 
 ipclab sweep -t pipe -b 4K --reps 2 --min-time 0.01 --quiet -o sweep > /dev/null
 ok test -s sweep/summary.csv
-ipclab plot sweep > plot.out
+ipclab plot sweep > plot.out 2> plot.err
 ok test -s sweep/plots/throughput.png
 ok grep -q "throughput.png" plot.out
-ipclab report sweep > /dev/null
+ipclab report sweep > /dev/null 2> report.err
 ok test -s sweep/report.md
-ipclab compare "$d/results/reference" sweep -o cmp > /dev/null
+ipclab compare "$d/results/reference" sweep -o cmp > /dev/null 2> compare.err
 ok test -n "$(ls cmp)"
 if command -v gnuplot >/dev/null; then
   gnuplot -c "$d/scripts/gp/throughput.gp" sweep gp.png > /dev/null
@@ -91,22 +91,28 @@ for c in "" run sweep xfr check clean ctxsw; do
   done < help.txt
 done
 
-# The completion loads in bash and completes commands and transports.
+# The completion loads in bash and completes commands and transports, alone
+# and with Debian's bash-completion (its _init_completion) loaded first.
+bc=""
 complete_line() {
   bash -c '
+    [ -z "$3" ] || source "$3"
     source "$1"; line=$2
     read -ra COMP_WORDS <<< "$line"
     [[ $line == *" " ]] && COMP_WORDS+=("")
     COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE=$line; COMP_POINT=${#line}
-    _ipclab; printf "%s\n" "${COMPREPLY[@]}"' _ "$p/share/bash-completion/completions/ipclab" "$1"
+    _ipclab; printf "%s\n" "${COMPREPLY[@]}"' _ "$p/share/bash-completion/completions/ipclab" "$1" "$bc"
 }
-ok test "$(complete_line "ipclab sw")" = sweep
-complete_line "ipclab run -t p" | sort > got
 ipclab list | awk 'NR > 1 && $1 ~ /^p/ { print $1 }' | sort > want
 ok test -s want
-ok cmp got want
-ok test "$(complete_line "ipclab run --hugepages t" | tr '\n' ' ')" = "try thp "
-ok test "$(complete_line "ipclab run --ver")" = --verify
+for bc in "" /usr/share/bash-completion/bash_completion; do
+  [ -z "$bc" ] || [ -f "$bc" ] || continue
+  ok test "$(complete_line "ipclab sw")" = sweep
+  complete_line "ipclab run -t p" | sort > got
+  ok cmp got want
+  ok test "$(complete_line "ipclab run --hugepages t" | tr '\n' ' ')" = "try thp "
+  ok test "$(complete_line "ipclab run --ver")" = --verify
+done
 
 echo "install: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
