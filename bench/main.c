@@ -216,13 +216,15 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "sweep") == 0)
 		return sweep_main(argc - 1, argv + 1, argc, argv);
+	if (strcmp(cmd, "sysinfo") == 0 && argc > 2 &&
+	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		printf("usage: ipclab sysinfo [--json]\nThis machine's CPUs, "
+		       "kernel, huge pages, THP and IPC limits; --json: the "
+		       "same as a sweep's meta.json.\n");
+		return 0;
+	}
 	if (strcmp(cmd, "sysinfo") == 0) {
-		if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
-				 strcmp(argv[2], "-h") == 0))
-			printf("usage: ipclab sysinfo [--json]\nThis machine's "
-			       "CPUs, kernel, huge pages, THP and IPC limits; "
-			       "--json: the same as a sweep's meta.json.\n");
-		else if (argc > 2 && strcmp(argv[2], "--json") == 0)
+		if (argc > 2 && strcmp(argv[2], "--json") == 0)
 			sysinfo_write_json(stdout, NULL, argc, argv, NULL, NULL, NULL);
 		else if (argc > 2)
 			return usage_error("sysinfo", "unknown option (use --json)");
