@@ -255,8 +255,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (argc > 2) {
-			fprintf(stderr, "ipclab: version: %s: unknown option "
-				"(version takes none)\n", argv[2]);
+			fprintf(stderr, "ipclab: version: takes no options "
+				"or arguments (got '%s')\n", argv[2]);
 			return 2;
 		}
 		printf("ipclab %s (%s, %s, %s)\n", IPCLAB_VERSION, IPCLAB_GIT_REV,
