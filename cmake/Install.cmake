@@ -17,14 +17,13 @@ set_property(SOURCE ${CMAKE_SOURCE_DIR}/bench/cmd/scripts_cmd.c APPEND
 
 install(TARGETS ipclab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-install(PROGRAMS scripts/pyrun scripts/plot.py scripts/report.py
-                 scripts/compare.py scripts/plot_hyperfine.py
-                 scripts/hugepages.sh scripts/ipc_clean.sh
-        DESTINATION ${IPCLAB_DATA}/scripts)
-install(FILES scripts/ipclab_results.py scripts/README.md
-        DESTINATION ${IPCLAB_DATA}/scripts)
-install(DIRECTORY scripts/gp/ DESTINATION ${IPCLAB_DATA}/scripts/gp
-        FILES_MATCHING PATTERN "*.gp")
+# Every Python script and its data (a new one is installed without editing
+# this), pyrun, the gnuplot files, and the scripts that need no source tree.
+install(DIRECTORY scripts/ DESTINATION ${IPCLAB_DATA}/scripts
+        USE_SOURCE_PERMISSIONS FILES_MATCHING
+        PATTERN "*.py" PATTERN "*.csv" PATTERN "*.gp" PATTERN "README.md"
+        PATTERN "pyrun" PATTERN "hugepages.sh" PATTERN "ipc_clean.sh"
+        PATTERN "lib" EXCLUDE)
 # The instructor's answers stay out of what students' machines get.
 install(DIRECTORY notebooks/ DESTINATION ${IPCLAB_DATA}/notebooks
         FILES_MATCHING PATTERN "*.ipynb" PATTERN "README.md"
