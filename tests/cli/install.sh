@@ -15,6 +15,9 @@ for tool in cmake cc pkg-config man; do
 done
 tmp=$(mktemp -d /tmp/ipclab-installtest-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# A command that stops the script says which (and the scripts' stderr).
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND (status $?)"; tail -n 5 "$tmp"/work/*.err 2>/dev/null' ERR
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND (status $?)"; for f in "$tmp"/work/*.err; do [ -s "$f" ] && tail -5 "$f"; done' ERR
 passes=0 fails=0
 ok() { if "$@"; then passes=$((passes + 1)); else echo "FAIL: $*"; fails=$((fails + 1)); fi; }
 no() { if "$@"; then echo "FAIL: not expected: $*"; fails=$((fails + 1)); else passes=$((passes + 1)); fi; }
