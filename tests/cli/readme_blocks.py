@@ -13,8 +13,8 @@ lines just before a block changes how it is tested:
                             itself); its programs must still exist here
     <!-- exit: 0 1 1 (why) --> the exit status of each command (one value:
                             all; `2|0`: either); a last `(...)` is a comment
-    <!-- test-args: ARGS --> appended to each `ipclab run|sweep|ctxsw`
-                            (the last value of an option wins): a short run
+    <!-- test-args: ARGS --> given to each `ipclab run|sweep|ctxsw` (an
+                            option the command has gets this value): a short run
 
 A block's commands run in one bash, in order; each command's status is
 compared with what the block expects.  Where a `$` block shows an `ipclab:`
@@ -87,13 +87,27 @@ def commands(body):
 
 
 def with_args(cmd, args):
-    """Insert args after an ipclab run/sweep/ctxsw command's own arguments,
-    before a trailing comment, redirection or `&`."""
+    """An ipclab run/sweep/ctxsw command with args: an option the command
+    already gives gets the value from args (ipclab refuses an option given
+    twice), the others are inserted before a trailing comment, redirection
+    or `&`."""
     if not args or not re.search(r"(^|/)ipclab (run|sweep|ctxsw)\b", cmd):
         return cmd
     m = re.search(r"\s+(#|<|>|&|\|)", cmd)
     cut = m.start() if m else len(cmd)
-    return cmd[:cut] + " " + args + cmd[cut:]
+    words, rest = cmd[:cut].split(), cmd[cut:]
+    extra = args.split()
+    i = 0
+    while i < len(extra):
+        opt = extra[i]
+        has_value = i + 1 < len(extra) and not extra[i + 1].startswith("-")
+        if opt in words:
+            if has_value:
+                words[words.index(opt) + 1] = extra[i + 1]
+        else:
+            words += extra[i:i + 1 + has_value]
+        i += 1 + has_value
+    return " ".join(words) + rest
 
 
 def programs(cmd):
