@@ -115,7 +115,7 @@ def programs(cmd):
     `jupyter SUB` is the program jupyter-SUB)."""
     cmd = re.sub(r"\s#.*", "", cmd)
     progs = []
-    for part in re.split(r"&&|\|\||[;|&]", cmd):
+    for part in re.split(r"&&|\|\||;|\s\|\s|&\s*$", cmd):
         words = part.strip().strip("()").split()
         if not words or words[0] in ("cd", "export"):
             continue
