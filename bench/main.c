@@ -26,6 +26,7 @@
 #include "rounds.h"
 #include "stats.h"
 #include "stdfds.h"
+#include "scripts_cmd.h"
 #include "sweep.h"
 #include "sysinfo.h"
 #include "topology_cmd.h"
@@ -187,6 +188,9 @@ static void usage(FILE *f)
 		"  check -t T       the transport contract and a benchmark (T: a name or ./plugin.so)\n"
 		"  demo NAME        classroom demos (ipclab demo --list)\n"
 		"  clean [--dry-run] remove what crashed runs left (ipclab clean --help)\n"
+		"  plot DIR         draw a results folder's figures (scripts/plot.py)\n"
+		"  report DIR       figures and report.md/.html (scripts/report.py)\n"
+		"  compare A B      compare two results folders (scripts/compare.py)\n"
 		"  version          version and build\n"
 		"  help             this text; COMMAND --help for a command's options\n\n"
 		"Exit status: 0 ok, 1 a run failed, 2 bad usage, 77 nothing could "
@@ -206,6 +210,13 @@ static int dispatch(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "sweep") == 0)
 		return sweep_main(argc - 1, argv + 1, argc, argv);
+	if (strcmp(cmd, "sysinfo") == 0 && argc > 2 &&
+	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		printf("usage: ipclab sysinfo [--json]\nThis machine's CPUs, "
+		       "kernel, huge pages, THP and IPC limits; --json: the "
+		       "same as a sweep's meta.json.\n");
+		return 0;
+	}
 	if (strcmp(cmd, "sysinfo") == 0) {
 		if (argc > 2 && strcmp(argv[2], "--json") == 0)
 			sysinfo_write_json(stdout, NULL, argc, argv, NULL, NULL, NULL, NULL);
@@ -231,10 +242,21 @@ static int dispatch(int argc, char **argv)
 		return model_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
+	if (scripts_is_command(cmd))
+		return scripts_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		if (argc > 2)
-			return usage_error("version", "takes no options or "
-					   "arguments");
+		if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
+				 strcmp(argv[2], "-h") == 0)) {
+			printf("usage: ipclab version (or ipclab --version)\n"
+			       "The version, git revision, compiler and build "
+			       "type of this binary.\n");
+			return 0;
+		}
+		if (argc > 2) {
+			fprintf(stderr, "ipclab: version: takes no options "
+				"or arguments (got '%s')\n", argv[2]);
+			return 2;
+		}
 		printf("ipclab %s (%s, %s, %s)\n", IPCLAB_VERSION, IPCLAB_GIT_REV,
 		       IPCLAB_COMPILER, IPCLAB_BUILD_TYPE);
 		return 0;

@@ -32,6 +32,11 @@ while [ $# -gt 0 ]; do
 done
 bin=${bin:-${IPCLAB_BIN:-$here/build/release/ipclab}}
 [ -x "$bin" ] || { echo "compare-peers: no ipclab at $bin (build: cmake --preset release && cmake --build --preset release)" >&2; exit 1; }
+# The peers are installed the way scripts/lab installs its packages.
+die() { echo "compare-peers: $*" >&2; exit 1; }
+. "$here/scripts/lib/pkgs.sh"
+command -v perf >/dev/null && command -v stress-ng >/dev/null ||
+  install_pkgs linux-perf stress-ng
 for tool in perf stress-ng dd taskset awk; do
   command -v "$tool" >/dev/null || { echo "compare-peers: $tool is missing (apt-get install linux-perf stress-ng)" >&2; exit 1; }
 done

@@ -225,6 +225,12 @@ for c in commands:
     if c in ("help", "version"):
         specs.append(([c], [], []))
         continue
+    if c in ("plot", "report", "compare"):
+        # They run a Python script (tests/py tests its options); each start
+        # costs an interpreter and matplotlib, so a few vectors only.
+        for v in ([], ["--help"], ["nosuch"], ["--frobnicate"], ["", ""]):
+            add("script", [c], [], v)
+        continue
     opts = options_of([c])
     base = []
     if c in ("run", "xfr"):
