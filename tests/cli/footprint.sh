@@ -7,7 +7,9 @@
 #
 #   bash tests/cli/footprint.sh build/ipclab
 set -uo pipefail
-bin=$(readlink -f "$1")
+# A sanitizer build reserves terabytes of shadow address space and cannot
+# start under ulimit -v: use the plain build when `scripts/lab test` gives it.
+bin=$(readlink -f "${IPCLAB_PLAIN_BIN:-$1}")
 work=$(mktemp -d /tmp/footprint-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 passes=0 fails=0

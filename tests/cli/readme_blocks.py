@@ -11,6 +11,8 @@ lines just before a block changes how it is tested:
 
     <!-- not-run: why -->   not run (interactive, minutes long, the CI
                             itself); its programs must still exist here
+    <!-- output -->         what a program printed, shown as a block: no
+                            commands in it
     <!-- exit: 0 1 1 (why) --> the exit status of each command (one value:
                             all; `2|0`: either); a last `(...)` is a comment
     <!-- test-args: ARGS --> given to each `ipclab run|sweep|ctxsw` (an
@@ -30,6 +32,7 @@ import tempfile
 import time
 
 MARK = re.compile(r"^<!--\s*(not-run|exit|test-args):\s*(.*?)\s*-->\s*$")
+OUTPUT = re.compile(r"^<!--\s*output\s*-->\s*$")
 TIMEOUT = 300
 
 
@@ -40,8 +43,11 @@ def blocks(path):
     while i < len(lines):
         ln = lines[i]
         m = MARK.match(ln.strip())
-        if m:
-            marks[m.group(1)] = m.group(2)
+        if m or OUTPUT.match(ln.strip()):
+            if m:
+                marks[m.group(1)] = m.group(2)
+            else:
+                marks["output"] = ""
             i += 1
             continue
         if ln.startswith("```"):
@@ -138,6 +144,8 @@ def main():
     notes = tempfile.mkdtemp(prefix="ipclab-readme-")
     fails = passes = 0
     for lineno, marks, body in blocks(path):
+        if "output" in marks:
+            continue
         cmds, shown = commands(body)
         if not cmds:
             continue
