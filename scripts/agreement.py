@@ -5,9 +5,12 @@ twice").
 
 For every point measured ok in both folders: do the medians agree within the
 tolerance (default +-10 %)? Of those that do not, how many are flagged
-`unstable` in at least one of the two runs? How often does run A's rerun
-interval contain run B's median (and B's contain A's)? Prints the shares and
-the worst disagreements; exit 0, or 2 on unreadable input.
+`unstable` in at least one of the two runs, or ran with the host in another
+state (their cache-line canaries differ by more than 1.5x: the host put the
+two vCPUs elsewhere)? How often does run A's rerun interval contain run B's
+median (and B's contain A's), over all points and over the points whose
+canaries agree? Prints the shares and the worst disagreements; exit 0, or 2
+on unreadable input.
 
     scripts/pyrun scripts/agreement.py results/A results/B
 """
@@ -53,7 +56,11 @@ def load(folder):
             die("%s:%d: %s is not a number" % (path, i, name))
         if not (med > 0 and math.isfinite(med)):
             die("%s:%d: %s must be a positive number" % (path, i, name))
-        out[key] = {"median": med, "lo": lo, "hi": hi,
+        try:
+            line = float(r.get("line_rtt_ns_median") or "nan")
+        except ValueError:
+            die("%s:%d: line_rtt_ns_median is not a number" % (path, i))
+        out[key] = {"median": med, "lo": lo, "hi": hi, "line": line,
                     "flag": r.get("flag", ""), "kinds": r.get("flag_kinds", "")}
     return out
 
@@ -80,42 +87,65 @@ def main():
     keys = sorted(set(a) & set(b))
     if not keys:
         die("no point measured ok in both folders")
-    agree = flagged_dis = cover_ab = cover_ba = n_int = 0
+    agree = flagged_dis = state_dis = cover_ab = cover_ba = n_int = 0
+    same_n = same_ab = same_ba = same_agree = 0
     dis = []
-    flagged_any = 0
+    flagged_any = moved = 0
     for k in keys:
         x, y = a[k], b[k]
         ratio = y["median"] / x["median"]
         flagged = bool(x["flag"] or y["flag"])
+        lines = (x["line"], y["line"])
+        other_state = all(math.isfinite(v) and v > 0 for v in lines) and \
+            max(lines) / min(lines) > 1.5
         flagged_any += flagged
+        moved += other_state
         if abs(ratio - 1) <= args.tolerance:
             agree += 1
+            same_agree += not other_state
         else:
             flagged_dis += flagged
+            state_dis += other_state and not flagged
             dis.append((abs(math.log(ratio)), k, ratio, x, y))
         if math.isfinite(x["lo"]) and math.isfinite(y["lo"]):
             n_int += 1
-            cover_ab += x["lo"] <= y["median"] <= x["hi"]
-            cover_ba += y["lo"] <= x["median"] <= y["hi"]
+            hit_ab = x["lo"] <= y["median"] <= x["hi"]
+            hit_ba = y["lo"] <= x["median"] <= y["hi"]
+            cover_ab += hit_ab
+            cover_ba += hit_ba
+            if not other_state:
+                same_n += 1
+                same_ab += hit_ab
+                same_ba += hit_ba
     n = len(keys)
     pct = lambda p, q: 100.0 * p / q if q else float("nan")
     print("points in both: %d" % n)
     print("medians within +-%.0f%%: %d (%.0f%%)" % (100 * args.tolerance, agree,
                                                    pct(agree, n)))
-    print("disagreements: %d, flagged unstable in A or B: %d (%.0f%%)"
-          % (n - agree, flagged_dis, pct(flagged_dis, n - agree)))
-    print("points flagged in A or B: %d (%.0f%%)" % (flagged_any, pct(flagged_any, n)))
+    print("disagreements: %d; flagged unstable in A or B: %d; not flagged but "
+          "the canaries differ (host in another state): %d; accounted for: %.0f%%"
+          % (n - agree, flagged_dis, state_dis,
+             pct(flagged_dis + state_dis, n - agree)))
+    print("points flagged in A or B: %d (%.0f%%); points whose canaries differ: %d"
+          % (flagged_any, pct(flagged_any, n), moved))
     if n_int:
         print("A's interval holds B's median: %d of %d (%.0f%%); B's holds A's: "
               "%d (%.0f%%)" % (cover_ab, n_int, pct(cover_ab, n_int), cover_ba,
                                pct(cover_ba, n_int)))
+    if same_n and moved:
+        print("with the same host state (canaries within 1.5x): medians within "
+              "+-%.0f%%: %d of %d (%.0f%%); A's interval holds B's median %.0f%%, "
+              "B's holds A's %.0f%%" % (100 * args.tolerance, same_agree, same_n,
+                                       pct(same_agree, same_n), pct(same_ab, same_n),
+                                       pct(same_ba, same_n)))
     ea, eb = elapsed(args.a), elapsed(args.b)
     if ea is not None and eb is not None:
         print("sweep time: A %.0f s, B %.0f s" % (ea, eb))
     dis.sort(reverse=True)
     for _, k, ratio, x, y in dis[:args.worst]:
-        print("  %-14s %-8s %8s  B/A %.2f  flags A:%s B:%s"
-              % (k[0], k[1], k[3], ratio, x["kinds"] or "-", y["kinds"] or "-"))
+        print("  %-14s %-8s %8s  B/A %.2f  flags A:%s B:%s  line A %.0f B %.0f ns"
+              % (k[0], k[1], k[3], ratio, x["kinds"] or "-", y["kinds"] or "-",
+                 x["line"], y["line"]))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ static const struct opt_doc docs[] = {
 	{"total", O_TOTAL, 1, 3, "BYTES", "bytes per timed repetition (default: chosen by --min-time)"},
 	{"messages", O_MESSAGES, 1, 3, "N", "ping-pong round trips per repetition (default: by --min-time)"},
 	{"min-time", O_MIN_TIME, 1, 3, "SEC", "grow each timed repetition to last at least this long (default 0.05s)"},
-	{"reps", 'r', 1, 3, "N", "rounds: every point runs once per round, each round in a fresh shuffled order, so its repetitions spread over the whole sweep (default 7)"},
+	{"reps", 'r', 1, 3, "N", "rounds: every point runs once per round, each round in a fresh shuffled order, so its repetitions spread over the whole sweep (default 9)"},
 	{"rounds", 'r', 1, 3, "N", "the same as --reps"},
 	{"max-rounds", O_MAX_ROUNDS, 1, 3, "N", "a point whose interval is wider than --target gets extra rounds, up to N in all (default: sweep twice --reps when --reps is 3 or more, run --reps)"},
 	{"budget", O_BUDGET, 1, 3, "SEC", "no extra round starts once it would end past this many seconds from the start (default: no budget)"},
@@ -201,7 +201,7 @@ static void defaults(enum opts_kind kind, struct bench_opts *o)
 	o->pins[0].pin = PIN_NONE;
 	o->npins = 1;
 	o->min_time = 0.05;
-	o->reps = 7;
+	o->reps = 9;
 	o->warmup = 1;
 	o->target = 0.05;
 	o->format = FORMAT_TABLE;

@@ -91,7 +91,7 @@ static void judge(const struct campaign *cp, size_t i, int stopped,
 	const struct point_state *ps = &cp->ps[i];
 	summary_from_records(s, ps->recs, ps->nrecs);
 	size_t n = ps->nrecs ? ps->nrecs : 1;
-	double fig[n], line[n], steal[n], busy[n], runq[n];
+	double fig[n], line[n], steal[n], busy[n];
 	size_t k = 0;
 	for (size_t j = 0; j < ps->nrecs; j++) {
 		const struct record *r = &ps->recs[j];
@@ -101,7 +101,6 @@ static void judge(const struct campaign *cp, size_t i, int stopped,
 		line[k] = r->line_rtt_ns;
 		steal[k] = r->steal_pct;
 		busy[k] = r->other_busy_pct;
-		runq[k] = r->runq_wait_pct;
 		k++;
 	}
 	if (!k)
@@ -110,7 +109,7 @@ static void judge(const struct campaign *cp, size_t i, int stopped,
 	struct trust_in in = {
 		.n = k, .planned = stopped ? cp->ro->rounds : 0, .fig = fig,
 		.line_rtt = line, .steal_pct = steal, .other_busy_pct = busy,
-		.runq_wait_pct = runq, .target = cp->ro->target,
+		.target = cp->ro->target,
 		.lower_is_better = pp, .unit = pp ? "ns" : "B/s",
 	};
 	struct trust_out out;

@@ -47,7 +47,7 @@ struct stats_summary {
 };
 
 /* The probability the rerun interval is chosen to reach. */
-#define STATS_RERUN_WANT 0.90
+#define STATS_RERUN_WANT 0.95
 
 /*
  * Summarise v[0..n-1] into *out.  v is not modified (a sorted copy is made).

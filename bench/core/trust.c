@@ -129,7 +129,7 @@ static void judge_load(const struct trust_in *in, struct trust_out *out)
 {
 	size_t n = in->n;
 	double v[n ? n : 1];
-	double mean = NAN, most = NAN, steal = NAN, runq = NAN;
+	double mean = NAN, most = NAN, steal = NAN;
 	size_t k = finite_values(in->other_busy_pct, n, v);
 	if (k) {
 		double sum = 0;
@@ -143,9 +143,6 @@ static void judge_load(const struct trust_in *in, struct trust_out *out)
 	k = finite_values(in->steal_pct, n, v);
 	for (size_t i = 0; i < k; i++)
 		steal = isfinite(steal) ? fmax(steal, v[i]) : v[i];
-	k = finite_values(in->runq_wait_pct, n, v);
-	for (size_t i = 0; i < k; i++)
-		runq = isfinite(runq) ? fmax(runq, v[i]) : v[i];
 	char what[200] = "";
 	size_t w = 0;
 	if (mean > TRUST_LOAD_MEAN_PCT || most > TRUST_LOAD_ROUND_PCT)
@@ -155,9 +152,6 @@ static void judge_load(const struct trust_in *in, struct trust_out *out)
 	if (steal > TRUST_STEAL_PCT && w < sizeof(what))
 		w += (size_t)snprintf(what + w, sizeof(what) - w, "%s"
 			"steal up to %.0f%%", w ? ", " : "", steal);
-	if (runq > TRUST_RUNQ_PCT && w < sizeof(what))
-		snprintf(what + w, sizeof(what) - w, "%sa side "
-			 "waited for a CPU up to %.0f%% of a round", w ? ", " : "", runq);
 	if (what[0])
 		add(out, TRUST_LOAD, "load", "Other work ran beside it: %s.",
 		    what);

@@ -14,8 +14,9 @@
  *   canary  the cache-line probe between the point's two CPUs changed state
  *           during its rounds (the host moved the vCPUs) and the figure
  *           moved with it;
- *   load    other work, steal time or run-queue waits took a noticeable
- *           share of the point's CPUs during its rounds;
+ *   load    other work or steal time took a noticeable share of the
+ *           point's CPUs during its rounds (run-queue waits are recorded,
+ *           not judged: across two CPUs they include waking an idle one);
  *   cut     the point has fewer rounds than planned (an interrupted sweep).
  */
 #ifndef IPCLAB_TRUST_H
@@ -29,7 +30,6 @@
 #define TRUST_LOAD_MEAN_PCT 10.0    /* other work, mean over the rounds */
 #define TRUST_LOAD_ROUND_PCT 50.0   /* other work in any one round */
 #define TRUST_STEAL_PCT 5.0         /* steal in any one round */
-#define TRUST_RUNQ_PCT 10.0         /* a side waiting for a CPU, any round */
 
 /* One point's rounds, in the order they were run; any array may be NULL
  * and any value NAN where it was not measured. */
@@ -38,7 +38,7 @@ struct trust_in {
 	unsigned planned;        /* rounds the sweep meant to give it */
 	const double *fig;       /* the figure per round */
 	const double *line_rtt;  /* cache-line round trip before each round */
-	const double *steal_pct, *other_busy_pct, *runq_wait_pct;
+	const double *steal_pct, *other_busy_pct;
 	double target;           /* relative half-width, e.g. 0.05 */
 	int lower_is_better;     /* latency (1) or throughput (0) */
 	const char *unit;        /* for sentences: "B/s" or "ns" */
