@@ -154,6 +154,7 @@ class Folder:
         self.rounds = {}   # key -> np.array of per-round figures
         self.flags = {}    # key -> "unstable" / ""
         self.reasons = {}  # key -> the summary's reason of a flagged point
+        self.lines = {}    # key -> cache-line canary, median round trip (ns)
 
     def complete(self):
         return self.res.meta.get("complete") is not False
@@ -192,6 +193,8 @@ def make_folder(res, label):
         seen[k] = r.line
         f.flags[k] = r.get("flag", "")
         f.reasons[k] = r.get("reason", "")
+        line = r.get("line_rtt_ns_median")
+        f.lines[k] = line if isinstance(line, float) else math.nan
     if not f.rounds:
         raise ir.ResultsError("%s: no timed row with status ok in runs.csv: nothing to "
                               "compare" % os.path.join(path, "runs.csv"))
@@ -267,8 +270,17 @@ def point_order(k):
 def compare(base, other, alpha=ALPHA, threshold=THRESHOLD, seed=SEED):
     """Entries for the points both folders measured, in point_order()."""
     keys = sorted(set(base.rounds) & set(other.rounds), key=point_order)
-    return [Entry(k, base.rounds[k], other.rounds[k], base.flags.get(k, ""),
-                  other.flags.get(k, ""), alpha, threshold, seed) for k in keys]
+    out = []
+    for k in keys:
+        e = Entry(k, base.rounds[k], other.rounds[k], base.flags.get(k, ""),
+                  other.flags.get(k, ""), alpha, threshold, seed)
+        # The host put the two CPUs elsewhere (the cache-line canaries of the
+        # two folders differ by more than 1.5x): a change may be the host's.
+        la, lb = base.lines.get(k, math.nan), other.lines.get(k, math.nan)
+        e.moved = la > 0 and lb > 0 and max(la, lb) / min(la, lb) > 1.5
+        e.lines = (la, lb)
+        out.append(e)
+    return out
 
 
 # ---------------------------------------------------------------- output
@@ -328,12 +340,14 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
                 k[0], k[1], k[2] or "-", k[6] or "-", ir.fmt_size(k[3]), memory(k),
                 fmt_figure(e.mode, e.med_a), "!" if e.flag_a == "unstable" else "",
                 fmt_figure(e.mode, e.med_b), "!" if e.flag_b == "unstable" else "",
-                fmt_change(e), "%.3g [%.3g, %.3g]" % (e.ratio, e.lo, e.hi), e.p,
+                fmt_change(e) + (" ^" if getattr(e, "moved", False) else ""),
+                "%.3g [%.3g, %.3g]" % (e.ratio, e.lo, e.hi), e.p,
                 "%d/%d" % (e.n_a, e.n_b)), file=f)
         n = len(entries)
         fast = sum(e.verdict == "faster" for e in entries)
         slow = sum(e.verdict == "slower" for e in entries)
         unst = sum(e.unstable() for e in entries)
+        moved = [e for e in entries if getattr(e, "moved", False)]
         gm = math.exp(np.mean([math.log(e.ratio) for e in entries if e.mode == "stream"])) \
             if any(e.mode == "stream" for e in entries) else math.nan
         print("  %d points: %d faster, %d slower, %d ~ (p >= %g or within ±%g%%)%s%s" % (
@@ -341,6 +355,13 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
             "; %d unstable (!) in either folder: read them with care" % unst if unst else "",
             "; geometric mean of the stream ratios %.3f" % gm if math.isfinite(gm) else ""),
             file=f)
+        if moved:
+            la = np.median([e.lines[0] for e in moved])
+            lb = np.median([e.lines[1] for e in moved])
+            print("  %d points (^) ran with the host in another state: the cache line "
+                  "between their CPUs took %.0f ns round trip here, %.0f ns in the "
+                  "baseline; their change may be the host's, not the software's"
+                  % (len(moved), lb, la), file=f)
         weak = [e for e in entries if e.min_p >= alpha]
         if weak:
             w = weak[0]

@@ -39,7 +39,7 @@ static const struct opt_doc docs[] = {
 	{"rounds", 'r', 1, 3, "N", "the same as --reps"},
 	{"max-rounds", O_MAX_ROUNDS, 1, 3, "N", "a point whose interval is wider than --target gets extra rounds, up to N in all (default: sweep twice --reps when --reps is 3 or more, run --reps)"},
 	{"budget", O_BUDGET, 1, 3, "SEC", "no extra round starts once it would end past this many seconds from the start (default: no budget)"},
-	{"target", O_TARGET, 1, 3, "PCT", "the half-width an interval should reach, in % of the median (default 5%)"},
+	{"target", O_TARGET, 1, 3, "PCT", "the half-width extra rounds aim at, in % of the median (default 5%); a point whose interval stays wider than twice it is flagged wide"},
 	{"warmup", 'w', 1, 3, "N", "warm-up repetitions, always verified, not timed (default 1)"},
 	{"mode", 'm', 1, 3, "MODE", "stream | pingpong (sweep: both)"},
 	{"access", O_ACCESS, 1, 3, "MODE", "copy | inplace (sweep: both): copy through private buffers, or use the shared block in place"},

@@ -178,14 +178,16 @@ void trust_judge(const struct trust_in *in, struct trust_out *out)
 	if (in->planned && n < in->planned)
 		add(out, TRUST_CUT, "cut", "Cut short: %zu of %u rounds (the "
 		    "sweep was interrupted).", n, in->planned);
-	if (k >= 2 && out->rel_halfwidth > in->target) {
+	/* Extra rounds aim at the target; a point is flagged only when its
+	 * interval stays wider than twice the target (+-10 % by default). */
+	if (k >= 2 && out->rel_halfwidth > 2 * in->target) {
 		char lo[24], hi[24];
 		fmt_fig(in, out->lo, lo, sizeof(lo));
 		fmt_fig(in, out->hi, hi, sizeof(hi));
 		add(out, TRUST_WIDE, "wide", "Interval +-%.0f%% after %zu rounds "
-		    "(target +-%.0f%%): a rerun's median is expected within "
-		    "%s .. %s.", 100 * out->rel_halfwidth, k, 100 * in->target,
-		    lo, hi);
+		    "(flagged beyond +-%.0f%%): a rerun's median is expected "
+		    "within %s .. %s.", 100 * out->rel_halfwidth, k,
+		    200 * in->target, lo, hi);
 	}
 	if (k >= 4) {
 		qsort(v, k, sizeof(*v), cmp_double);

@@ -6,8 +6,8 @@
  * sweep.  Its median comes with the rerun interval (stats.h).  The point is
  * flagged, with a kind and a sentence for each rule that fires:
  *
- *   wide    the interval is still wider than the target (+-5 % of the
- *           median by default) after every round the budget allowed;
+ *   wide    the interval is still wider than twice the target (+-10 % of
+ *           the median by default) after every round the budget allowed;
  *   spread  the rounds fall into two groups with a gap between them larger
  *           than the target allows: the machine flipped between two states
  *           and a rerun's median may land in either;
