@@ -169,32 +169,117 @@ static int cmd_run(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static int c_list(int argc, char **argv) { return cmd_list(argc - 1, argv + 1); }
+static int c_run(int argc, char **argv) { return cmd_run(argc - 1, argv + 1); }
+static int c_sweep(int argc, char **argv)
+{
+	return sweep_main(argc - 1, argv + 1, argc, argv); /* meta.json: all */
+}
+static int c_xfr(int argc, char **argv) { return xfr_main(argc - 1, argv + 1); }
+static int c_matrix(int argc, char **argv) { return matrix_main(argc - 1, argv + 1); }
+static int c_topology(int argc, char **argv) { return topology_main(argc - 1, argv + 1); }
+static int c_model(int argc, char **argv) { return model_main(argc - 1, argv + 1); }
+static int c_ctxsw(int argc, char **argv) { return ctxsw_main(argc - 1, argv + 1); }
+static int c_check(int argc, char **argv) { return check_main(argc - 1, argv + 1); }
+static int c_demo(int argc, char **argv) { return demo_main(argc - 1, argv + 1); }
+static int c_clean(int argc, char **argv) { return clean_main(argc - 1, argv + 1); }
+static int c_scripts(int argc, char **argv) { return scripts_main(argc - 1, argv + 1); }
+
+static int c_sysinfo(int argc, char **argv)
+{
+	if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
+			 strcmp(argv[2], "-h") == 0)) {
+		printf("usage: ipclab sysinfo [--json]\nThis machine's CPUs, "
+		       "kernel, huge pages, THP and IPC limits; --json: the "
+		       "same as a sweep's meta.json.\n");
+		return 0;
+	}
+	if (argc > 2 && strcmp(argv[2], "--json") == 0)
+		sysinfo_write_json(stdout, NULL, argc, argv, NULL, NULL, NULL, NULL);
+	else if (argc > 2)
+		return usage_error("sysinfo", "unknown option (use --json)");
+	else
+		sysinfo_write_text(stdout);
+	return 0;
+}
+
+static int c_version(int argc, char **argv)
+{
+	if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
+			 strcmp(argv[2], "-h") == 0)) {
+		printf("usage: ipclab version (or ipclab --version)\n"
+		       "The version, git revision, compiler and build "
+		       "type of this binary.\n");
+		return 0;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "ipclab: version: takes no options "
+			"or arguments (got '%s')\n", argv[2]);
+		return 2;
+	}
+	printf("ipclab %s (%s, %s, %s)\n", IPCLAB_VERSION, IPCLAB_GIT_REV,
+	       IPCLAB_COMPILER, IPCLAB_BUILD_TYPE);
+	return 0;
+}
+
+static int c_help(int argc, char **argv);
+
+/*
+ * The commands: a new one is a file in bench/cmd/ and a row here.  fn gets
+ * the whole command line (argv[1] is the command's name); rows without a
+ * summary are aliases, not listed.
+ */
+static const struct command {
+	const char *name, *args;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{"list", "[-v]", c_list, "transports, capabilities, limits on this machine"},
+	{"run", "", c_run, "one configuration: ipclab run -t pshm-sem -b 10"},
+	{"sweep", "", c_sweep, "every combination into results/<run-id>/"},
+	{"xfr", "writer|reader", c_xfr, "the exercise as two programs: ipclab xfr --help"},
+	{"sysinfo", "[--json]", c_sysinfo, "huge pages, THP and IPC limits of this machine"},
+	{"matrix", "-t T", c_matrix, "a transport between every pair of CPUs: matrix.csv, heatmap"},
+	{"topology", "[--json]", c_topology, "cores, SMT, LLCs, sockets, nodes; what --pin names pick"},
+	{"model", "DIR", c_model, "cost model per transport from a sweep: c_byte, c_handoff"},
+	{"ctxsw", "", c_ctxsw, "context-switch cost: ipclab ctxsw --pin both"},
+	{"check", "-t T", c_check, "the transport contract and a benchmark (T: a name or ./plugin.so)"},
+	{"demo", "NAME", c_demo, "classroom demos (ipclab demo --list)"},
+	{"clean", "[--dry-run]", c_clean, "remove what crashed runs left (ipclab clean --help)"},
+	{"plot", "DIR", c_scripts, "draw a results folder's figures (scripts/plot.py)"},
+	{"report", "DIR", c_scripts, "figures and report.md/.html (scripts/report.py)"},
+	{"compare", "A B", c_scripts, "compare two results folders (scripts/compare.py)"},
+	{"version", "", c_version, "version and build"},
+	{"--version", "", c_version, NULL},
+	{"help", "", c_help, "this text; COMMAND --help for a command's options"},
+	{"--help", "", c_help, NULL},
+	{"-h", "", c_help, NULL},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: ipclab COMMAND [options]\n"
+	fprintf(f, "usage: ipclab COMMAND [options]\n"
 		"A benchmarking and teaching lab for Linux inter-process "
-		"communication.\n\n"
-		"commands:\n"
-		"  list [-v]        transports, capabilities, limits on this machine\n"
-		"  run              one configuration: ipclab run -t pshm-sem -b 10\n"
-		"  sweep            every combination into results/<run-id>/\n"
-		"  xfr writer|reader the exercise as two programs: ipclab xfr --help\n"
-		"  sysinfo [--json] huge pages, THP and IPC limits of this machine\n"
-		"  matrix -t T      a transport between every pair of CPUs: matrix.csv, heatmap\n"
-		"  topology [--json] cores, SMT, LLCs, sockets, nodes; what --pin names pick\n"
-		"  model DIR        cost model per transport from a sweep: c_byte, c_handoff\n"
-		"  ctxsw            context-switch cost: ipclab ctxsw --pin both\n"
-		"  check -t T       the transport contract and a benchmark (T: a name or ./plugin.so)\n"
-		"  demo NAME        classroom demos (ipclab demo --list)\n"
-		"  clean [--dry-run] remove what crashed runs left (ipclab clean --help)\n"
-		"  plot DIR         draw a results folder's figures (scripts/plot.py)\n"
-		"  report DIR       figures and report.md/.html (scripts/report.py)\n"
-		"  compare A B      compare two results folders (scripts/compare.py)\n"
-		"  version          version and build\n"
-		"  help             this text; COMMAND --help for a command's options\n\n"
-		"Exit status: 0 ok, 1 a run failed, 2 bad usage, 77 nothing could "
-		"run here.\n");
+		"communication.\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char left[48];
+		if (!commands[i].summary)
+			continue;
+		snprintf(left, sizeof(left), "%s%s%s", commands[i].name,
+			 commands[i].args[0] ? " " : "", commands[i].args);
+		fprintf(f, "  %-16s %s\n", left, commands[i].summary);
+	}
+	fprintf(f, "\nExit status: 0 ok, 1 a run failed, 2 bad usage, 77 nothing "
+		"could run here.\n");
+}
+
+static int c_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
 }
 
 static int dispatch(int argc, char **argv)
@@ -203,70 +288,10 @@ static int dispatch(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "list") == 0)
-		return cmd_list(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "sweep") == 0)
-		return sweep_main(argc - 1, argv + 1, argc, argv);
-	if (strcmp(cmd, "sysinfo") == 0 && argc > 2 &&
-	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-		printf("usage: ipclab sysinfo [--json]\nThis machine's CPUs, "
-		       "kernel, huge pages, THP and IPC limits; --json: the "
-		       "same as a sweep's meta.json.\n");
-		return 0;
-	}
-	if (strcmp(cmd, "sysinfo") == 0) {
-		if (argc > 2 && strcmp(argv[2], "--json") == 0)
-			sysinfo_write_json(stdout, NULL, argc, argv, NULL, NULL, NULL, NULL);
-		else if (argc > 2)
-			return usage_error("sysinfo", "unknown option (use --json)");
-		else
-			sysinfo_write_text(stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "matrix") == 0)
-		return matrix_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "topology") == 0)
-		return topology_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "clean") == 0)
-		return clean_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "xfr") == 0)
-		return xfr_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "ctxsw") == 0)
-		return ctxsw_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "check") == 0)
-		return check_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "model") == 0)
-		return model_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "demo") == 0)
-		return demo_main(argc - 1, argv + 1);
-	if (scripts_is_command(cmd))
-		return scripts_main(argc - 1, argv + 1);
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		if (argc > 2 && (strcmp(argv[2], "--help") == 0 ||
-				 strcmp(argv[2], "-h") == 0)) {
-			printf("usage: ipclab version (or ipclab --version)\n"
-			       "The version, git revision, compiler and build "
-			       "type of this binary.\n");
-			return 0;
-		}
-		if (argc > 2) {
-			fprintf(stderr, "ipclab: version: takes no options "
-				"or arguments (got '%s')\n", argv[2]);
-			return 2;
-		}
-		printf("ipclab %s (%s, %s, %s)\n", IPCLAB_VERSION, IPCLAB_GIT_REV,
-		       IPCLAB_COMPILER, IPCLAB_BUILD_TYPE);
-		return 0;
-	}
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
-	    strcmp(cmd, "-h") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	fprintf(stderr, "ipclab: unknown command '%s'\n", cmd);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc, argv);
+	fprintf(stderr, "ipclab: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
 }
