@@ -58,7 +58,8 @@ out=$("$root/usr/bin/ipclab" plot --help 2>&1) || true
 ok grep -q "usage: plot.py" <<< "$out"
 # The pkg-config file is relocatable: it points into the scratch root.
 cflags=$(PKG_CONFIG_PATH=$root/usr/share/pkgconfig pkg-config --cflags ipclab)
-inc=$(sed -E 's/.*-I([^ ]+).*/\1/' <<< "$cflags")
+# (the -I word itself: the scratch root's random name may hold "-I" too)
+inc=$(tr ' ' '\n' <<< "$cflags" | sed -n 's/^-I//p' | head -n 1)
 ok test -s "$inc/transport.h"
 
 echo "deb: $passes passed, $fails failed"
