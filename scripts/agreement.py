@@ -6,9 +6,10 @@ twice").
 For every point measured ok in both folders: do the medians agree within the
 tolerance (default +-10 %)? Of those that do not, how many are flagged
 `unstable` in at least one of the two runs, or ran with the host in another
-state (their cache-line canaries differ by more than 1.5x: the host put the
-two vCPUs elsewhere)? How often does run A's rerun interval contain run B's
-median (and B's contain A's), over all points and over the points whose
+state (their canaries differ: the cache line between the two CPUs by more
+than 1.5x, the host put the two vCPUs elsewhere; or the speed probe by more
+than 5 %, the host gave the CPUs another speed)? How often does run A's
+rerun interval contain run B's median (and B's contain A's), over all points and over the points whose
 canaries agree? Prints the shares and the worst disagreements; exit 0, or 2
 on unreadable input.
 
@@ -20,6 +21,9 @@ import json
 import math
 import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ipclab_results as ir  # noqa: E402
 
 KEY = ("transport", "mode", "access", "buf_size", "populate", "hugepages", "pin")
 
@@ -56,11 +60,15 @@ def load(folder):
             die("%s:%d: %s is not a number" % (path, i, name))
         if not (med > 0 and math.isfinite(med)):
             die("%s:%d: %s must be a positive number" % (path, i, name))
-        try:
-            line = float(r.get("line_rtt_ns_median") or "nan")
-        except ValueError:
-            die("%s:%d: line_rtt_ns_median is not a number" % (path, i))
-        out[key] = {"median": med, "lo": lo, "hi": hi, "line": line,
+        canary = {}
+        for name in ("line_rtt_ns_median", "speed_ns_median"):
+            try:
+                canary[name] = float(r.get(name) or "nan")
+            except ValueError:
+                die("%s:%d: %s is not a number" % (path, i, name))
+        out[key] = {"median": med, "lo": lo, "hi": hi,
+                    "line": canary["line_rtt_ns_median"],
+                    "speed": canary["speed_ns_median"],
                     "flag": r.get("flag", ""), "kinds": r.get("flag_kinds", "")}
     return out
 
@@ -95,9 +103,8 @@ def main():
         x, y = a[k], b[k]
         ratio = y["median"] / x["median"]
         flagged = bool(x["flag"] or y["flag"])
-        lines = (x["line"], y["line"])
-        other_state = all(math.isfinite(v) and v > 0 for v in lines) and \
-            max(lines) / min(lines) > 1.5
+        other_state = bool(ir.host_state_change(x["line"], y["line"],
+                                                x["speed"], y["speed"]))
         flagged_any += flagged
         moved += other_state
         if abs(ratio - 1) <= args.tolerance:
@@ -133,7 +140,7 @@ def main():
               "%d (%.0f%%)" % (cover_ab, n_int, pct(cover_ab, n_int), cover_ba,
                                pct(cover_ba, n_int)))
     if same_n and moved:
-        print("with the same host state (canaries within 1.5x): medians within "
+        print("with the same host state (canaries agree): medians within "
               "+-%.0f%%: %d of %d (%.0f%%); A's interval holds B's median %.0f%%, "
               "B's holds A's %.0f%%" % (100 * args.tolerance, same_agree, same_n,
                                        pct(same_agree, same_n), pct(same_ab, same_n),
@@ -141,11 +148,19 @@ def main():
     ea, eb = elapsed(args.a), elapsed(args.b)
     if ea is not None and eb is not None:
         print("sweep time: A %.0f s, B %.0f s" % (ea, eb))
+    speeds = [(a[k]["speed"], b[k]["speed"]) for k in keys
+              if a[k]["speed"] > 0 and b[k]["speed"] > 0]
+    if speeds:
+        sa = sorted(x for x, _ in speeds)[len(speeds) // 2]
+        sb = sorted(y for _, y in speeds)[len(speeds) // 2]
+        print("speed probe, median over the points: A %.0f ns, B %.0f ns (B/A %.3f)"
+              % (sa, sb, sb / sa))
     dis.sort(reverse=True)
     for _, k, ratio, x, y in dis[:args.worst]:
         print("  %-14s %-8s %8s  B/A %.2f  flags A:%s B:%s  line A %.0f B %.0f ns"
+              "  speed A %.0f B %.0f ns"
               % (k[0], k[1], k[3], ratio, x["kinds"] or "-", y["kinds"] or "-",
-                 x["line"], y["line"]))
+                 x["line"], y["line"], x["speed"], y["speed"]))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,10 @@ as schema 1, has its timed repetitions).  Per point:
 
 A difference shows `~` (as in benchstat) when p >= --alpha or the ratio is
 within --threshold of 1; points flagged unstable in either folder (summary.csv
-`flag`) are marked `!`.  With 3 rounds a side the smallest p the test can give
+`flag`) are marked `!`; points whose canaries differ between the two folders
+(ipclab_results.host_state_change: the cache-line round trip by more than
+1.5x, the speed probe by more than 5 %) are marked `^`: the host was in
+another state, and the change may be the host's.  With 3 rounds a side the smallest p the test can give
 is 0.1: more rounds are needed for any difference to count at alpha 0.05.
 
 Out: the table on stdout, --csv FILE, and compare.png/.svg in -o OUTDIR (the
@@ -155,6 +158,7 @@ class Folder:
         self.flags = {}    # key -> "unstable" / ""
         self.reasons = {}  # key -> the summary's reason of a flagged point
         self.lines = {}    # key -> cache-line canary, median round trip (ns)
+        self.speeds = {}   # key -> speed probe, median ns of the fixed work
 
     def complete(self):
         return self.res.meta.get("complete") is not False
@@ -195,6 +199,8 @@ def make_folder(res, label):
         f.reasons[k] = r.get("reason", "")
         line = r.get("line_rtt_ns_median")
         f.lines[k] = line if isinstance(line, float) else math.nan
+        speed = r.get("speed_ns_median")
+        f.speeds[k] = speed if isinstance(speed, float) else math.nan
     if not f.rounds:
         raise ir.ResultsError("%s: no timed row with status ok in runs.csv: nothing to "
                               "compare" % os.path.join(path, "runs.csv"))
@@ -274,11 +280,13 @@ def compare(base, other, alpha=ALPHA, threshold=THRESHOLD, seed=SEED):
     for k in keys:
         e = Entry(k, base.rounds[k], other.rounds[k], base.flags.get(k, ""),
                   other.flags.get(k, ""), alpha, threshold, seed)
-        # The host put the two CPUs elsewhere (the cache-line canaries of the
-        # two folders differ by more than 1.5x): a change may be the host's.
+        # The host was in another state (the canaries differ): a change may
+        # be the host's.
         la, lb = base.lines.get(k, math.nan), other.lines.get(k, math.nan)
-        e.moved = la > 0 and lb > 0 and max(la, lb) / min(la, lb) > 1.5
+        sa, sb = base.speeds.get(k, math.nan), other.speeds.get(k, math.nan)
+        e.moved = ir.host_state_change(la, lb, sa, sb)
         e.lines = (la, lb)
+        e.speeds = (sa, sb)
         out.append(e)
     return out
 
@@ -356,12 +364,23 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
             "; geometric mean of the stream ratios %.3f" % gm if math.isfinite(gm) else ""),
             file=f)
         if moved:
-            la = np.median([e.lines[0] for e in moved])
-            lb = np.median([e.lines[1] for e in moved])
-            print("  %d points (^) ran with the host in another state: the cache line "
-                  "between their CPUs took %.0f ns round trip here, %.0f ns in the "
-                  "baseline; their change may be the host's, not the software's"
-                  % (len(moved), lb, la), file=f)
+            line = [e for e in moved if "line" in e.moved]
+            speed = [e for e in moved if "speed" in e.moved]
+            what = []
+            if line:
+                what.append("the cache line between their CPUs took %.0f ns round trip "
+                            "here, %.0f ns in the baseline (%d points)"
+                            % (np.median([e.lines[1] for e in line]),
+                               np.median([e.lines[0] for e in line]), len(line)))
+            if speed:
+                r = np.median([e.speeds[1] / e.speeds[0] for e in speed])
+                what.append("the speed probe's fixed work took %.0f%% %s here than in "
+                            "the baseline (%d points)"
+                            % (abs(100 * (r - 1)), "longer" if r > 1 else "less time",
+                               len(speed)))
+            print("  %d points (^) ran with the host in another state: %s; their "
+                  "change may be the host's, not the software's"
+                  % (len(moved), "; ".join(what)), file=f)
         weak = [e for e in entries if e.min_p >= alpha]
         if weak:
             w = weak[0]
@@ -382,7 +401,7 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
 CSV_COLUMNS = ("baseline", "folder", "transport", "mode", "access", "buf_size", "populate",
                "hugepages", "pin", "figure", "baseline_rounds", "rounds", "baseline_median",
                "median", "ratio", "ratio_lo", "ratio_hi", "p_value", "verdict",
-               "baseline_flag", "flag")
+               "baseline_flag", "flag", "host_state")
 
 
 def write_csv(base, others, results, path):
@@ -395,7 +414,8 @@ def write_csv(base, others, results, path):
                 w.writerow([base.label, other.label, k[0], k[1], k[2], "%d" % k[3], k[4], k[5],
                             k[6], ir.FIGURE[e.mode][0], e.n_a, e.n_b]
                            + ["%.6g" % v for v in (e.med_a, e.med_b, e.ratio, e.lo, e.hi)]
-                           + ["%.4g" % e.p, e.verdict, e.flag_a, e.flag_b])
+                           + ["%.4g" % e.p, e.verdict, e.flag_a, e.flag_b,
+                              getattr(e, "moved", "")])
 
 
 def _ratio_axis(ax, values, threshold):

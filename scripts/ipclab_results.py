@@ -518,6 +518,30 @@ def flag_of(row):
     return v.strip() if isinstance(v, str) else ""
 
 
+# Two runs of one point ran with the host in another state when their
+# canaries differ: the cache-line round trip between the point's CPUs by more
+# than LINE_STATE_RATIO (the host put the two vCPUs elsewhere), or the speed
+# probe's time for fixed work by more than SPEED_STATE_RATIO (the host gave
+# the CPUs more or less speed).  The speed probe repeats within about 1 %.
+LINE_STATE_RATIO = 1.5
+SPEED_STATE_RATIO = 1.05
+
+
+def _apart(a, b, ratio):
+    return (isinstance(a, float) and isinstance(b, float) and a > 0 and b > 0
+            and max(a, b) / min(a, b) > ratio)
+
+
+def host_state_change(line_a, line_b, speed_a, speed_b):
+    """"" when the two runs' canaries agree (or were not measured), else
+    "line" (the cache-line canary moved), "speed" (the speed probe moved) or
+    "line+speed"."""
+    kinds = [name for name, a, b, r in (("line", line_a, line_b, LINE_STATE_RATIO),
+                                         ("speed", speed_a, speed_b, SPEED_STATE_RATIO))
+             if _apart(a, b, r)]
+    return "+".join(kinds)
+
+
 # ---------------------------------------------------------------- units
 
 

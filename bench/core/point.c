@@ -5,6 +5,7 @@
 #include "floor.h"
 #include "footprint.h"
 #include "memnode.h"
+#include "speedprobe.h"
 #include "units.h"
 
 #include <errno.h>
@@ -240,6 +241,7 @@ struct canary {
 	struct cpu_ticks before;
 	double ours_ns;  /* CPU time of this process and its children so far */
 	double line_rtt_ns;
+	double speed_ns;
 };
 
 /* CPU time of this process and of its reaped children, in ns: the run's
@@ -267,6 +269,8 @@ static void canary_before(struct canary *k, const struct run_config *c)
 	    cacheline_rtt_ns(k->cpus[0], k->cpus[1], 2000, 0.02,
 			     &k->line_rtt_ns) < 0)
 		k->line_rtt_ns = NAN;
+	if (speedprobe_ns(k->cpus, k->ncpus, &k->speed_ns) < 0)
+		k->speed_ns = NAN;
 	k->have_ticks = canary_read_ticks(k->cpus, k->ncpus, &k->before) == 0;
 	k->ours_ns = our_cpu_ns();
 }
@@ -276,6 +280,7 @@ static void canary_after(const struct canary *k, const struct run_result *r,
 {
 	struct cpu_ticks after;
 	rec->line_rtt_ns = k->line_rtt_ns;
+	rec->speed_ns = k->speed_ns;
 	double ours = our_cpu_ns() - k->ours_ns;
 	if (k->have_ticks && isfinite(ours) &&
 	    canary_read_ticks(k->cpus, k->ncpus, &after) == 0)

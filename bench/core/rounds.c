@@ -91,7 +91,7 @@ static void judge(const struct campaign *cp, size_t i, int stopped,
 	const struct point_state *ps = &cp->ps[i];
 	summary_from_records(s, ps->recs, ps->nrecs);
 	size_t n = ps->nrecs ? ps->nrecs : 1;
-	double fig[n], line[n], steal[n], busy[n];
+	double fig[n], line[n], speed[n], steal[n], busy[n];
 	size_t k = 0;
 	for (size_t j = 0; j < ps->nrecs; j++) {
 		const struct record *r = &ps->recs[j];
@@ -99,6 +99,7 @@ static void judge(const struct campaign *cp, size_t i, int stopped,
 			continue;
 		fig[k] = record_figure(r);
 		line[k] = r->line_rtt_ns;
+		speed[k] = r->speed_ns;
 		steal[k] = r->steal_pct;
 		busy[k] = r->other_busy_pct;
 		k++;
@@ -108,7 +109,7 @@ static void judge(const struct campaign *cp, size_t i, int stopped,
 	int pp = ps->c.mode == MODE_PINGPONG;
 	struct trust_in in = {
 		.n = k, .planned = stopped ? cp->ro->rounds : 0, .fig = fig,
-		.line_rtt = line, .steal_pct = steal, .other_busy_pct = busy,
+		.line_rtt = line, .speed = speed, .steal_pct = steal, .other_busy_pct = busy,
 		.target = cp->ro->target,
 		.lower_is_better = pp, .unit = pp ? "ns" : "B/s",
 	};

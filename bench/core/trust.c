@@ -40,8 +40,9 @@ static void add(struct trust_out *out, unsigned kind, const char *name,
 		const char *fmt, ...)
 {
 	size_t n = strlen(out->kind_names);
-	snprintf(out->kind_names + n, sizeof(out->kind_names) - n, "%s%s",
-		 n ? "+" : "", name);
+	if (name)
+		snprintf(out->kind_names + n, sizeof(out->kind_names) - n,
+			 "%s%s", n ? "+" : "", name);
 	n = strlen(out->reason);
 	if (n && n + 2 < sizeof(out->reason))
 		out->reason[n++] = ' ', out->reason[n] = '\0';
@@ -87,42 +88,71 @@ static double widest_gap(const double *sorted, size_t n, double *low,
 	return best;
 }
 
-static void judge_canary(const struct trust_in *in, struct trust_out *out)
+/*
+ * A probe of the machine's state (probe[i] before round i) that moved by
+ * more than `ratio` (max/min) during the point: split the rounds at the
+ * geometric middle of its range and see whether the figure differs between
+ * the two states by more than the target.  Fills the two medians and the
+ * probe's range; 1 when it does.
+ */
+static int followed(const struct trust_in *in, const double *probe,
+		    double ratio, double fig[2], size_t cnt[2],
+		    double range[2])
 {
 	size_t n = in->n;
-	double line[n ? n : 1];
-	size_t k = finite_values(in->line_rtt, n, line);
+	double v[n ? n : 1];
+	size_t k = finite_values(probe, n, v);
 	if (k < 4)
-		return;
-	qsort(line, k, sizeof(*line), cmp_double);
-	if (line[0] <= 0 || line[k - 1] / line[0] <= TRUST_CANARY_RATIO)
-		return;
-	/* Split the rounds at the geometric middle of the probe's range and
-	 * see whether the figure differs between the two states. */
-	double mid = sqrt(line[0] * line[k - 1]);
-	double fast[n], slow[n];
-	size_t nf = 0, ns = 0;
+		return 0;
+	qsort(v, k, sizeof(*v), cmp_double);
+	if (v[0] <= 0 || v[k - 1] / v[0] <= ratio)
+		return 0;
+	double mid = sqrt(v[0] * v[k - 1]);
+	double low[n], high[n];
+	size_t nl = 0, nh = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!isfinite(in->line_rtt[i]) || !isfinite(in->fig[i]))
+		if (!isfinite(probe[i]) || !isfinite(in->fig[i]))
 			continue;
-		if (in->line_rtt[i] < mid)
-			fast[nf++] = in->fig[i];
+		if (probe[i] < mid)
+			low[nl++] = in->fig[i];
 		else
-			slow[ns++] = in->fig[i];
+			high[nh++] = in->fig[i];
 	}
-	if (nf < 2 || ns < 2)
-		return;
-	double mf = stats_median(fast, nf), ms = stats_median(slow, ns);
-	if (!(mf > 0 && ms > 0) || fabs(mf - ms) / fmin(mf, ms) <= in->target)
-		return;
+	if (nl < 2 || nh < 2)
+		return 0;
+	fig[0] = stats_median(low, nl);
+	fig[1] = stats_median(high, nh);
+	cnt[0] = nl, cnt[1] = nh;
+	range[0] = v[0], range[1] = v[k - 1];
+	return fig[0] > 0 && fig[1] > 0 &&
+	       fabs(fig[0] - fig[1]) / fmin(fig[0], fig[1]) > in->target;
+}
+
+static void judge_canary(const struct trust_in *in, struct trust_out *out)
+{
+	double fig[2], range[2];
+	size_t cnt[2];
 	char a[24], b[24], la[24], lb[24];
-	fmt_fig(in, mf, a, sizeof(a));
-	fmt_fig(in, ms, b, sizeof(b));
-	units_format_ns(line[0], la, sizeof(la));
-	units_format_ns(line[k - 1], lb, sizeof(lb));
-	add(out, TRUST_CANARY, "canary", "The figure followed where the host "
-	    "put the two CPUs: %s in %zu rounds with a %s cache-line round "
-	    "trip, %s in %zu with one up to %s.", a, nf, la, b, ns, lb);
+	if (followed(in, in->line_rtt, TRUST_CANARY_RATIO, fig, cnt, range)) {
+		fmt_fig(in, fig[0], a, sizeof(a));
+		fmt_fig(in, fig[1], b, sizeof(b));
+		units_format_ns(range[0], la, sizeof(la));
+		units_format_ns(range[1], lb, sizeof(lb));
+		add(out, TRUST_CANARY, "canary", "The figure followed where the "
+		    "host put the two CPUs: %s in %zu rounds with a %s cache-"
+		    "line round trip, %s in %zu with one up to %s.", a, cnt[0],
+		    la, b, cnt[1], lb);
+	}
+	if (followed(in, in->speed, TRUST_SPEED_RATIO, fig, cnt, range)) {
+		fmt_fig(in, fig[0], a, sizeof(a));
+		fmt_fig(in, fig[1], b, sizeof(b));
+		add(out, TRUST_CANARY,
+		    out->kinds & TRUST_CANARY ? NULL : "canary",
+		    "The figure followed the machine's speed: %s in %zu "
+		    "rounds on a machine up to %.0f%% faster, %s in %zu on a "
+		    "slower one (speed probe).", a, cnt[0],
+		    100 * (range[1] / range[0] - 1), b, cnt[1]);
+	}
 }
 
 static void judge_load(const struct trust_in *in, struct trust_out *out)

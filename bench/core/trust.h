@@ -12,8 +12,9 @@
  *           than the target allows: the machine flipped between two states
  *           and a rerun's median may land in either;
  *   canary  the cache-line probe between the point's two CPUs changed state
- *           during its rounds (the host moved the vCPUs) and the figure
- *           moved with it;
+ *           during its rounds (the host moved the vCPUs), or the speed
+ *           probe (speedprobe.h) changed by more than 10 % (the host gave
+ *           the CPUs more or less speed), and the figure moved with it;
  *   load    other work or steal time took a noticeable share of the
  *           point's CPUs during its rounds (run-queue waits are recorded,
  *           not judged: across two CPUs they include waking an idle one);
@@ -27,6 +28,7 @@
 /* Thresholds of the rules (documented in results/README.md). */
 #define TRUST_TARGET_DEFAULT 0.05   /* relative half-width of the interval */
 #define TRUST_CANARY_RATIO 1.5      /* line probe max/min that is a change */
+#define TRUST_SPEED_RATIO 1.10      /* speed probe max/min that is a change */
 #define TRUST_LOAD_MEAN_PCT 10.0    /* other work, mean over the rounds */
 #define TRUST_LOAD_ROUND_PCT 50.0   /* other work in any one round */
 #define TRUST_STEAL_PCT 5.0         /* steal in any one round */
@@ -38,6 +40,7 @@ struct trust_in {
 	unsigned planned;        /* rounds the sweep meant to give it */
 	const double *fig;       /* the figure per round */
 	const double *line_rtt;  /* cache-line round trip before each round */
+	const double *speed;     /* speed probe (ns of fixed work), the same */
 	const double *steal_pct, *other_busy_pct;
 	double target;           /* relative half-width, e.g. 0.05 */
 	int lower_is_better;     /* latency (1) or throughput (0) */

@@ -398,3 +398,35 @@ def test_one_round_per_point_compares_as_tilde(tmp_path):
     assert rows[0]["verdict"] == "~" and float(rows[0]["ratio"]) == pytest.approx(3.0)
     assert float(rows[0]["ratio_lo"]) == float(rows[0]["ratio_hi"]) == pytest.approx(3.0)
     assert "1 vs 1 rounds" in p.stdout and "too few rounds" in p.stdout
+
+
+def add_canaries(folder, line, speed):
+    """Give every point of a made folder these canary medians."""
+    path = os.path.join(folder, "summary.csv")
+    rows = read_csv(path)
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, list(rows[0]) + ["line_rtt_ns_median", "speed_ns_median"],
+                           lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow(dict(r, line_rtt_ns_median=line, speed_ns_median=speed))
+
+
+@pytest.mark.parametrize("line_b,speed_b,marked,said", [
+    (120, 4700, False, None),
+    (120, 5300, True, "speed probe's fixed work took 13% longer"),
+    (280, 4700, True, "cache line between their CPUs took 280 ns"),
+])
+def test_host_in_another_state_is_marked(tmp_path, line_b, speed_b, marked, said):
+    key = ("pipe", "stream", 4096)
+    a = make_folder(str(tmp_path / "a"), {key: noisy(1e9, 8, 0.01, 1)}, "ra")
+    b = make_folder(str(tmp_path / "b"), {key: noisy(0.85e9, 8, 0.01, 2)}, "rb")
+    add_canaries(a, 120, 4700)
+    add_canaries(b, line_b, speed_b)
+    p, rows, _ = cmp_run(tmp_path, a, b)
+    assert rows[0]["verdict"] == "slower"
+    assert (" ^" in p.stdout) == marked
+    assert ("another state" in p.stdout) == marked
+    assert rows[0]["host_state"] == ("" if not marked else "speed" if speed_b > 5000 else "line")
+    if said:
+        assert said in p.stdout

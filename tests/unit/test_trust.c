@@ -184,6 +184,26 @@ static void test_rules(void)
 	o = judge(tight, 7, line, NULL, 0);
 	CHECK(!(o.kinds & TRUST_CANARY));
 
+	/* the speed probe: 12 % slower in three rounds, the figure follows */
+	const double speed[] = {4700, 5270, 4710, 5260, 4705, 5280, 4700};
+	struct trust_in in = {.n = 7, .fig = fig, .speed = speed,
+			      .target = 0.05, .unit = "B/s"};
+	trust_judge(&in, &o);
+	CHECK(o.kinds & TRUST_CANARY);
+	CHECK_STR(o.kind_names, "wide+spread+canary");
+	CHECK(strstr(o.reason, "machine's speed") != NULL);
+	/* both probes moved: one kind, two sentences */
+	in.line_rtt = line;
+	trust_judge(&in, &o);
+	CHECK_STR(o.kind_names, "wide+spread+canary");
+	CHECK(strstr(o.reason, "cache-line") && strstr(o.reason, "speed"));
+	/* the probe moves by 5 %, within its threshold: nothing said */
+	const double steady[] = {4700, 4935, 4710, 4930, 4705, 4940, 4700};
+	in.line_rtt = NULL;
+	in.speed = steady;
+	trust_judge(&in, &o);
+	CHECK(!(o.kinds & TRUST_CANARY));
+
 	const double busy[] = {0, 0, 60, 0, 0, 0, 0};
 	o = judge(tight, 7, NULL, busy, 0);
 	CHECK(o.kinds == TRUST_LOAD);
