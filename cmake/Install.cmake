@@ -22,7 +22,7 @@ install(TARGETS ipclab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY scripts/ DESTINATION ${IPCLAB_DATA}/scripts
         USE_SOURCE_PERMISSIONS FILES_MATCHING
         PATTERN "*.py" PATTERN "*.csv" PATTERN "*.gp" PATTERN "README.md"
-        PATTERN "pyrun" PATTERN "hugepages.sh" PATTERN "ipc_clean.sh"
+        PATTERN "pyrun" PATTERN "hugepages.sh"
         PATTERN "lib" EXCLUDE)
 # The instructor's answers stay out of what students' machines get.
 install(DIRECTORY notebooks/ DESTINATION ${IPCLAB_DATA}/notebooks

@@ -75,14 +75,12 @@ ANALYSIS = [
 This notebook reads one **results folder** — what `ipclab sweep -o DIR` or
 `scripts/lab run` writes — and turns it into the main figures, the cost model
 and, optionally, a comparison with a second folder.  It only reads: it runs no
-benchmark (except `ipclab model`, to cross-check the fit, when a binary is
-there).
+benchmark and needs no ipclab binary.
 
 | environment variable | chooses | default |
 |---|---|---|
 | `IPCLAB_RESULTS` | the folder to analyse | `../results/latest` (yours), else `../results/reference` (another machine, with a note) |
 | `IPCLAB_COMPARE` | a second folder to compare with | none: section 8 is skipped |
-| `IPCLAB_BIN` | the ipclab binary (for the cross-check only) | `../build/release/ipclab`, then `../build/debug/ipclab` |
 
 Start Jupyter in `notebooks/`, or run it headless from the top of the repository:
 
@@ -430,29 +428,6 @@ if rows:
               for (t, acc, pin, pop, huge), pts, f in fits if f is not None]
     print("In this folder the slowest point of a configuration lasted %.3g× to %.3g× its fastest."
           % (min(spread), max(spread)))
-'''),
-    code(r'''
-# Cross-check: `ipclab model` fits the same way in C; its coefficients should
-# agree with the table above up to the rounding of what it prints.
-if not IPCLAB:
-    print("note: no ipclab binary (%s): cross-check skipped" % IPCLAB_VERSION)
-else:
-    p = ipclab("model", "--csv", res.path, timeout=60)
-    if p.returncode != 0:
-        print("note: ipclab model failed: %s" % p.stderr.strip())
-    else:
-        theirs = {tuple(r.get(k, "") for k in GROUP_KEYS): r for r in csv.DictReader(io.StringIO(p.stdout))}
-        worst, n = 0.0, 0
-        for key, pts, f in fits:
-            r = theirs.get(key)
-            if f is None or r is None:
-                continue
-            for mine, col in ((f["c_byte_ns"], "c_byte_ns"), (f["c_handoff_ns"], "c_handoff_ns")):
-                other = ir.num(r, col)
-                if math.isfinite(other) and mine != 0:
-                    worst = max(worst, abs(other - mine) / abs(mine))
-                    n += 1
-        print("ipclab model: %d coefficients compared, largest relative difference %.2g" % (n, worst))
 '''),
     md(r'''
 ## 8. Comparing two folders
@@ -836,7 +811,7 @@ if fit is not None and fit["c_byte_ns"] > 0 and fit["c_handoff_ns"] > 0:
   runs `ipclab xfr writer | reader` under hyperfine, then
   `scripts/pyrun scripts/plot_hyperfine.py DIR` plots it beside the in-process time.
   What does the whole-program time include that the timed region does not?
-* A wider sweep into a folder of your own, and the same fit in C:
+* A wider sweep into a folder of your own, and the same fit from the command line:
 
       ipclab sweep -t pshm-sem -b 10,100,1000,10000,100000,1M --pin same -o results/lab1
       ipclab model results/lab1

@@ -5,9 +5,9 @@
 # is rebuilt with the binary, so it cannot drift from --help.
 set -euo pipefail
 bin=$1 out=$2 version=$3
-# The build tree's plot/report/compare need a Python with matplotlib; the
-# page says where their options are when none is found at build time.
-scripts_cmds=" plot report compare "
+# The build tree's plot/report/compare/model need a Python with matplotlib;
+# the page says where their options are when none is found at build time.
+scripts_cmds=" plot report compare model "
 
 # Verbatim roff: backslashes, leading dots/quotes, and minus signs (so that
 # options copied from the page are ASCII hyphen-minus).

@@ -480,6 +480,18 @@ def baseline(rows):
     return base or list(rows)
 
 
+def line_floor_ns(rows):
+    """The cache-line floor of ping-pong rows, one way in ns: half the median
+    of their line_rtt_ns_median (summary.csv) or line_rtt_ns (runs.csv), one
+    cache line bounced between the same two CPUs just before each point; NaN
+    when none was measured (not pinned to two CPUs, or a schema-1 folder)."""
+    v = column(rows, "line_rtt_ns_median")
+    if not np.any(np.isfinite(v)):
+        v = column(rows, "line_rtt_ns")
+    v = v[np.isfinite(v) & (v > 0)]
+    return float(np.median(v)) / 2 if len(v) else math.nan
+
+
 def sorted_by_size(rows):
     return sorted(rows, key=lambda r: num(r, "buf_size"))
 
@@ -631,12 +643,15 @@ def _solve2(a, b, t):
 
 
 def fit_cost_model(bytes_, handoffs, time_ns):
-    """Fit time = bytes*c_byte + handoffs*c_handoff (no intercept) the way
-    `ipclab model` does (bench/analysis/model.c, model_fit_relative): least squares on
-    the RELATIVE miss (t_i - model_i) / t_i, so every BUF_SIZE counts equally.
-    A --min-time sweep makes every point last about as long; plain least
-    squares would then be fitting noise.  It is the same two equations for
-    bytes/t and handoffs/t against 1.
+    """Fit time = bytes*c_byte + handoffs*c_handoff (no intercept): THE fit of
+    ipclab, behind `ipclab model` (scripts/model.py), the plots, the report and
+    the notebooks.  Least squares on the RELATIVE miss (t_i - model_i) / t_i,
+    so every BUF_SIZE counts equally: a --min-time sweep makes every point
+    last about as long, and plain least squares would then be fitting noise.
+    It is the same two equations for bytes/t and handoffs/t against 1.
+
+    Coefficients are not forced to be positive: a negative one on real data
+    is a sign the model does not fit that transport (look at R²).
 
     Returns a dict with c_byte_ns, c_handoff_ns, r2 (on the time per byte,
     t/bytes, against c_byte + c_handoff*handoffs/bytes: the curve the plots
@@ -674,69 +689,79 @@ COSTMODEL_COLUMNS = (
     "floor_gb_per_s", "note",
 )
 
+# The memcpy floor beside c_byte is read where copying dominates.
+FLOOR_MIN_BUF = 65536
+
+
+def _nanmedian(v):
+    v = np.asarray(v, dtype=float)
+    return float(np.nanmedian(v)) if np.any(np.isfinite(v)) else math.nan
+
+
+def fit_points(pts):
+    """The cost model of one configuration from its summary rows (stream, ok;
+    one row per BUF_SIZE): a dict with the COSTMODEL_COLUMNS keys except
+    transport and pin.
+      c_byte_gb_per_s   1 / c_byte, the throughput the byte cost alone allows;
+      crossover_bytes   c_handoff / c_byte, the BUF_SIZE at which one handoff
+                        costs as much as the bytes it carries (below it the
+                        handoffs dominate the time, above it the bytes);
+      *_vcsw_per_handoff  median over the sizes of the measured voluntary
+                        context switches per handoff;
+      floor_gb_per_s    the memcpy floor of the same run: the median over the
+                        sizes of FLOOR_MIN_BUF and up, else at the largest;
+      note              why there is no fit, or what to distrust in it."""
+    pts = sorted_by_size(pts)
+    sizes = column(pts, "buf_size")
+    e = {k: math.nan for k in COSTMODEL_COLUMNS}
+    e.update(points=len(pts), buf_size_min=float(np.nanmin(sizes)),
+             buf_size_max=float(np.nanmax(sizes)), note="")
+    e["writer_vcsw_per_handoff"] = _nanmedian(column(pts, "writer_vcsw_per_block"))
+    e["reader_vcsw_per_handoff"] = _nanmedian(column(pts, "reader_vcsw_per_block"))
+    fl = column(pts, "floor_bytes_per_s")
+    big = fl[sizes >= FLOOR_MIN_BUF]
+    fl = _nanmedian(big) if np.any(np.isfinite(big)) else fl[-1]
+    e["floor_gb_per_s"] = fl / 1e9 if fl > 0 else math.nan
+    bts = column(pts, "total_bytes")
+    hos = column(pts, "blocks")
+    tns = column(pts, "wall_ns_median")
+    good = np.isfinite(bts) & np.isfinite(hos) & np.isfinite(tns)
+    fit = fit_cost_model(bts[good], hos[good], tns[good])
+    if fit is None:
+        e["note"] = ("needs 2 or more BUF_SIZEs" if len(set(sizes[good])) < 2
+                     else "cannot separate byte and handoff costs")
+        return e
+    cb, ch = fit["c_byte_ns"], fit["c_handoff_ns"]
+    e.update(c_byte_ns=cb, c_handoff_ns=ch, c_handoff_us=ch / 1e3, r2=fit["r2"],
+             max_rel_err=fit["max_rel_err"], points=fit["n"])
+    e["c_byte_gb_per_s"] = 1.0 / cb if cb > 0 else math.nan
+    e["crossover_bytes"] = ch / cb if cb > 0 and ch > 0 else math.nan
+    notes = []
+    if cb <= 0 or ch <= 0:
+        notes.append("negative cost: model does not fit")
+    if fit["n"] == 2:
+        notes.append("2 sizes: exact by construction")
+    elif math.isfinite(fit["r2"]) and fit["r2"] < 0.9:
+        notes.append("poor fit (R² < 0.9)")
+    e["note"] = "; ".join(notes)
+    return e
+
 
 def cost_model(summary):
     """Fit the cost model per transport from summary rows of mode stream,
     access copy, status ok, default memory options (see baseline()).  When the
     folder holds several pin placements, each (transport, pin) is fitted on its
-    own.  Returns a list of dicts with the COSTMODEL_COLUMNS keys:
-      c_byte_gb_per_s   1 / c_byte, the throughput the byte cost alone allows;
-      crossover_bytes   c_handoff / c_byte, the BUF_SIZE at which one handoff
-                        costs as much as the bytes it carries (below it the
-                        handoffs dominate the time, above it the bytes);
-      *_vcsw_per_handoff  median over the fitted sizes of the measured
-                        voluntary context switches per handoff;
-      floor_gb_per_s    the memcpy floor at the largest fitted size (same run)."""
+    own.  Returns a list of fit_points() dicts with transport and pin."""
     rows = select(summary, mode="stream", access=("copy", ""), status="ok")
     rows = baseline(rows)
-    pins = unique(rows, "pin")
     out = []
     for tname in transports_in(rows):
-        for pin in pins:
-            pts = sorted_by_size(select(rows, transport=tname, pin=pin))
-            if not pts:
-                continue
-            sizes = column(pts, "buf_size")
-            e = {k: "" for k in COSTMODEL_COLUMNS}
-            e.update(transport=tname, pin=pin, points=len(pts),
-                     buf_size_min=float(np.nanmin(sizes)),
-                     buf_size_max=float(np.nanmax(sizes)))
-            wv = column(pts, "writer_vcsw_per_block")
-            rv = column(pts, "reader_vcsw_per_block")
-            e["writer_vcsw_per_handoff"] = (float(np.nanmedian(wv))
-                                            if np.any(np.isfinite(wv)) else math.nan)
-            e["reader_vcsw_per_handoff"] = (float(np.nanmedian(rv))
-                                            if np.any(np.isfinite(rv)) else math.nan)
-            fl = num(pts[-1], "floor_bytes_per_s")
-            e["floor_gb_per_s"] = fl / 1e9 if fl > 0 else math.nan
-            for k in ("c_byte_ns", "c_byte_gb_per_s", "c_handoff_ns", "c_handoff_us",
-                      "r2", "max_rel_err", "crossover_bytes"):
-                e[k] = math.nan
-            bts = column(pts, "total_bytes")
-            hos = column(pts, "blocks")
-            tns = column(pts, "wall_ns_median")
-            good = np.isfinite(bts) & np.isfinite(hos) & np.isfinite(tns)
-            fit = fit_cost_model(bts[good], hos[good], tns[good])
-            if fit is None:
-                e["note"] = ("needs 2 or more BUF_SIZEs"
-                             if len(set(sizes[good])) < 2
-                             else "cannot separate byte and handoff costs")
-            else:
-                cb, ch = fit["c_byte_ns"], fit["c_handoff_ns"]
-                e.update(c_byte_ns=cb, c_handoff_ns=ch, c_handoff_us=ch / 1e3,
-                         r2=fit["r2"], max_rel_err=fit["max_rel_err"],
-                         points=fit["n"])
-                e["c_byte_gb_per_s"] = 1.0 / cb if cb > 0 else math.nan
-                e["crossover_bytes"] = ch / cb if cb > 0 and ch > 0 else math.nan
-                notes = []
-                if cb <= 0 or ch <= 0:
-                    notes.append("negative cost: model does not fit")
-                if fit["n"] == 2:
-                    notes.append("2 sizes: exact by construction")
-                elif math.isfinite(fit["r2"]) and fit["r2"] < 0.9:
-                    notes.append("poor fit (R² < 0.9)")
-                e["note"] = "; ".join(notes)
-            out.append(e)
+        for pin in unique(rows, "pin"):
+            pts = select(rows, transport=tname, pin=pin)
+            if pts:
+                e = fit_points(pts)
+                e.update(transport=tname, pin=pin)
+                out.append(e)
     return out
 
 

@@ -437,6 +437,21 @@ def fig_cputime(res, outdir):
 # ---------------------------------------------------------------- (d)
 
 
+LINE_FLOOR_STYLE = (0, (4, 2))
+# Footnotes of a ping-pong figure, without and with a cache-line floor.
+LINE_FLOOR_NOTE = (
+    "No cache-line floor: it is measured when the two sides are pinned to two "
+    "CPUs (--pin split), in summary.csv schema 2 (line_rtt_ns_median).",
+    "Dashed black: the cache-line floor of the same run, one cache line bounced "
+    "between the same two CPUs (line_rtt_ns_median), drawn as its round trip: "
+    "no message gets there faster.")
+
+
+def line_floor_label(one_way_ns, pin=None):
+    return "cache-line floor, %s one way%s" % (
+        ir.fmt_ns(one_way_ns), " (pin %s)" % pin if pin else "")
+
+
 def fig_latency(res, outdir):
     rows = ir.select(res.summary, mode="pingpong", status="ok")
     if not rows:
@@ -460,6 +475,7 @@ def fig_latency(res, outdir):
     # Rows sorted by the p50 at the smallest size (fastest at the top); the
     # same order in every panel, so a transport stays on its line.
     keys.sort(key=lambda k: (not math.isfinite(p50_at(k, sizes[0])), p50_at(k, sizes[0])))
+    floors = {pin: ir.line_floor_ns(ir.select(rows, pin=pin)) for pin in pins}
     fig, axes = new_figure(res, "Ping-pong round-trip time (dot: p50, bar: p99)", 1,
                            len(sizes), panel=(3.3, max(3.0, 1.3 + 0.32 * len(keys))),
                            sharey=True)
@@ -474,6 +490,9 @@ def fig_latency(res, outdir):
                         color="0.5", va="center")
                 continue
             c, mk, _ = ir.transport_style(k[0])
+            if math.isfinite(floors[k[1]]):  # drawn as a round trip, like the axis
+                ax.plot([2 * floors[k[1]]] * 2, [y - 0.42, y + 0.42], color=ir.FLOOR_COLOR,
+                        ls=LINE_FLOOR_STYLE, lw=1.3)
             p50, p99 = ir.num(pts[0], "rtt_p50_ns"), ir.num(pts[0], "rtt_p99_ns")
             if p50 > 0 and p99 > 0:
                 ax.plot([p50, p99], [y, y], color=c, lw=1.2, alpha=0.6)
@@ -485,7 +504,9 @@ def fig_latency(res, outdir):
                 ax.plot(p50, y, ls="none", marker=mk, ms=7, color=c,
                         mfc="white" if hollow else c, mew=1.6)
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0)))
+        # A fixed tick count: "auto" depends on the axes size, which tight_layout
+        # changes, and the layout would not settle.
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0), numticks=12))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: ir.fmt_ns(v)))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, p: ""))
         ax.tick_params(axis="x", labelrotation=35)
@@ -500,12 +521,17 @@ def fig_latency(res, outdir):
     axes[0][0].set_ylim(-0.7, len(keys) - 0.3)
     handles = [Line2D([], [], color="0.3", ls="none", marker="o", ms=7, label="p50"),
                Line2D([], [], color="0.3", ls="none", marker="|", ms=10, mew=2, label="p99")]
+    for pin, f in floors.items():
+        if math.isfinite(f):
+            handles.append(Line2D([], [], color=ir.FLOOR_COLOR, ls=LINE_FLOOR_STYLE, lw=1.3,
+                                  label=line_floor_label(f, pin if len(pins) > 1 else None)))
     if marked:
         handles.append(unstable_handle())
     handles += family_handles([k[0] for k in keys])
     legend_right(fig, handles)
     footnote(fig, "Percentiles of each repetition's round trips, median over the repetitions; "
-             "one way ≈ half the round trip.  Sorted by p50 at the smallest size."
+             "one way ≈ half the round trip.  Sorted by p50 at the smallest size.  "
+             + LINE_FLOOR_NOTE[any(math.isfinite(f) for f in floors.values())]
              + ("  pin: %s" % pins[0] if len(pins) == 1 and pins[0] else ""))
     return save(fig, outdir, "latency")
 

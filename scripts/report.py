@@ -32,7 +32,7 @@ CAPTIONS = {
              "and the wall time per handoff; a count of 0 sits on the dotted line marked 0.",
     "cputime": "CPU time per GiB moved, user vs system, writer and reader.",
     "latency": "Ping-pong round trip of each transport (dot: p50, bar: p99), one panel per "
-               "message size.",
+               "message size; dashed black: the cache-line floor of the same run.",
     "memory": "Effect of MAP_POPULATE and huge pages on throughput and minor page faults.",
     "costmodel": "Cost model: measured time per handoff (points; hollow: flagged, left out "
                  "of the fit) and the fitted c_handoff + BUF_SIZE · c_byte (lines).",
@@ -431,6 +431,31 @@ def transport_reading(res, fits):
     return out
 
 
+def one_way_ns(row):
+    v = ir.num(row, "one_way_p50_ns")
+    return v if v > 0 else ir.num(row, "rtt_p50_ns") / 2
+
+
+def line_floor_note(pp):
+    """The fastest transport's one-way p50 at the smallest message against the
+    cache-line floor of the same run and placement, as the latency figure
+    draws it ('' when the folder has none)."""
+    pp = [r for r in pp if one_way_ns(r) > 0]
+    if not pp:
+        return ""
+    s0 = min(ir.column(pp, "buf_size"))
+    best = min((r for r in pp if ir.num(r, "buf_size") == s0), key=one_way_ns)
+    floor = ir.line_floor_ns(ir.select(pp, pin=best.get("pin", "")))
+    if not math.isfinite(floor):
+        return ""
+    return ("At %s the fastest ping-pong, `%s`, takes %s one way (p50%s): %.2g× the "
+            "cache-line floor of the same run, %s one way (one cache line bounced between the "
+            "same two CPUs: what the hardware alone costs)." % (
+                ir.fmt_size(s0), best["transport"], ir.fmt_ns(one_way_ns(best)),
+                ", flagged unstable: read with care" if best.get("flag") else "",
+                one_way_ns(best) / floor, ir.fmt_ns(floor)))
+
+
 def best_worst(rows, size, key, low_is_best=False):
     at = [r for r in rows if ir.num(r, "buf_size") == size and ir.num(r, key) > 0]
     if len(at) < 2:
@@ -510,6 +535,9 @@ def summary(res):
                        % (ir.fmt_size(s0), b["transport"], ir.fmt_ns(ir.num(b, "rtt_p50_ns")),
                           ir.fmt_ns(ir.num(b, "rtt_p50_ns") / 2), w["transport"],
                           ir.fmt_ns(ir.num(w, "rtt_p50_ns"))))
+            note = line_floor_note(pp)
+            if note:
+                out[-1] += " " + note
     return out[:5]
 
 
@@ -830,6 +858,10 @@ def build(res, notes):
     figure("cputime")
     doc.h(2, "Ping-pong latency")
     figure("latency")
+    # Beside the figure, which draws flagged points hollow: all of them.
+    note = line_floor_note(ir.baseline(ir.select(res.summary, mode="pingpong", status="ok")))
+    if note:
+        doc.p(note)
     mem = reading_memory(res)
     if mem or "memory" not in notes:
         doc.h(2, "Huge pages and populate")

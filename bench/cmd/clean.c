@@ -1405,7 +1405,6 @@ static void usage(FILE *f)
 		"  -v, --verbose    also list the ipclab objects kept, and "
 		"why\n"
 		"  -h, --help       this text\n\n"
-		"Without the binary: scripts/ipc_clean.sh, same rules.\n"
 		"Exit status: 0 cleaned (or nothing to clean), 1 something "
 		"could not be\nremoved or examined (the reason is printed), "
 		"2 bad usage.\n");

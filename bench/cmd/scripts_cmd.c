@@ -1,6 +1,7 @@
 /*
  * scripts_cmd.c - `ipclab plot DIR`, `ipclab report DIR`, `ipclab compare A
- * B`: run scripts/plot.py, report.py or compare.py through scripts/pyrun
+ * B`, `ipclab model DIR`: run scripts/plot.py, report.py, compare.py or
+ * model.py through scripts/pyrun
  * (which finds a Python with matplotlib), so an installed ipclab draws its
  * figures from any directory.  The scripts are looked up in this order:
  *
@@ -23,6 +24,7 @@ static const char *const scripts[][2] = {
 	{"plot", "plot.py"},
 	{"report", "report.py"},
 	{"compare", "compare.py"},
+	{"model", "model.py"},
 };
 #define NSCRIPTS (sizeof(scripts) / sizeof(scripts[0]))
 

@@ -1,11 +1,11 @@
-/* scripts_cmd.h - `ipclab plot|report|compare`: the Python scripts, found
+/* scripts_cmd.h - `ipclab plot|report|compare|model`: the Python scripts, found
  * beside the binary wherever it is installed. */
 #ifndef IPCLAB_SCRIPTS_CMD_H
 #define IPCLAB_SCRIPTS_CMD_H
 
 #include <stddef.h>
 
-/* argv[0] is "plot", "report" or "compare".  Replaces the process with
+/* argv[0] is "plot", "report", "compare" or "model".  Replaces the process with
  * pyrun on success; returns the exit status otherwise. */
 int scripts_main(int argc, char **argv);
 

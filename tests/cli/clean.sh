@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# clean.sh - `ipclab clean` and scripts/ipc_clean.sh remove exactly what dead
-# ipclab processes left behind: the objects of a dead creator go; those of a
+# clean.sh - `ipclab clean` removes exactly what dead ipclab processes left
+# behind: the objects of a dead creator go; those of a
 # live creator, those a live process still uses, those without ipclab's
 # prefix or key mark, and those of another user stay.
 #
@@ -17,7 +17,6 @@ set -euo pipefail
 BIN=${1:?usage: clean.sh path/to/ipclab}
 BIN=$(realpath "$BIN")
 SRC=${IPCLAB_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-SCRIPT=$SRC/scripts/ipc_clean.sh
 [[ -x $BIN ]] || { echo "clean.sh: $BIN is not executable" >&2; exit 1; }
 command -v cc >/dev/null || { echo "clean.sh: needs cc for its helper: skipped"; exit 77; }
 if ! "$BIN" clean --help >/dev/null 2>&1; then
@@ -47,8 +46,8 @@ command -v setpriv >/dev/null || ROOT=0
 
 HUGE=""
 if ((ISOLATED)); then
-  # The fresh /tmp would hide a binary or script that lives in the old one.
-  exec 8<"$BIN" 9<"$SCRIPT"
+  # The fresh /tmp would hide a binary that lives in the old one.
+  exec 8<"$BIN"
   # Fresh, empty file systems: only this test's objects are in them.
   mount -t tmpfs -o mode=1777,size=16m clean-test-shm /dev/shm
   mount -t tmpfs -o mode=1777,size=64m clean-test-tmp /tmp
@@ -85,10 +84,7 @@ HELPER=$TMP/mkobj
 if ((ISOLATED)) && [[ $BIN == /tmp/* ]]; then
   cat <&8 >"$TMP/ipclab" && chmod 755 "$TMP/ipclab" && BIN=$TMP/ipclab
 fi
-if ((ISOLATED)) && [[ $SCRIPT == /tmp/* ]]; then
-  cat <&9 >"$TMP/ipc_clean.sh" && SCRIPT=$TMP/ipc_clean.sh
-fi
-if ((ISOLATED)); then exec 8<&- 9<&-; fi
+if ((ISOLATED)); then exec 8<&-; fi
 
 # ---- the helper -----------------------------------------------------------
 cat >"$TMP/mkobj.c" <<'EOF'
@@ -142,8 +138,8 @@ static void pname(char *b, size_t l, const char *pfx, int pid, unsigned n)
 }
 
 /* The n-th POSIX name and System V key this process makes, as ipclab makes
- * them when built against ipc/util.c - which must match what the test and
- * scripts/ipc_clean.sh expect. */
+ * them when built against ipc/util.c - which must match what the test
+ * expects. */
 static void ours_name(char *b, size_t l, unsigned n)
 {
 	pname(b, l, "ipclab-", me, n);
@@ -158,8 +154,7 @@ static void ours_name(char *b, size_t l, unsigned n)
 	size_t bl = strlen(b);
 	if (strncmp(u, b, bl) != 0 || u[bl] != '-') {
 		fprintf(stderr, "mkobj: ipc_unique_name gives %s, the test "
-				"expects %s-<random>: update clean.sh and "
-				"ipc_clean.sh\n", u, b);
+				"expects %s-<random>: update clean.sh\n", u, b);
 		exit(3);
 	}
 #endif
@@ -172,8 +167,7 @@ static key_t ours_key(unsigned n)
 	key_t u = ipc_sysv_key(0);
 	if (u != k) {
 		fprintf(stderr, "mkobj: ipc_sysv_key gives 0x%08x, the test "
-				"expects 0x%08x: update clean.sh and "
-				"ipc_clean.sh\n", (unsigned)u, (unsigned)k);
+				"expects 0x%08x: update clean.sh\n", (unsigned)u, (unsigned)k);
 		exit(3);
 	}
 #endif
@@ -538,7 +532,7 @@ not_listed() {
   done
 }
 
-# ---- the scenario, once for the binary and once for the script ------------
+# ---- the scenario -----------------------------------------------------------
 scenario() {
   LABEL=$1
   shift
@@ -687,19 +681,15 @@ scenario() {
 }
 
 # ---- usage errors -----------------------------------------------------------
-for impl in bin script; do
-  if [[ $impl == bin ]]; then CMD=("$BIN" clean); else CMD=(bash "$SCRIPT"); fi
-  LABEL=$impl
-  run "${CMD[@]}" --no-such-option
-  [[ $RC -eq 2 && $ERR == *"--no-such-option"* ]] || { fail "$impl: unknown option: exit $RC"; show; }
-  run "${CMD[@]}" stray
-  [[ $RC -eq 2 && $ERR == *stray* ]] || { fail "$impl: stray argument: exit $RC"; show; }
-  run "${CMD[@]}" --help
-  [[ $RC -eq 0 && $OUT == *--dry-run* && $OUT == *--all-users* ]] || { fail "$impl --help: exit $RC"; show; }
-done
+LABEL=usage
+run "$BIN" clean --no-such-option
+[[ $RC -eq 2 && $ERR == *"--no-such-option"* ]] || { fail "unknown option: exit $RC"; show; }
+run "$BIN" clean stray
+[[ $RC -eq 2 && $ERR == *stray* ]] || { fail "stray argument: exit $RC"; show; }
+run "$BIN" clean --help
+[[ $RC -eq 0 && $OUT == *--dry-run* && $OUT == *--all-users* ]] || { fail "--help: exit $RC"; show; }
 
 scenario "ipclab clean" "$BIN" clean
-scenario "scripts/ipc_clean.sh" bash "$SCRIPT"
 
 # ---- two-program mode: rendezvous directories (binary only) ----------------
 # Real writers of `ipclab xfr`, waiting for a reader: three SIGKILLed (their

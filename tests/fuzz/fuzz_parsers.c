@@ -1,9 +1,8 @@
 /*
  * fuzz_parsers.c - a libFuzzer target for everything that turns user text
  * into numbers: the size, list, duration and whole-number parsers of
- * bench/core/units.c, the option parser of `ipclab run` / `ipclab sweep`
- * (bench/core/options.c) and the results-file reader of `ipclab model`
- * (bench/analysis/csvread.c).
+ * bench/core/units.c and the option parser of `ipclab run` / `ipclab sweep`
+ * (bench/core/options.c).
  *
  * The first input byte picks the parser; the rest is its text.  Besides
  * "no crash, no sanitizer report", each parser is held to what it promises:
@@ -17,12 +16,6 @@
  *   options_parse           returns 0..3; 0 => every list non-empty and
  *                           within its capacity, BUF_SIZEs >= 1
  *
- *   csv_read                (first byte 'c') the rest as a results file:
- *                           ok => line numbers rise, and csv_num_checked
- *                           either gives a value within its bounds (NaN
- *                           only for an allowed empty cell) or a reason;
- *                           refused => a reason was written
- *
  * For options_parse the text is split into argv words at NUL and newline
  * bytes, as a shell would hand them over.  A broken promise prints which one
  * and aborts, which libFuzzer reports as a crash with the input.
@@ -35,10 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include "csvread.h"
 #include "options.h"
 #include "units.h"
 
@@ -178,52 +167,10 @@ static void fuzz_options(const uint8_t *data, size_t size, enum opts_kind kind)
 	free(buf);
 }
 
-static void fuzz_csv(const uint8_t *data, size_t size)
-{
-	char path[64], why[512] = "";
-	int fd = memfd_create("fuzz-csv", 0);
-	PROMISE(fd >= 0);
-	for (size_t off = 0; off < size;) {
-		ssize_t n = write(fd, data + off, size - off);
-		PROMISE(n > 0);
-		off += (size_t)n;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	struct csv_table t;
-	if (csv_read(path, &t, why, sizeof(why)) < 0) {
-		PROMISE(why[0] != '\0');
-		close(fd);
-		return;
-	}
-	size_t prev = 0;
-	for (size_t r = 0; r < t.nrows; r++) {
-		PROMISE(t.lines[r] > prev);
-		prev = t.lines[r];
-		for (size_t c = 0; c < t.ncols; c++) {
-			int empty_ok = (int)(c & 1);
-			double v;
-			why[0] = '\0';
-			if (csv_num_checked(&t, r, (int)c, 0, 1e6, empty_ok, &v,
-					    why, sizeof(why)) == 0)
-				PROMISE((v >= 0 && v <= 1e6) ||
-					(isnan(v) && empty_ok &&
-					 !*csv_get(&t, r, (int)c)));
-			else
-				PROMISE(why[0] != '\0');
-		}
-	}
-	csv_free(&t);
-	close(fd);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	if (data[0] == 'c') {
-		fuzz_csv(data + 1, size - 1);
-		return 0;
-	}
 	uint8_t which = data[0] % 6;
 	data++;
 	size--;

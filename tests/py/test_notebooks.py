@@ -219,12 +219,6 @@ def test_analysis_executes_compares_and_leaves_nothing_behind(kernel_env):
     assert "relative to" in text
     means = re.findall(r"^\S+\s+\d+\s+(\S+)\s+\S+\s+\S+$", text.split("relative to")[-1], re.M)
     assert means and all(m == "1×" for m in means), means
-    # The notebook's fit is the one `ipclab model` makes in C.
-    if ipclab_bin():
-        m = re.search(r"ipclab model: (\d+) coefficients compared, largest relative "
-                      r"difference (\S+)", text)
-        assert m, text[-2000:]
-        assert int(m.group(1)) > 0 and float(m.group(2)) < 1e-3
     assert sorted(os.listdir(NOTEBOOK_DIR)) == before
     assert sorted(os.listdir(os.path.join(REPO, "scripts"))) == scripts_before
     print("analysis.ipynb: %.1f s" % took)
