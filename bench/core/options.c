@@ -68,7 +68,7 @@ enum {
 static int bad(char *why, size_t len, const char *opt, const char *val,
 	       const char *what)
 {
-	snprintf(why, len, "--%s %s: %s", opt, val, what);
+	snprintf(why, len, "--%s %s: %s", opt, val[0] ? val : "''", what);
 	return 2;
 }
 
@@ -403,7 +403,7 @@ static int opt_seed(struct parse_ctx *p, const struct opt_doc *d, const char *a)
 static int opt_shuffle(struct parse_ctx *p, const struct opt_doc *d,
 		       const char *a)
 {
-	return whole(p, d, a, 1, UINT64_MAX, "a whole number",
+	return whole(p, d, a, 1, UINT64_MAX, "a whole number from 1",
 		     &p->o->shuffle_seed);
 }
 
@@ -514,7 +514,7 @@ static int opt_output(struct parse_ctx *p, const struct opt_doc *d,
 		      const char *a)
 {
 	p->o->output = a;
-	return *a ? 0 : bad(p->why, p->whylen, d->name, "''", "empty path");
+	return *a ? 0 : bad(p->why, p->whylen, d->name, a, "empty path");
 }
 
 static int opt_flag(struct parse_ctx *p, const struct opt_doc *d, const char *a)
