@@ -54,6 +54,7 @@
 #include "stdfds.h"
 #include "region.h"
 #include "run.h"
+#include "say.h"
 #include "transport.h"
 #include "units.h"
 #include "xfr_report.h"
@@ -150,7 +151,7 @@ static int bad_usage(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ipc_escape(msg, shown, sizeof(shown)); /* a value with a newline */
-	fprintf(stderr, "ipclab: xfr: %s\n", shown);
+	say_err("xfr", "%s", shown);
 	return 2;
 }
 
@@ -479,7 +480,7 @@ static void report(const struct xfr_opts *o, uint64_t bytes, uint64_t blocks,
 	if (secs > 0)
 		units_format_rate((double)bytes / secs, rate, sizeof(rate));
 	fprintf(stderr,
-		"ipclab xfr %s: %s: %s %llu bytes in %llu blocks "
+		SAY_PREFIX("xfr %s") "%s: %s %llu bytes in %llu blocks "
 		"(BUF_SIZE %zu) in %.3f s, %s\n",
 		role_word(o->role), o->t->name,
 		o->role == IPC_WRITER ? "sent" : "received",
@@ -494,8 +495,8 @@ static int failed(const struct xfr_opts *o, const char *what,
 	char msg[sizeof(e->msg) + 256];
 	snprintf(msg, sizeof(msg), "%s", e->msg);
 	limit_hint_add(msg, sizeof(msg)); /* the same hint as `run` gives */
-	fprintf(stderr, "ipclab: xfr %s: %s: %s%s%s\n", role_word(o->role),
-		o->t->name, what, what[0] ? ": " : "", msg);
+	fprintf(stderr, SAY_PREFIX("xfr %s") "%s: %s%s%s\n",
+		role_word(o->role), o->t->name, what, what[0] ? ": " : "", msg);
 	return 1;
 }
 
