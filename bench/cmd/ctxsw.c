@@ -84,6 +84,8 @@
 #define CMD "ctxsw"
 #define MAX_ITERS 1000000000ull /* round trips or baseline pairs per run */
 #define MAX_REPS 1000
+#define DEFAULT_MIN_TIME 0.2 /* seconds per repetition */
+#define DEFAULT_REPS 5u
 
 static const char *const prim_names[CTXSW_NPRIM] = {"pipe", "sem", "futex",
 						     "eventfd"};
@@ -1049,9 +1051,9 @@ static void help(FILE *f)
 		"baseline: 2N pairs), instead\n"
 		"                        of --min-time\n"
 		"      --min-time SEC    calibrate the count so that a "
-		"repetition lasts SEC (default 0.2)\n"
+		"repetition lasts SEC (default %g)\n"
 		"  -r, --reps N          timed repetitions, each a baseline and "
-		"a ping-pong (default 5)\n"
+		"a ping-pong (default %u)\n"
 		"  -f, --format FMT      table, csv or json (default table)\n"
 		"  -o, --output FILE     write there instead of stdout\n"
 		"      --timeout SEC     kill a measurement's processes after "
@@ -1060,7 +1062,8 @@ static void help(FILE *f)
 		"  -h, --help            this text\n\n"
 		"Exit status: 0 ok, 1 a measurement failed, 2 bad usage, 77 "
 		"every row was skipped,\n128 + N stopped by signal N "
-		"(SIGINT 130, SIGTERM 143) after the rows so far.\n");
+		"(SIGINT 130, SIGTERM 143) after the rows so far.\n",
+		DEFAULT_MIN_TIME, DEFAULT_REPS);
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1094,7 +1097,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c, have_min_time = 0;
 	*o = (struct opts){.prims = (1u << CTXSW_NPRIM) - 1,
 			   .pins = (1u << CTXSW_NPIN) - 1,
-			   .min_time = 0.2, .reps = 5, .fmt = FMT_TABLE};
+			   .min_time = DEFAULT_MIN_TIME, .reps = DEFAULT_REPS,
+			   .fmt = FMT_TABLE};
 	optind = 0; /* reset getopt: another command may have used it */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:n:r:f:o:h", longopts,

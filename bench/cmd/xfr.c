@@ -22,7 +22,7 @@
  * transport's private buffer and the system call in release/acquire is the
  * copy.  Both sides print what they moved, as the textbook programs do:
  *
- *   ipclab xfr writer: pshm-sem: sent 10000003 bytes in 1000001 blocks ...
+ *   ipclab: xfr writer: pshm-sem: sent 10000003 bytes in 1000001 blocks ...
  *
  * then its handoffs, time and context switches per handoff, the CPUs it ran
  * on and one sentence on what they mean (xfr_report.h).  Placement and
@@ -113,9 +113,10 @@ static void usage(FILE *f)
 		"                     directory /tmp/ipclab-NAME, and /dev/shm/ipclab-NAME\n"
 		"                     or the message queue /ipclab-NAME; letters, digits,\n"
 		"                     '.', '_', '-'\n"
-		"      --timeout SEC  how long to wait for the other program (default 30)\n"
-		"      --blocks N     writer only: blocks in the ring (pshm-pipe) or\n"
-		"                     queue depth (posix-mq)\n\n"
+		"      --timeout SEC  how long to wait for the other program (default %g)\n"
+		"      --blocks N     writer only: blocks in the ring (pshm-pipe,\n"
+		"                     shm-eventfd, memfd; default 8) or queue depth\n"
+		"                     (posix-mq; default: the system's, at most 10)\n\n"
 		"Placement (each program pins itself before it opens the channel):\n"
 		"      --pin PIN      same | split | W,R: give BOTH programs the same\n"
 		"                     PIN; the writer takes CPU W, the reader CPU R\n"
@@ -139,7 +140,8 @@ static void usage(FILE *f)
 		"and one sentence on what they mean.  The writer removes every\n"
 		"object once the reader is done; a killed run is cleaned up by\n"
 		"the next writer of that name.\n"
-		"Exit status: 0 ok, 1 the transfer failed, 2 bad usage.\n");
+		"Exit status: 0 ok, 1 the transfer failed, 2 bad usage.\n",
+		IPC_RDV_DEFAULT_TIMEOUT_MS / 1000.0);
 }
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
