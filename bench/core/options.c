@@ -11,6 +11,7 @@
 #include "units.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,7 +282,7 @@ static int opt_bytes(struct parse_ctx *p, const struct opt_doc *d,
 	return 0;
 }
 
-/* --min-time, --timeout: seconds. */
+/* --min-time, --timeout, --budget: seconds, more than 0. */
 static int opt_seconds(struct parse_ctx *p, const struct opt_doc *d,
 		       const char *a)
 {
@@ -289,66 +290,52 @@ static int opt_seconds(struct parse_ctx *p, const struct opt_doc *d,
 	double s;
 	if (units_parse_seconds(a, &s, inner, sizeof(inner)) < 0)
 		return bad(p->why, p->whylen, d->name, a, inner);
-	*(d->val == O_MIN_TIME ? &p->o->min_time : &p->o->timeout_s) = s;
+	*(d->val == O_MIN_TIME ? &p->o->min_time
+	  : d->val == O_TIMEOUT ? &p->o->timeout_s : &p->o->budget_s) = s;
 	return 0;
 }
 
-static int opt_budget(struct parse_ctx *p, const struct opt_doc *d,
-		      const char *a)
+#define FIELD(f) offsetof(struct bench_opts, f), sizeof(((struct bench_opts *)0)->f)
+
+/* The options that take a whole number: its range, what the message says
+ * is allowed, and the field of struct bench_opts it goes to. */
+static const struct whole_opt {
+	int val;
+	size_t off, size;
+	uint64_t min, max;
+	const char *allowed;
+} wholes[] = {
+	{O_MESSAGES, FIELD(messages), 1, 1ull << 40,
+	 "a whole number of round trips from 1"},
+	{'r', FIELD(reps), 1, 10000, "a whole number from 1 to 10000"},
+	{'w', FIELD(warmup), 0, 10000, "a whole number from 0 to 10000"},
+	{O_MAX_ROUNDS, FIELD(max_rounds), 1, 10000,
+	 "a whole number from 1 to 10000"},
+	{O_BLOCKS, FIELD(nblocks), 1, 1u << 20, "a whole number of blocks from 1"},
+	{O_SPIN, FIELD(spin), 1, UINT64_MAX / 2,
+	 "a whole number of iterations from 1"},
+	{O_SEED, FIELD(seed), 0, UINT64_MAX, "a whole number"},
+	{O_SHUFFLE, FIELD(shuffle_seed), 1, UINT64_MAX, "a whole number from 1"},
+};
+
+/* An option of wholes[] (--reps and --rounds both reach it as -r). */
+static int opt_whole(struct parse_ctx *p, const struct opt_doc *d,
+		     const char *a)
 {
-	char inner[256];
-	if (units_parse_seconds(a, &p->o->budget_s, inner, sizeof(inner)) < 0)
-		return bad(p->why, p->whylen, d->name, a, inner);
-	if (p->o->budget_s <= 0)
-		return bad(p->why, p->whylen, d->name, a,
-			   "must be more than 0 seconds");
+	const struct whole_opt *w = wholes;
+	while (w->val != d->val)
+		w++; /* every row of docs[] with opt_whole has one here */
+	uint64_t u;
+	if (units_parse_uint(a, w->min, w->max, &u, p->why, p->whylen))
+		return bad(p->why, p->whylen, d->name, a, w->allowed);
+	char *field = (char *)p->o + w->off;
+	if (w->size == sizeof(uint64_t)) {
+		memcpy(field, &u, sizeof(u));
+	} else {
+		unsigned v = (unsigned)u; /* max fits: see wholes[] */
+		memcpy(field, &v, sizeof(v));
+	}
 	return 0;
-}
-
-/* A whole number in [min, max] into *u; what says what is allowed. */
-static int whole(struct parse_ctx *p, const struct opt_doc *d, const char *a,
-		 uint64_t min, uint64_t max, const char *what, uint64_t *u)
-{
-	if (units_parse_uint(a, min, max, u, p->why, p->whylen))
-		return bad(p->why, p->whylen, d->name, a, what);
-	return 0;
-}
-
-static int opt_messages(struct parse_ctx *p, const struct opt_doc *d,
-			const char *a)
-{
-	return whole(p, d, a, 1, 1ull << 40,
-		     "a whole number of round trips from 1", &p->o->messages);
-}
-
-/* --reps and --rounds (d is the --reps row for both). */
-static int opt_reps(struct parse_ctx *p, const struct opt_doc *d, const char *a)
-{
-	uint64_t u;
-	int rc = whole(p, d, a, 1, 10000, "a whole number from 1 to 10000", &u);
-	if (rc == 0)
-		p->o->reps = (unsigned)u;
-	return rc;
-}
-
-static int opt_warmup(struct parse_ctx *p, const struct opt_doc *d,
-		      const char *a)
-{
-	uint64_t u;
-	int rc = whole(p, d, a, 0, 10000, "a whole number from 0 to 10000", &u);
-	if (rc == 0)
-		p->o->warmup = (unsigned)u;
-	return rc;
-}
-
-static int opt_max_rounds(struct parse_ctx *p, const struct opt_doc *d,
-			  const char *a)
-{
-	uint64_t u;
-	int rc = whole(p, d, a, 1, 10000, "a whole number from 1 to 10000", &u);
-	if (rc == 0)
-		p->o->max_rounds = (unsigned)u;
-	return rc;
 }
 
 static int opt_target(struct parse_ctx *p, const struct opt_doc *d,
@@ -365,17 +352,6 @@ static int opt_target(struct parse_ctx *p, const struct opt_doc *d,
 	return 0;
 }
 
-static int opt_blocks(struct parse_ctx *p, const struct opt_doc *d,
-		      const char *a)
-{
-	uint64_t u;
-	int rc = whole(p, d, a, 1, 1u << 20, "a whole number of blocks from 1",
-		       &u);
-	if (rc == 0)
-		p->o->nblocks = (unsigned)u;
-	return rc;
-}
-
 static int opt_mem_node(struct parse_ctx *p, const struct opt_doc *d,
 			const char *a)
 {
@@ -383,28 +359,6 @@ static int opt_mem_node(struct parse_ctx *p, const struct opt_doc *d,
 		return bad(p->why, p->whylen, d->name, a,
 			   "expected local, remote or a node number");
 	return 0;
-}
-
-static int opt_spin(struct parse_ctx *p, const struct opt_doc *d, const char *a)
-{
-	uint64_t u;
-	int rc = whole(p, d, a, 1, UINT64_MAX / 2,
-		       "a whole number of iterations from 1", &u);
-	if (rc == 0)
-		p->o->spin = (unsigned long)u;
-	return rc;
-}
-
-static int opt_seed(struct parse_ctx *p, const struct opt_doc *d, const char *a)
-{
-	return whole(p, d, a, 0, UINT64_MAX, "a whole number", &p->o->seed);
-}
-
-static int opt_shuffle(struct parse_ctx *p, const struct opt_doc *d,
-		       const char *a)
-{
-	return whole(p, d, a, 1, UINT64_MAX, "a whole number from 1",
-		     &p->o->shuffle_seed);
 }
 
 /* One of names (a sweep: a list of them when d has K_LIST) into out[] and
@@ -535,14 +489,14 @@ static const struct opt_doc docs[] = {
 	{"transport", 't', 1, K_BOTH | K_LIST, "NAME", "transport (`ipclab list`); sweep: a list or `all` (sweep default all)", opt_transport},
 	{"buf-size", 'b', 1, K_BOTH | K_LIST, "SIZE", "BUF_SIZE: bytes per handoff (10, 4K, 64KiB, 1M); sweep: a list 16,64,4K or a range 16..1M:x4 (sweep default " DEF_SWEEP_SIZES ")", opt_buf_size},
 	{"total", O_TOTAL, 1, K_BOTH, "BYTES", "bytes per timed repetition (default: chosen by --min-time)", opt_bytes},
-	{"messages", O_MESSAGES, 1, K_BOTH, "N", "ping-pong round trips per repetition (default: by --min-time)", opt_messages},
+	{"messages", O_MESSAGES, 1, K_BOTH, "N", "ping-pong round trips per repetition (default: by --min-time)", opt_whole},
 	{"min-time", O_MIN_TIME, 1, K_BOTH, "SEC", "grow each timed repetition to last at least this long (default " STR(DEF_MIN_TIME) "s)", opt_seconds},
-	{"reps", 'r', 1, K_BOTH, "N", "rounds: every point runs once per round, each round in a fresh shuffled order, so its repetitions spread over the whole sweep (default " STR(DEF_REPS) ")", opt_reps},
-	{"rounds", 'r', 1, K_BOTH, "N", "the same as --reps", opt_reps},
-	{"max-rounds", O_MAX_ROUNDS, 1, K_BOTH, "N", "a point whose interval is wider than --target gets extra rounds, up to N in all (default: sweep twice --reps when --reps is 3 or more, run --reps)", opt_max_rounds},
-	{"budget", O_BUDGET, 1, K_BOTH, "SEC", "no extra round starts once it would end past this many seconds from the start (default: no budget)", opt_budget},
+	{"reps", 'r', 1, K_BOTH, "N", "rounds: every point runs once per round, each round in a fresh shuffled order, so its repetitions spread over the whole sweep (default " STR(DEF_REPS) ")", opt_whole},
+	{"rounds", 'r', 1, K_BOTH, "N", "the same as --reps", opt_whole},
+	{"max-rounds", O_MAX_ROUNDS, 1, K_BOTH, "N", "a point whose interval is wider than --target gets extra rounds, up to N in all (default: sweep twice --reps when --reps is 3 or more, run --reps)", opt_whole},
+	{"budget", O_BUDGET, 1, K_BOTH, "SEC", "no extra round starts once it would end past this many seconds from the start (default: no budget)", opt_seconds},
 	{"target", O_TARGET, 1, K_BOTH, "PCT", "the half-width extra rounds aim at, in % of the median (default " STR(DEF_TARGET_PCT) "%); a point whose interval stays wider than twice it is flagged wide", opt_target},
-	{"warmup", 'w', 1, K_BOTH, "N", "warm-up repetitions, always verified, not timed (default " STR(DEF_WARMUP) ")", opt_warmup},
+	{"warmup", 'w', 1, K_BOTH, "N", "warm-up repetitions, always verified, not timed (default " STR(DEF_WARMUP) ")", opt_whole},
 	{"mode", 'm', 1, K_BOTH | K_LIST, "MODE", "stream | pingpong; sweep: a list or both (default stream)", opt_mode},
 	{"access", O_ACCESS, 1, K_BOTH | K_LIST, "MODE", "copy | inplace; sweep: a list or both (default copy): copy through private buffers, or use the shared block in place", opt_access},
 	{"verify", O_VERIFY, 1, K_BOTH, "on|off", "check every byte in the timed repetitions too (default off; warm-ups always check)", opt_verify},
@@ -551,17 +505,17 @@ static const struct opt_doc docs[] = {
 	{"pin", O_PIN, 1, K_BOTH | K_LIST, "PIN", "none | same | split | smt | core | llc | socket | numa | W,R (or W:R): CPUs of writer and reader, by name from the topology or given (sweep: a list, e.g. same,split,smt) (default none)", opt_pin},
 	{"pipe-size", O_PIPE_SIZE, 1, K_BOTH, "BYTES", "pipe capacity (F_SETPIPE_SZ); default: the kernel's 64 KiB", opt_bytes},
 	{"sock-buf", O_SOCK_BUF, 1, K_BOTH, "BYTES", "socket buffer (SO_SNDBUF/SO_RCVBUF); default: the kernel's", opt_bytes},
-	{"blocks", O_BLOCKS, 1, K_BOTH, "N", "blocks in a ring / queue depth (default: the transport's; 8 for the shared-memory rings)", opt_blocks},
+	{"blocks", O_BLOCKS, 1, K_BOTH, "N", "blocks in a ring / queue depth (default: the transport's; 8 for the shared-memory rings)", opt_whole},
 	{"mem-node", O_MEM_NODE, 1, K_BOTH, "NODE", "local | remote | N: the NUMA node of the run's memory (shared region, buffers); local = the writer's CPU's node (default: the system's policy)", opt_mem_node},
-	{"spin", O_SPIN, 1, K_BOTH, "N", "busy-wait iterations before sleeping, for spinning transports (shm-futex); default: the transport's", opt_spin},
+	{"spin", O_SPIN, 1, K_BOTH, "N", "busy-wait iterations before sleeping, for spinning transports (shm-futex); default: the transport's", opt_whole},
 	{"nagle", O_NAGLE, 0, K_BOTH, NULL, "tcp-loopback: keep Nagle's algorithm (default: TCP_NODELAY, small messages leave at once)", opt_flag},
 	{"format", 'f', 1, K_BOTH, "FMT", "table | csv | json (one row per repetition) (default table)", opt_format},
 	{"output", 'o', 1, K_BOTH, "PATH", "run: write the rows to FILE; sweep: the results folder (default results/<run-id>)", opt_output},
 	{"timeout", O_TIMEOUT, 1, K_BOTH, "SEC", "kill a repetition that takes longer (default " STR(DEF_TIMEOUT) "s)", opt_seconds},
-	{"seed", O_SEED, 1, K_BOTH, "N", "seed of the data pattern (default " STR(DEF_SEED) ")", opt_seed},
+	{"seed", O_SEED, 1, K_BOTH, "N", "seed of the data pattern (default " STR(DEF_SEED) ")", opt_whole},
 	{"no-floor", O_NO_FLOOR, 0, K_BOTH, NULL, "skip the memcpy floor measurement", opt_flag},
 	{"fail-fast", O_FAIL_FAST, 0, K_SWEEP, NULL, "stop the sweep at the first error", opt_flag},
-	{"shuffle", O_SHUFFLE, 1, K_SWEEP, "SEED", "seed of the rounds' shuffled orders (default: a random one, recorded in meta.json)", opt_shuffle},
+	{"shuffle", O_SHUFFLE, 1, K_SWEEP, "SEED", "seed of the rounds' shuffled orders (default: a random one, recorded in meta.json)", opt_whole},
 	{"quiet", O_QUIET, 0, K_BOTH, NULL, "no progress lines on stderr", opt_flag},
 	{"help", 'h', 0, K_BOTH, NULL, "this help", opt_help},
 };
