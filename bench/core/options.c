@@ -2,7 +2,8 @@
  * options.c - parse and validate the options of run and sweep (options.h).
  * One table, docs[], drives everything: getopt_long's option list, the
  * --help text, and the handler that checks and stores each option's value.
- * A new option is a row there and a small handler.
+ * A new option is a row there and a small handler; one that takes a whole
+ * number is a row there and one in wholes[], which opt_whole serves.
  */
 #include "options.h"
 #include "memnode.h"
@@ -11,8 +12,8 @@
 #include "units.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
