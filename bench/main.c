@@ -1,8 +1,11 @@
 /*
  * main.c - the ipclab command line: which subcommand runs.  Each command
- * prints its own messages (`ipclab: CMD: ...`) and returns its exit status
- * (0 ok, 1 a run failed, 2 bad usage, 77 nothing could run here); the
- * library below the commands prints nothing.
+ * (run, and the *_main of bench/cmd/ and bench/demos/) prints its own
+ * messages, in the one form `ipclab: CMD: ...` (say.h), and returns its exit
+ * status (0 ok, 1 a run failed, 2 bad usage, 77 nothing could run here).
+ * Below the commands, code writes only to the FILE it is given, except the
+ * --help of run and sweep (options_usage, on stdout) and the final check
+ * that standard output was written (stdfds.c, through say.h).
  */
 #include <errno.h>
 #include <signal.h>

@@ -15,6 +15,11 @@
  * (SKIP returns from the case; check_skip only marks it, for a case that
  * must undo something first.)  The test exits 77, which ctest reports as
  * skipped, when every case it ran was skipped.
+ *
+ * A case that changes this machine's settings when run as root (and puts
+ * them back) has a name ending in _root: it runs only when named, and
+ * tests/CMakeLists.txt registers each such case as its own ctest,
+ * unit.test_foo.NAME, with the label `root`.
  */
 #ifndef IPCLAB_CHECK_H
 #define IPCLAB_CHECK_H
@@ -89,7 +94,9 @@ static inline int check_main(const struct test_case *cases, int argc,
 {
 	int failed = 0, ran = 0, skipped = 0;
 	for (const struct test_case *c = cases; c->name; c++) {
-		if (argc > 1 && strcmp(argv[1], c->name) != 0)
+		size_t len = strlen(c->name);
+		int root = len >= 5 && strcmp(c->name + len - 5, "_root") == 0;
+		if (argc > 1 ? strcmp(argv[1], c->name) != 0 : root)
 			continue;
 		check_failed = 0;
 		check_skipped = 0;

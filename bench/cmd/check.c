@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DEFAULT_CASE_TIMEOUT_S 120
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ipclab check -t TRANSPORT|./plugin.so [--quick] "
@@ -27,7 +29,12 @@ static void usage(FILE *f)
 		"Run the transport contract (create/destroy, streams of every "
 		"size through both APIs,\nrandom pieces, a crash mid-stream, "
 		"leaks), then a short benchmark beside pipe and\npshm-pipe. "
-		"Exit 0 when every case passed, 1 otherwise, 2 for bad usage.\n");
+		"Exit 0 when every case passed, 1 otherwise, 2 for bad usage.\n\n"
+		"  --quick          smaller streams (no 64 MiB, fewer sizes)\n"
+		"  --timeout SEC    a contract case that takes longer fails "
+		"(default %d s)\n"
+		"  --no-bench       the contract only, no benchmark\n",
+		DEFAULT_CASE_TIMEOUT_S);
 }
 
 /* A short benchmark: the transport beside two built-in ones. */
@@ -76,7 +83,8 @@ int check_main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *name = NULL;
-	struct contract_opts co = {.log = stdout, .case_timeout_s = 120,
+	struct contract_opts co = {.log = stdout,
+				   .case_timeout_s = DEFAULT_CASE_TIMEOUT_S,
 				   .snapshot = 1};
 	int no_bench = 0, c;
 	char why[640];

@@ -54,6 +54,7 @@
  */
 #include "clean.h"
 #include "pipe_io.h"
+#include "say.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -175,7 +176,7 @@ static void problem(struct clean *c, int errnum, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	(void)ipc_errf(&e, errnum, "%s", what);
-	fprintf(stderr, "ipclab clean: %s\n", e.msg);
+	say_err("clean", "%s", e.msg);
 	c->failed = 1;
 }
 
@@ -1440,25 +1441,24 @@ static int parse(struct clean *c, int argc, char **argv)
 			const char *word = optind > 0 && optind <= argc
 						   ? argv[optind - 1] : "";
 			if (strncmp(word, "--", 2) == 0)
-				fprintf(stderr, "ipclab clean: unknown option "
-						"%s (see --help)\n", word);
+				say_err("clean", "unknown option %s (see "
+					"--help)", word);
 			else
-				fprintf(stderr, "ipclab clean: unknown option "
-						"-%c (see --help)\n", optopt);
+				say_err("clean", "unknown option -%c (see "
+					"--help)", optopt);
 			return 2;
 		}
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "ipclab clean: unexpected argument '%s' (clean "
-				"takes options only; see --help)\n",
-			argv[optind]);
+		say_err("clean", "unexpected argument '%s' (clean takes "
+			"options only; see --help)", argv[optind]);
 		return 2;
 	}
 	if (c->all_users && geteuid() != 0) {
-		fprintf(stderr, "ipclab clean: --all-users: only root may "
-				"remove other users' objects (run it as root, "
-				"or drop --all-users)\n");
+		say_err("clean", "--all-users: only root may remove other "
+			"users' objects (run it as root, or drop "
+			"--all-users)");
 		return 2;
 	}
 	return -1; /* go on */
@@ -1472,7 +1472,7 @@ int clean_main(int argc, char **argv)
 		return status;
 
 	if (scan(&c) < 0) {
-		fprintf(stderr, "ipclab clean: out of memory\n");
+		say_err("clean", "out of memory");
 		free(c.v);
 		free(c.w);
 		return 1;
@@ -1504,7 +1504,7 @@ int clean_main(int argc, char **argv)
 				       lo->kept);
 		} else {
 			failed++;
-			fprintf(stderr, "ipclab clean: %s\n", e.msg);
+			say_err("clean", "%s", e.msg);
 		}
 	}
 
@@ -1514,7 +1514,7 @@ int clean_main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < c.nnotes; i++)
 		if (c.verbose || strncmp(c.notes[i], "no mqueue", 9) != 0)
-			fprintf(stderr, "ipclab clean: note: %s\n", c.notes[i]);
+			say_err("clean", "note: %s", c.notes[i]);
 
 	if (c.dry_run)
 		printf("%zu leftover(s) found; nothing removed (--dry-run)\n",

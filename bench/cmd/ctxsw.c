@@ -53,6 +53,7 @@
  *   ipclab ctxsw --pin both --primitive all
  */
 #include "ctxsw.h"
+#include "say.h"
 #include "json.h"
 #include "proc.h"
 #include "stats.h"
@@ -80,9 +81,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CMD "ipclab ctxsw"
+#define CMD "ctxsw"
 #define MAX_ITERS 1000000000ull /* round trips or baseline pairs per run */
 #define MAX_REPS 1000
+#define DEFAULT_MIN_TIME 0.2 /* seconds per repetition */
+#define DEFAULT_REPS 5u
 
 static const char *const prim_names[CTXSW_NPRIM] = {"pipe", "sem", "futex",
 						     "eventfd"};
@@ -829,7 +832,7 @@ static void table_header(FILE *f, const struct opts *o)
 		"  split CPUs: the cost includes the cross-CPU wake-up (IPI, "
 		"idle exit); same CPU: caches stay warm (the minimal switch)\n"
 		"\n",
-		CMD, o->reps, o->reps == 1 ? "" : "s", formula);
+		"ipclab " CMD, o->reps, o->reps == 1 ? "" : "s", formula);
 	fprintf(f, "%-9s %-5s %-4s %11s  %-26s %8s %7s %7s %9s  %s\n",
 		"primitive", "pin", "cpus", "round trips", "ns/round trip",
 		"ns/hoff", "vcsw/h", "ivcsw/h", "base ns", "ns/switch");
@@ -1048,9 +1051,9 @@ static void help(FILE *f)
 		"baseline: 2N pairs), instead\n"
 		"                        of --min-time\n"
 		"      --min-time SEC    calibrate the count so that a "
-		"repetition lasts SEC (default 0.2)\n"
+		"repetition lasts SEC (default %g)\n"
 		"  -r, --reps N          timed repetitions, each a baseline and "
-		"a ping-pong (default 5)\n"
+		"a ping-pong (default %u)\n"
 		"  -f, --format FMT      table, csv or json (default table)\n"
 		"  -o, --output FILE     write there instead of stdout\n"
 		"      --timeout SEC     kill a measurement's processes after "
@@ -1059,7 +1062,8 @@ static void help(FILE *f)
 		"  -h, --help            this text\n\n"
 		"Exit status: 0 ok, 1 a measurement failed, 2 bad usage, 77 "
 		"every row was skipped,\n128 + N stopped by signal N "
-		"(SIGINT 130, SIGTERM 143) after the rows so far.\n");
+		"(SIGINT 130, SIGTERM 143) after the rows so far.\n",
+		DEFAULT_MIN_TIME, DEFAULT_REPS);
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1067,9 +1071,7 @@ static int bad(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, CMD ": ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
+	say_verr(CMD, fmt, ap);
 	va_end(ap);
 	return 2;
 }
@@ -1095,7 +1097,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c, have_min_time = 0;
 	*o = (struct opts){.prims = (1u << CTXSW_NPRIM) - 1,
 			   .pins = (1u << CTXSW_NPIN) - 1,
-			   .min_time = 0.2, .reps = 5, .fmt = FMT_TABLE};
+			   .min_time = DEFAULT_MIN_TIME, .reps = DEFAULT_REPS,
+			   .fmt = FMT_TABLE};
 	optind = 0; /* reset getopt: another command may have used it */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:n:r:f:o:h", longopts,
@@ -1208,7 +1211,7 @@ int ctxsw_main(int argc, char **argv)
 	cpu_set_t set;
 	int cpus[2] = {-1, -1}, ncpus = 0;
 	if (sched_getaffinity(0, sizeof(set), &set) < 0) {
-		fprintf(stderr, CMD ": sched_getaffinity: %s (%s)\n",
+		say_err(CMD, "sched_getaffinity: %s (%s)",
 			ipc_errno_name(errno), strerror(errno));
 		return 1;
 	}
@@ -1239,10 +1242,10 @@ int ctxsw_main(int argc, char **argv)
 	 * that shows up as a slower handoff, not as more switches of ours. */
 	double load = load_average();
 	if (load >= 1.0)
-		fprintf(stderr, CMD ": warning: the machine is busy (load "
-			"average %.1f, %d CPU%s allowed): handoffs include "
-			"waiting for other programs; measure on an idle "
-			"machine\n", load, ncpus, ncpus == 1 ? "" : "s");
+		say_err(CMD, "warning: the machine is busy (load average "
+			"%.1f, %d CPU%s allowed): handoffs include waiting "
+			"for other programs; measure on an idle machine",
+			load, ncpus, ncpus == 1 ? "" : "s");
 
 	if (o.fmt == FMT_TABLE)
 		table_header(out, &o);
@@ -1265,21 +1268,20 @@ int ctxsw_main(int argc, char **argv)
 			json_row(out, r, i == 0);
 		if (r->status == ROW_ERROR) {
 			errors++;
-			fprintf(stderr, CMD ": %s, pin %s: %s\n",
-				ctxsw_prim_name(r->prim), ctxsw_pin_name(r->pin),
-				r->reason);
+			say_err(CMD, "%s, pin %s: %s", ctxsw_prim_name(r->prim),
+				ctxsw_pin_name(r->pin), r->reason);
 		} else if (r->status == ROW_SKIPPED) {
 			skipped++;
 			if (o.fmt != FMT_TABLE || out != stdout)
-				fprintf(stderr, CMD ": %s, pin %s: skipped: "
-					"%s\n", ctxsw_prim_name(r->prim),
+				say_err(CMD, "%s, pin %s: skipped: %s",
+					ctxsw_prim_name(r->prim),
 					ctxsw_pin_name(r->pin), r->reason);
 		} else if (r->pin == CTXSW_SAME && r->csw < 0.5) {
 			/* On one CPU the waiter cannot run until the other
 			 * blocks: no switches means the loop did not block. */
-			fprintf(stderr, CMD ": warning: %s, pin same: only "
-				"%.2f context switches per handoff; the "
-				"processes did not block as they must\n",
+			say_err(CMD, "warning: %s, pin same: only %.2f "
+				"context switches per handoff; the processes "
+				"did not block as they must",
 				ctxsw_prim_name(r->prim), r->csw);
 		}
 	}
@@ -1291,7 +1293,7 @@ int ctxsw_main(int argc, char **argv)
 		free(rows[i].reps);
 
 	if (out != stdout ? fclose(out) != 0 : fflush(out) != 0) {
-		fprintf(stderr, CMD ": writing %s: %s\n",
+		say_err(CMD, "writing %s: %s",
 			o.output ? o.output : "stdout", strerror(errno));
 		return 1;
 	}

@@ -157,6 +157,19 @@ static double fake_ns(const char *relation)
 	return NAN;
 }
 
+#define DEFAULT_BUDGET_S 300 /* when all pairs do not fit, cores are sampled */
+
+/* The matrix's defaults, for the options the user did not give (--help
+ * prints them from here). */
+static const struct {
+	const char *shorts, *longs, *opt, *value;
+} defaults[] = {
+	{"-b", "--buf-size", "-b", "64"},
+	{"-m", "--mode", "-m", "pingpong"},
+	{"-r", "--reps|--rounds", "--reps", "3"},
+	{"", "--min-time", "--min-time", "0.1"},
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -168,14 +181,17 @@ static void usage(FILE *f)
 		"(every ordered pair), each cell with the cache line bounced "
 		"between its CPUs beside it.  The cells are run in rounds like "
 		"a sweep's points.  When all pairs do not fit --budget (default "
-		"300 s, estimated from --min-time and --reps), whole cores are "
+		"%d s, estimated from --min-time and --reps), whole cores are "
 		"sampled across the LLC groups and sockets.\n"
 		"Writes DIR/matrix.csv, DIR/runs.csv and DIR/meta.json "
 		"(default DIR: results/matrix-<run-id>); draw it with\n"
 		"  scripts/pyrun scripts/plot_matrix.py DIR\n"
-		"Defaults: -b 64 -m pingpong --reps 3 --min-time 0.1; the other "
-		"options of ipclab run apply (--spin, --verify, --warmup ...), "
-		"except --pin (the matrix chooses the CPUs).\n");
+		"Defaults:", DEFAULT_BUDGET_S);
+	for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]); d++)
+		fprintf(f, " %s %s", defaults[d].opt, defaults[d].value);
+	fprintf(f, "; the other options of ipclab run apply (--spin, "
+		"--verify, --warmup ...), except --pin (the matrix chooses the "
+		"CPUs).\n");
 }
 
 static int mkdir_p(char *path)
@@ -214,15 +230,6 @@ static int parse(int argc, char **argv, struct bench_opts *o,
 		fprintf(stderr, "ipclab: matrix: out of memory\n");
 		return 1;
 	}
-	/* The matrix's defaults, for the options the user did not give. */
-	static const struct {
-		const char *shorts, *longs, *opt, *value;
-	} defaults[] = {
-		{"-b", "--buf-size", "-b", "64"},
-		{"-m", "--mode", "-m", "pingpong"},
-		{"-r", "--reps|--rounds", "--reps", "3"},
-		{"", "--min-time", "--min-time", "0.1"},
-	};
 	args[n++] = argv[0];
 	for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]); d++) {
 		int given = 0;
@@ -344,7 +351,7 @@ int matrix_main(int argc, char **argv)
 	const int pp = o.modes[0] == MODE_PINGPONG;
 	const int fake = getenv("IPCLAB_MATRIX_FAKE") != NULL;
 	/* A cell: calibration (about two runs), warm-ups, rounds, canaries. */
-	double budget = o.budget_s > 0 ? o.budget_s : 300;
+	double budget = o.budget_s > 0 ? o.budget_s : DEFAULT_BUDGET_S;
 	double per_cell = o.min_time * (o.warmup + o.max_rounds + 2) + 0.1;
 	size_t max_cells = (size_t)(budget / per_cell);
 	static int cpus[TOPO_MAX_CPUS];

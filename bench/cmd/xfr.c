@@ -22,7 +22,7 @@
  * transport's private buffer and the system call in release/acquire is the
  * copy.  Both sides print what they moved, as the textbook programs do:
  *
- *   ipclab xfr writer: pshm-sem: sent 10000003 bytes in 1000001 blocks ...
+ *   ipclab: xfr writer: pshm-sem: sent 10000003 bytes in 1000001 blocks ...
  *
  * then its handoffs, time and context switches per handoff, the CPUs it ran
  * on and one sentence on what they mean (xfr_report.h).  Placement and
@@ -54,6 +54,7 @@
 #include "stdfds.h"
 #include "region.h"
 #include "run.h"
+#include "say.h"
 #include "transport.h"
 #include "units.h"
 #include "xfr_report.h"
@@ -112,9 +113,10 @@ static void usage(FILE *f)
 		"                     directory /tmp/ipclab-NAME, and /dev/shm/ipclab-NAME\n"
 		"                     or the message queue /ipclab-NAME; letters, digits,\n"
 		"                     '.', '_', '-'\n"
-		"      --timeout SEC  how long to wait for the other program (default 30)\n"
-		"      --blocks N     writer only: blocks in the ring (pshm-pipe) or\n"
-		"                     queue depth (posix-mq)\n\n"
+		"      --timeout SEC  how long to wait for the other program (default %g)\n"
+		"      --blocks N     writer only: blocks in the ring (pshm-pipe,\n"
+		"                     shm-eventfd, memfd; default 8) or queue depth\n"
+		"                     (posix-mq; default: the system's, at most 10)\n\n"
 		"Placement (each program pins itself before it opens the channel):\n"
 		"      --pin PIN      same | split | W,R: give BOTH programs the same\n"
 		"                     PIN; the writer takes CPU W, the reader CPU R\n"
@@ -138,7 +140,8 @@ static void usage(FILE *f)
 		"and one sentence on what they mean.  The writer removes every\n"
 		"object once the reader is done; a killed run is cleaned up by\n"
 		"the next writer of that name.\n"
-		"Exit status: 0 ok, 1 the transfer failed, 2 bad usage.\n");
+		"Exit status: 0 ok, 1 the transfer failed, 2 bad usage.\n",
+		IPC_RDV_DEFAULT_TIMEOUT_MS / 1000.0);
 }
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -150,7 +153,7 @@ static int bad_usage(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ipc_escape(msg, shown, sizeof(shown)); /* a value with a newline */
-	fprintf(stderr, "ipclab: xfr: %s\n", shown);
+	say_err("xfr", "%s", shown);
 	return 2;
 }
 
@@ -479,7 +482,7 @@ static void report(const struct xfr_opts *o, uint64_t bytes, uint64_t blocks,
 	if (secs > 0)
 		units_format_rate((double)bytes / secs, rate, sizeof(rate));
 	fprintf(stderr,
-		"ipclab xfr %s: %s: %s %llu bytes in %llu blocks "
+		SAY_PREFIX("xfr %s") "%s: %s %llu bytes in %llu blocks "
 		"(BUF_SIZE %zu) in %.3f s, %s\n",
 		role_word(o->role), o->t->name,
 		o->role == IPC_WRITER ? "sent" : "received",
@@ -494,8 +497,8 @@ static int failed(const struct xfr_opts *o, const char *what,
 	char msg[sizeof(e->msg) + 256];
 	snprintf(msg, sizeof(msg), "%s", e->msg);
 	limit_hint_add(msg, sizeof(msg)); /* the same hint as `run` gives */
-	fprintf(stderr, "ipclab: xfr %s: %s: %s%s%s\n", role_word(o->role),
-		o->t->name, what, what[0] ? ": " : "", msg);
+	fprintf(stderr, SAY_PREFIX("xfr %s") "%s: %s%s%s\n",
+		role_word(o->role), o->t->name, what, what[0] ? ": " : "", msg);
 	return 1;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "say.h"
 #include "units.h"
 
 static double mono_s(void)
@@ -65,14 +66,14 @@ void xfr_meter_report(const struct xfr_meter *m, enum ipc_role role,
 	char cpus[128], per[32] = "-";
 	int ncpus = cpu_list(m, cpus, sizeof(cpus));
 	if (handoffs == 0) {
-		fprintf(stderr, "ipclab xfr %s: no handoffs (empty input); "
+		fprintf(stderr, SAY_PREFIX("xfr %s") "no handoffs (empty input); "
 			"ran on CPU%s %s\n", me, ncpus > 1 ? "s" : "", cpus);
 		return;
 	}
 	double h = (double)handoffs, v = vcsw / h, i = ivcsw / h;
 	units_format_ns(secs * 1e9 / h, per, sizeof(per));
 	fprintf(stderr,
-		"ipclab xfr %s: %llu handoffs, %s per handoff; context "
+		SAY_PREFIX("xfr %s") "%llu handoffs, %s per handoff; context "
 		"switches per handoff: %.2f voluntary + %.2f involuntary; ran "
 		"on CPU%s %s (%s)\n",
 		me, (unsigned long long)handoffs, per, v, i,
@@ -84,7 +85,7 @@ void xfr_meter_report(const struct xfr_meter *m, enum ipc_role role,
 	const char *waits = role == IPC_WRITER
 		? "the reader frees a block" : "the writer posts the next block";
 	int turns = i >= 0.3 && v + i >= 0.7 && v + i <= 1.3;
-	fprintf(stderr, "ipclab xfr %s: ", me);
+	fprintf(stderr, SAY_PREFIX("xfr %s"), me);
 	if (turns)
 		fprintf(stderr, "one context switch per handoff in all: the two "
 			"take turns on one CPU; a switch is voluntary when the "

@@ -1,6 +1,8 @@
 /*
- * options.h - the options of `ipclab run` and `ipclab sweep`, parsed and
- * validated in one place.  One table drives getopt_long and the --help text.
+ * options.h - the options of `ipclab run` and `ipclab sweep` (matrix passes
+ * its point options through as run's), parsed and validated in one place.
+ * One table in options.c drives getopt_long, the --help text and the
+ * handler of each option.
  */
 #ifndef IPCLAB_OPTIONS_H
 #define IPCLAB_OPTIONS_H
@@ -55,14 +57,16 @@ struct bench_opts {
 enum opts_kind { OPTS_RUN, OPTS_SWEEP };
 
 /*
- * Parse argv (argv[0] is the subcommand).  Returns 0, 1 when --help was
- * printed, 2 with why set to one line naming the option, the value and
- * what is allowed, or 3 for an unknown transport (why says so; the caller
- * prints the list of transports after it).
+ * Parse argv (argv[0] is the subcommand) into o, defaults first.  Returns
+ * 0; 1 when --help was printed on stdout; 2 with why set to one line (no
+ * `ipclab: CMD: ` prefix: the caller adds it) naming the option, the value
+ * and what is allowed; or 3 for an unknown transport (why says so; the
+ * caller prints the list of transports after it).  Nothing else is printed.
  */
 int options_parse(enum opts_kind kind, int argc, char **argv,
 		  struct bench_opts *o, char *why, size_t whylen);
 
+/* The --help text of run or sweep, defaults included, on f. */
 void options_usage(enum opts_kind kind, FILE *f);
 
 #endif

@@ -1,5 +1,6 @@
 /* stdfds.c - descriptors 0, 1 and 2 at program start (see stdfds.h). */
 #include "stdfds.h"
+#include "say.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +39,7 @@ int stdfds_flush_stdout(const char *cmd)
 	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
-	fprintf(stderr, "ipclab: %s: writing standard output: %s\n", cmd,
+	say_err(cmd, "writing standard output: %s",
 		errno ? strerror(errno) : "an earlier write failed");
 	return -1;
 }

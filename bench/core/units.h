@@ -35,7 +35,7 @@ int units_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 void units_format_size(uint64_t bytes, char *buf, size_t len);
 /* "950 MB/s", "1.23 GB/s". */
 void units_format_rate(double bytes_per_s, char *buf, size_t len);
-/* "850 ns", "3.1 us", "12.0 ms", "1.20 s". */
+/* "850 ns", "3.1 us", "12 ms", "1.2 s" (3 significant digits). */
 void units_format_ns(double ns, char *buf, size_t len);
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include "demo.h"
 #include "proc.h"
+#include "say.h"
 #include "util.h"
 
 #include <errno.h>
@@ -98,7 +99,7 @@ void demo_say(const char *fmt, ...)
 void demo_err(const char *demo, const char *fmt, ...)
 {
 	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "ipclab demo%s%s: ",
+	snprintf(prefix, sizeof(prefix), SAY_PREFIX("demo%s%s"),
 		 demo[0] ? " " : "", demo);
 	va_list ap;
 	va_start(ap, fmt);

@@ -299,11 +299,11 @@ mapfile -t ALLOWED < <(taskset -pc $$ 2>/dev/null | sed 's/.*: //' | tr ',' '\n'
   while IFS=- read -r lo hi; do seq "$lo" "${hi:-$lo}"; done)
 summary_ok() { # WHAT FILE ROLE BLOCKS CPU|'' (CPU: pinned there)
   local what=$1 f=$2 role=$3 blocks=$4 cpu=$5
-  local re="ipclab xfr $role: $blocks handoffs, [0-9.]+ [nmu]?s per handoff; context switches per handoff: [0-9]+\.[0-9]{2} voluntary \+ [0-9]+\.[0-9]{2} involuntary; ran on CPUs? [0-9,]+"
-  [[ -z $cpu ]] || re="ipclab xfr $role: .* ran on CPU $cpu \(pinned\)"
+  local re="ipclab: xfr $role: $blocks handoffs, [0-9.]+ [nmu]?s per handoff; context switches per handoff: [0-9]+\.[0-9]{2} voluntary \+ [0-9]+\.[0-9]{2} involuntary; ran on CPUs? [0-9,]+"
+  [[ -z $cpu ]] || re="ipclab: xfr $role: .* ran on CPU $cpu \(pinned\)"
   grep -Eq "$re" "$f" ||
     { fail "$what: the $role's summary line is missing or wrong (want /$re/)"; sed 's/^/    /' "$f" >&2; }
-  grep -Eq "ipclab xfr $role: (about one voluntary|almost no voluntary|a voluntary switch on|one context switch per handoff in all).*\.$" "$f" ||
+  grep -Eq "ipclab: xfr $role: (about one voluntary|almost no voluntary|a voluntary switch on|one context switch per handoff in all).*\.$" "$f" ||
     { fail "$what: the $role's explanation is missing"; sed 's/^/    /' "$f" >&2; }
 }
 # xfr_opts WHAT T BUF CPU_W CPU_R OPTS_BOTH -- WRITER_ONLY_OPTS

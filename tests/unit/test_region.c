@@ -13,10 +13,12 @@
  * shmem THP to `advise` when it is off, in a forked child so that the
  * parent restores the old values whatever happens to the child; changes are
  * made under an flock on LOCK_PATH, which scripts/hugepages.sh takes too.
- * Cases that need root or pages print SKIP; the test exits 77 only when
- * every case it ran was skipped.
+ * Those two cases are named *_root (tests/check.h): they run only when
+ * named, as ctest's unit.test_region.hugetlb_root and .thp_root (label
+ * root; `ctest -LE root` leaves them out).  Cases that need root or pages
+ * print SKIP; the test exits 77 only when every case it ran was skipped.
  *
- *   ./test_region            all cases
+ *   ./test_region            every case but the root ones
  *   ./test_region NAME       one case
  */
 #include "check.h"
