@@ -102,6 +102,16 @@ leftovers() {
   return 0
 }
 
+# Wait (up to 20 s) until the writer NAME PID has made its objects: a fixed
+# sleep is too short for a sanitized writer on a loaded machine.
+await_objects() { # NAME WRITER_PID
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ -z $(leftovers "$1" "$2") ]] || { sleep 0.2; return 0; }
+    sleep 0.1
+  done
+}
+
 expect_clean() { # NAME WRITER_PID WHAT
   local left
   left=$(leftovers "$1" "$2")
@@ -406,7 +416,7 @@ for t in "${NAMED[@]}"; do
   n=$TAG-$t-stale
   "$BIN" xfr writer -t "$t" -b 10 --name "$n" --timeout 30 <"$TMP/small" 2>/dev/null & w=$!
   WPIDS+=("$w")
-  sleep 0.3
+  await_objects "$n" "$w"
   kill -9 "$w"
   wait "$w" 2>/dev/null || true
   [[ -n $(leftovers "$n" "$w") ]] || fail "$t: a killed writer left nothing (the case tests nothing)"
@@ -449,7 +459,7 @@ for t in pshm-sem sysv-shm posix-mq; do
   n=$TAG-$t-int
   "$BIN" xfr writer -t "$t" -b 10 --name "$n" --timeout 30 <"$TMP/small" 2>/dev/null & w=$!
   WPIDS+=("$w")
-  sleep 0.3
+  await_objects "$n" "$w"
   [[ -n $(leftovers "$n" "$w") ]] || fail "$t: the waiting writer made nothing?"
   kill -INT "$w"
   rc=0
@@ -462,7 +472,7 @@ done
 n=$TAG-busy
 "$BIN" xfr writer -t pshm-sem -b 10 --name "$n" --timeout 30 <"$TMP/small" 2>/dev/null & w=$!
 WPIDS+=("$w")
-sleep 0.3
+await_objects "$n" "$w"
 rc=0
 "$BIN" xfr writer -t fifo -b 10 --name "$n" </dev/null 2>"$TMP/busy.err" || rc=$?
 [[ $rc -eq 1 ]] && grep -q "in use: writer pid $w is running" "$TMP/busy.err" ||
