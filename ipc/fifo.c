@@ -43,6 +43,7 @@
  *
  *   ipclab run -t fifo -b 64K --pipe-size 1M
  */
+#include "copy_block.h"
 #include "pipe_io.h"
 #include "transport.h"
 
@@ -149,13 +150,10 @@ static int create_named(const struct ipc_params *p, struct ipc_channel *ch,
 static int fifo_create(const struct ipc_params *p, struct ipc_channel **out,
 		       struct ipc_err *e)
 {
-	int rc;
-	char why[256];
 	*out = NULL;
-	if (ipc_pipe_validate(p, why, sizeof(why)) < 0) {
-		(void)ipc_errf(e, 0, "%s", why);
-		return -EINVAL;
-	}
+	int rc = ipc_create_validate(ipc_pipe_validate, p, e);
+	if (rc < 0)
+		return rc;
 	struct ipc_channel *ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
@@ -229,8 +227,8 @@ static int fifo_attach(struct ipc_channel *ch, enum ipc_role role,
 			return rc;
 	}
 	/* Keep only this side's end: a dead peer then shows as EOF / EPIPE. */
-	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
-	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
+	return ipc_copy_attach(&ch->fd[role == IPC_WRITER ? 0 : 1], &ch->buf,
+			       ch->buf_size, e);
 }
 
 /*
@@ -243,12 +241,10 @@ static int fifo_open(const struct ipc_params *p, enum ipc_role role,
 {
 	int rc;
 	*out = NULL;
-	if (role != IPC_READER)
-		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
-				"the writer creates the FIFO");
-	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	struct ipc_channel *ch = ipc_open_alloc(role, "FIFO", sizeof(*ch), &rc,
+						e);
 	if (!ch)
-		return ipc_errf(e, ENOMEM, "calloc");
+		return rc;
 	ch->fd[0] = ch->fd[1] = -1;
 	rc = ipc_rdv_open(&ch->rdv, p, "fifo", e);
 	if (rc < 0)
@@ -329,17 +325,12 @@ static int fifo_recv(struct ipc_channel *ch, void *buf, size_t cap,
 static int fifo_acquire(struct ipc_channel *ch, enum ipc_role role,
 			struct ipc_block *b, struct ipc_err *e)
 {
-	b->data = ch->buf;
-	b->cap = ch->buf_size;
-	b->id = 0;
-	if (role == IPC_WRITER)
-		return 0;
-	/* A whole block: read until BUF_SIZE bytes or end of file. */
-	int rc = reader_ready(ch, e);
+	int rc = role == IPC_READER ? reader_ready(ch, e) : 0;
+	/* The reader's: BUF_SIZE bytes, or fewer at end of file. */
 	if (rc == 0)
-		rc = ipc_read_block(ch->fd[0], "fifo", ch->buf, ch->buf_size,
-				    &b->len, e);
-	if (rc == 0 && b->len < ch->buf_size)
+		rc = ipc_copy_acquire_stream(role, ch->fd[0], "fifo", ch->buf,
+					     ch->buf_size, b, e);
+	if (rc == 0 && role == IPC_READER && b->len < ch->buf_size)
 		rc = ipc_rdv_check_eof(&ch->rdv, "read(fifo)", e);
 	return rc;
 }
@@ -347,22 +338,17 @@ static int fifo_acquire(struct ipc_channel *ch, enum ipc_role role,
 static int fifo_release(struct ipc_channel *ch, enum ipc_role role,
 			struct ipc_block *b, struct ipc_err *e)
 {
-	if (role == IPC_READER)
-		return 0;
-	return fifo_send(ch, b->data, b->len, e);
+	return ipc_copy_release(fifo_send, ch, role, b, e);
 }
 
 static void fifo_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->kbuf_size = ch->capacity;
+	ipc_copy_info(out, ch->capacity);
 }
 
 static void fifo_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
-	free(ch->buf);
-	ch->buf = NULL;
+	ipc_copy_detach(&ch->fd[role == IPC_WRITER ? 1 : 0], &ch->buf);
 	/* Named writer: the directory goes in destroy, once the reader is
 	 * done with it (it reads the end-of-stream note there). */
 	if (role == IPC_WRITER && ch->rdv.info.eos)

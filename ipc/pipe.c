@@ -16,13 +16,13 @@
  *
  *   ipclab run -t pipe -b 64K --pipe-size 1M
  */
+#include "copy_block.h"
 #include "pipe_io.h"
 #include "transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 struct ipc_channel {
@@ -81,8 +81,8 @@ static int pipe_attach(struct ipc_channel *ch, enum ipc_role role,
 		       struct ipc_err *e)
 {
 	/* Keep only this side's end: a dead peer then shows as EOF / EPIPE. */
-	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 0 : 1]);
-	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
+	return ipc_copy_attach(&ch->fd[role == IPC_WRITER ? 0 : 1], &ch->buf,
+			       ch->buf_size, e);
 }
 
 static int pipe_send(struct ipc_channel *ch, const void *buf, size_t len,
@@ -101,35 +101,25 @@ static int pipe_recv(struct ipc_channel *ch, void *buf, size_t cap,
 static int pipe_acquire(struct ipc_channel *ch, enum ipc_role role,
 			struct ipc_block *b, struct ipc_err *e)
 {
-	b->data = ch->buf;
-	b->cap = ch->buf_size;
-	b->id = 0;
-	if (role == IPC_WRITER)
-		return 0;
-	/* A whole block: read until BUF_SIZE bytes or end of file. */
-	return ipc_read_block(ch->fd[0], "pipe", ch->buf, ch->buf_size, &b->len,
-			      e);
+	/* The reader's: BUF_SIZE bytes, or fewer at end of file. */
+	return ipc_copy_acquire_stream(role, ch->fd[0], "pipe", ch->buf,
+				       ch->buf_size, b, e);
 }
 
 static int pipe_release(struct ipc_channel *ch, enum ipc_role role,
 			struct ipc_block *b, struct ipc_err *e)
 {
-	if (role == IPC_READER)
-		return 0;
-	return pipe_send(ch, b->data, b->len, e);
+	return ipc_copy_release(pipe_send, ch, role, b, e);
 }
 
 static void pipe_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->kbuf_size = ch->capacity;
+	ipc_copy_info(out, ch->capacity);
 }
 
 static void pipe_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	ipc_close_fd(&ch->fd[role == IPC_WRITER ? 1 : 0]);
-	free(ch->buf);
-	ch->buf = NULL;
+	ipc_copy_detach(&ch->fd[role == IPC_WRITER ? 1 : 0], &ch->buf);
 }
 
 const struct ipc_transport ipc_pipe = {

@@ -44,6 +44,7 @@
  *
  *   ipclab run -t pipe-vmsplice -b 64K --access inplace --pin split
  */
+#include "copy_block.h"
 #include "pipe_io.h"
 #include "transport.h"
 
@@ -295,12 +296,9 @@ static int vms_acquire(struct ipc_channel *ch, enum ipc_role role,
 		b->id = ch->next;
 		return 0;
 	}
-	b->data = ch->buf;
-	b->cap = ch->buf_size;
-	b->id = 0;
-	/* A whole block: read until BUF_SIZE bytes or end of file. */
-	return ipc_read_block(ch->fd[0], "pipe", ch->buf, ch->buf_size, &b->len,
-			      e);
+	/* The reader's: BUF_SIZE bytes, or fewer at end of file. */
+	return ipc_copy_acquire_stream(role, ch->fd[0], "pipe", ch->buf,
+				       ch->buf_size, b, e);
 }
 
 static int vms_release(struct ipc_channel *ch, enum ipc_role role,
@@ -322,8 +320,7 @@ static int vms_release(struct ipc_channel *ch, enum ipc_role role,
 
 static void vms_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->kbuf_size = ch->capacity;
+	ipc_copy_info(out, ch->capacity);
 	out->nblocks = ch->ngifts; /* gift buffers the writer rotates */
 }
 

@@ -44,6 +44,8 @@
  *
  *   ipclab run -t posix-mq -b 8K --blocks 10
  */
+#include "copy_block.h"
+#include "msg_io.h"
 #include "pipe_io.h"
 #include "transport.h"
 
@@ -79,8 +81,7 @@ struct ipc_channel {
 	size_t buf_size;   /* mq_msgsize */
 	unsigned long depth; /* mq_maxmsg */
 	char *buf;         /* private block (acquire/release, small recv) */
-	size_t pending_off, pending_len; /* rest of a message for recv */
-	int eos;           /* reader: the zero-length message arrived */
+	struct ipc_msg_rest rest; /* reader: of a message, for a small recv */
 	int eos_sent;      /* writer: the zero-length message went */
 	struct ipc_rdv rdv; /* two-program mode */
 };
@@ -435,12 +436,10 @@ static int posix_mq_open(const struct ipc_params *p, enum ipc_role role,
 {
 	int rc;
 	*out = NULL;
-	if (role != IPC_READER)
-		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
-				"the writer creates the queue");
-	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	struct ipc_channel *ch = ipc_open_alloc(role, "queue", sizeof(*ch), &rc,
+						e);
 	if (!ch)
-		return ipc_errf(e, ENOMEM, "calloc");
+		return rc;
 	ch->mq = (mqd_t)-1;
 	rc = ipc_rdv_open(&ch->rdv, p, "posix-mq", e);
 	if (rc < 0)
@@ -503,8 +502,7 @@ static int posix_mq_attach(struct ipc_channel *ch, enum ipc_role role,
 	int rc = ipc_block_alloc(&ch->buf, ch->buf_size, e);
 	if (rc < 0)
 		return rc;
-	ch->pending_len = 0;
-	ch->eos = 0;
+	memset(&ch->rest, 0, sizeof(ch->rest));
 	/* Named writer: start once a reader is there (it may come later). */
 	return role == IPC_WRITER ? ipc_rdv_wait_reader(&ch->rdv, e) : 0;
 }
@@ -559,19 +557,8 @@ static ssize_t chan_receive(struct ipc_channel *ch, char *buf, size_t cap,
 static int posix_mq_send(struct ipc_channel *ch, const void *buf, size_t len,
 			 struct ipc_err *e)
 {
-	const char *p = buf;
-	if (len == 0)
-		return send_one(ch, "", 0, e);
 	/* A message carries at most BUF_SIZE: split anything larger. */
-	while (len > 0) {
-		size_t n = len < ch->buf_size ? len : ch->buf_size;
-		int rc = send_one(ch, p, n, e);
-		if (rc < 0)
-			return rc;
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return ipc_msg_send_split(ch, send_one, ch->buf_size, buf, len, e);
 }
 
 /* The next message into buf (cap >= mq_msgsize); its length in *len. */
@@ -583,7 +570,7 @@ static int receive_one(struct ipc_channel *ch, char *buf, size_t cap,
 		if (n >= 0) {
 			*len = (size_t)n;
 			if (n == 0)
-				ch->eos = 1;
+				ch->rest.eos = 1;
 			return 0;
 		}
 		if (errno == EPIPE && ch->rdv.active)
@@ -596,48 +583,28 @@ static int receive_one(struct ipc_channel *ch, char *buf, size_t cap,
 static int posix_mq_recv(struct ipc_channel *ch, void *buf, size_t cap,
 			 size_t *len, struct ipc_err *e)
 {
-	if (ch->pending_len == 0) {
-		if (ch->eos) {
-			*len = 0;
-			return 0;
-		}
+	if (ch->rest.len == 0 && !ch->rest.eos) {
 		if (cap >= ch->buf_size)
 			return receive_one(ch, buf, cap, len, e);
 		/* Too small for mq_receive: through the private buffer. */
-		int rc = receive_one(ch, ch->buf, ch->buf_size,
-				     &ch->pending_len, e);
-		if (rc < 0 || ch->pending_len == 0) {
+		ch->rest.off = 0;
+		int rc = receive_one(ch, ch->buf, ch->buf_size, &ch->rest.len,
+				     e);
+		if (rc < 0) {
 			*len = 0;
 			return rc;
 		}
-		ch->pending_off = 0;
 	}
-	size_t n = ch->pending_len < cap ? ch->pending_len : cap;
-	memcpy(buf, ch->buf + ch->pending_off, n);
-	ch->pending_off += n;
-	ch->pending_len -= n;
-	*len = n;
+	ipc_msg_rest_copy(&ch->rest, ch->buf, buf, cap, len);
 	return 0;
 }
 
 static int posix_mq_acquire(struct ipc_channel *ch, enum ipc_role role,
 			    struct ipc_block *b, struct ipc_err *e)
 {
-	b->data = ch->buf;
-	b->cap = ch->buf_size;
-	b->id = 0;
-	if (role == IPC_WRITER)
+	ipc_copy_block(b, ch->buf, ch->buf_size);
+	if (role == IPC_WRITER || ipc_msg_rest_block(&ch->rest, ch->buf, b))
 		return 0;
-	if (ch->pending_len) { /* left over by a short recv */
-		b->data = ch->buf + ch->pending_off;
-		b->len = ch->pending_len;
-		ch->pending_len = 0;
-		return 0;
-	}
-	if (ch->eos) {
-		b->len = 0;
-		return 0;
-	}
 	return receive_one(ch, ch->buf, ch->buf_size, &b->len, e);
 }
 
@@ -651,9 +618,8 @@ static int posix_mq_release(struct ipc_channel *ch, enum ipc_role role,
 
 static void posix_mq_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
+	ipc_copy_info(out, ch->depth * ch->buf_size);
 	out->nblocks = (unsigned)ch->depth;
-	out->kbuf_size = ch->depth * ch->buf_size;
 }
 
 static void posix_mq_detach(struct ipc_channel *ch, enum ipc_role role)
@@ -665,7 +631,7 @@ static void posix_mq_detach(struct ipc_channel *ch, enum ipc_role role)
 	ch->mq = (mqd_t)-1;
 	free(ch->buf);
 	ch->buf = NULL;
-	ch->pending_len = 0;
+	ch->rest.len = 0;
 	if (role == IPC_WRITER && ch->eos_sent)
 		ipc_rdv_wait_done(&ch->rdv);
 }

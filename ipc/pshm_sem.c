@@ -180,12 +180,10 @@ static int pshm_sem_open(const struct ipc_params *p, enum ipc_role role,
 {
 	int rc;
 	*out = NULL;
-	if (role != IPC_READER)
-		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
-				"the writer creates the channel");
-	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	struct ipc_channel *ch = ipc_open_alloc(role, "shared memory object",
+						sizeof(*ch), &rc, e);
 	if (!ch)
-		return ipc_errf(e, ENOMEM, "calloc");
+		return rc;
 	region_init(&ch->region);
 	rc = ipc_rdv_open(&ch->rdv, p, "pshm-sem", e);
 	if (rc < 0)

@@ -270,12 +270,10 @@ static int shm_efd_open(const struct ipc_params *p, enum ipc_role role,
 {
 	int rc;
 	*out = NULL;
-	if (role != IPC_READER)
-		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
-				"the writer creates the channel");
-	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	struct ipc_channel *ch = ipc_open_alloc(role, "channel", sizeof(*ch),
+						&rc, e);
 	if (!ch)
-		return ipc_errf(e, ENOMEM, "calloc");
+		return rc;
 	region_init(&ch->region);
 	ch->efd_full = ch->efd_free = ch->lfd = ch->sock = -1;
 	ipc_rdv_init(&ch->rdv);

@@ -78,6 +78,7 @@
  *
  *   ipclab run -t shm-futex -b 1M --pin split --spin 1000000000000
  */
+#include "ring_turn.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -150,10 +151,8 @@ struct ipc_channel {
 	size_t stride;
 	unsigned nblocks;
 	/* The rest is private to the side using the channel in this process. */
-	uint32_t pos;       /* writer: next block to fill; reader: to read */
+	struct ipc_ring_turn turn; /* pos: blocks released; slot: pos mod n */
 	uint32_t peer;      /* last value seen of the peer's counter */
-	unsigned slot;      /* pos mod nblocks */
-	int held;           /* a block is acquired and not yet released */
 	int eos_sent;
 	unsigned long spin_fixed; /* --spin N: pause iterations; 0 = adaptive */
 	/* Adaptive spinning, in ticks of the spin clock: */
@@ -347,8 +346,7 @@ static int wake_peer(struct ipc_channel *ch, enum ipc_role role,
 static int shm_futex_max_block(const struct ipc_params *p, size_t *max,
 			       char *why, size_t whylen)
 {
-	size_t by_region = (SIZE_MAX / 4) / blocks_of(p);
-	*max = by_region < UINT32_MAX ? by_region : UINT32_MAX;
+	*max = ipc_ring_max_block(blocks_of(p));
 	snprintf(why, whylen, "block lengths are kept in 32 bits beside head, "
 		 "so that one cache-line transfer brings both");
 	return 0;
@@ -444,9 +442,9 @@ static int shm_futex_attach(struct ipc_channel *ch, enum ipc_role role,
 	int rc = region_prepare(&ch->region, e);
 	if (rc < 0)
 		return rc;
-	ch->pos = ch->peer = 0;
-	ch->slot = 0;
-	ch->held = ch->eos_sent = 0;
+	memset(&ch->turn, 0, sizeof(ch->turn));
+	ch->peer = 0;
+	ch->eos_sent = 0;
 	if (!ch->spin_fixed) {
 		double r = calibrate_ticks();
 		ch->base = ch->base_full = (uint64_t)(r * BASE_SPIN_NS);
@@ -463,15 +461,15 @@ static int shm_futex_attach(struct ipc_channel *ch, enum ipc_role role,
 static int shm_futex_acquire(struct ipc_channel *ch, enum ipc_role role,
 			     struct ipc_block *b, struct ipc_err *e)
 {
-	int rc;
-	if (ch->held)
-		return ipc_errf(e, EPROTO, "acquire: block %u is still held "
-				"(one block at a time per side)", ch->slot);
+	int rc = ipc_ring_check_free(&ch->turn, "block", e);
+	if (rc < 0)
+		return rc;
 	if (role == IPC_WRITER) {
-		if (ch->pos - ch->peer == ch->nblocks) { /* full, as last seen */
+		/* Full, as last seen? */
+		if (ch->turn.pos - ch->peer == ch->nblocks) {
 			ch->peer = atomic_load_explicit(&ch->hdr->tail,
 							memory_order_acquire);
-			while (ch->pos - ch->peer == ch->nblocks) {
+			while (ch->turn.pos - ch->peer == ch->nblocks) {
 				rc = wait_change(ch, role, &ch->hdr->tail,
 						 ch->peer, &ch->peer, e);
 				if (rc < 0)
@@ -480,43 +478,37 @@ static int shm_futex_acquire(struct ipc_channel *ch, enum ipc_role role,
 		}
 		b->len = 0;
 	} else {
-		if (ch->pos == ch->peer) { /* empty, as last seen */
+		/* Empty, as last seen? */
+		if (ch->turn.pos == ch->peer) {
 			ch->peer = atomic_load_explicit(&ch->pub->head,
 							memory_order_acquire);
-			while (ch->pos == ch->peer) {
+			while (ch->turn.pos == ch->peer) {
 				rc = wait_change(ch, role, &ch->pub->head,
 						 ch->peer, &ch->peer, e);
 				if (rc < 0)
 					return rc;
 			}
 		}
-		uint32_t len = ch->pub->len[ch->slot];
-		if (len > ch->buf_size)
-			return ipc_errf(e, EPROTO, "block %u: length %u > "
-					"BUF_SIZE %zu: corrupt ring", ch->slot,
-					len, ch->buf_size);
+		uint32_t len = ch->pub->len[ch->turn.slot];
+		rc = ipc_ring_check_len(&ch->turn, len, ch->buf_size, "block",
+					e);
+		if (rc < 0)
+			return rc;
 		b->len = (size_t)len;
 	}
-	b->id = ch->slot;
-	b->data = ch->blocks + (size_t)ch->slot * ch->stride;
-	b->cap = ch->buf_size;
-	ch->held = 1;
+	ipc_ring_hand_out(&ch->turn,
+			  ch->blocks + (size_t)ch->turn.slot * ch->stride,
+			  ch->buf_size, b);
 	return 0;
 }
 
 static int shm_futex_release(struct ipc_channel *ch, enum ipc_role role,
 			     struct ipc_block *b, struct ipc_err *e)
 {
-	if (!ch->held || b->id != ch->slot)
-		return ipc_errf(e, EPROTO, "release of block %u: block %u was "
-				"%s", b->id, ch->slot,
-				ch->held ? "acquired" : "never acquired");
-	if (role == IPC_WRITER && b->len > ch->buf_size)
-		return ipc_errf(e, EINVAL, "release: length %zu > BUF_SIZE %zu",
-				b->len, ch->buf_size);
-	ch->held = 0;
-	ch->pos++;
-	ch->slot = ch->slot + 1 == ch->nblocks ? 0 : ch->slot + 1;
+	int rc = ipc_ring_pass(&ch->turn, ch->nblocks, role, b, ch->buf_size,
+			       "block", e);
+	if (rc < 0)
+		return rc;
 	_Atomic uint32_t *mine = role == IPC_WRITER ? &ch->pub->head
 						    : &ch->hdr->tail;
 	if (role == IPC_WRITER) {
@@ -525,8 +517,8 @@ static int shm_futex_release(struct ipc_channel *ch, enum ipc_role role,
 			ch->eos_sent = 1;
 	}
 	/* seq_cst, not just release: see "Wake-ups" in the header. */
-	atomic_store_explicit(mine, ch->pos, memory_order_seq_cst);
-	return wake_peer(ch, role, mine, ch->pos, e);
+	atomic_store_explicit(mine, ch->turn.pos, memory_order_seq_cst);
+	return wake_peer(ch, role, mine, ch->turn.pos, e);
 }
 
 static void shm_futex_info(struct ipc_channel *ch, struct ipc_info *out)
@@ -542,7 +534,7 @@ static void shm_futex_detach(struct ipc_channel *ch, enum ipc_role role)
 	/* Until the reader gave back every block, end of stream included (it
 	 * wakes us: we wait like a writer facing a full ring). */
 	uint32_t t = atomic_load_explicit(&ch->hdr->tail, memory_order_acquire);
-	while (t != ch->pos)
+	while (t != ch->turn.pos)
 		if (wait_change(ch, role, &ch->hdr->tail, t, &t, &e) < 0)
 			break;
 }

@@ -32,6 +32,7 @@
  *
  *   ipclab run -t shm-spin -b 64 -m pingpong --pin split
  */
+#include "ring_turn.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -39,6 +40,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define SHM_SPIN_MAGIC 0x69707370u /* "ipsp" */
@@ -77,10 +79,9 @@ struct ipc_channel {
 	size_t buf_size, stride;
 	unsigned nslots;
 	/* Private to the side using the channel in this process: */
-	uint32_t pos;  /* next message to write or read */
+	struct ipc_ring_turn turn; /* pos: messages released; slot: pos mod n */
 	uint32_t tail; /* writer: last value seen of hdr->tail */
-	unsigned idx;  /* pos mod nslots */
-	int held, eos_sent;
+	int eos_sent;
 };
 
 static unsigned slots_of(const struct ipc_params *p)
@@ -143,8 +144,7 @@ static int wait_turn(struct ipc_channel *ch, enum ipc_role role,
 static int shm_spin_max_block(const struct ipc_params *p, size_t *max,
 			      char *why, size_t whylen)
 {
-	size_t by_region = (SIZE_MAX / 4) / slots_of(p);
-	*max = by_region < UINT32_MAX ? by_region : UINT32_MAX;
+	*max = ipc_ring_max_block(slots_of(p));
 	snprintf(why, whylen, "a slot's length is kept in 32 bits beside its "
 		 "sequence word");
 	return 0;
@@ -216,9 +216,9 @@ static int shm_spin_attach(struct ipc_channel *ch, enum ipc_role role,
 	int rc = region_prepare(&ch->region, e);
 	if (rc < 0)
 		return rc;
-	ch->pos = ch->tail = 0;
-	ch->idx = 0;
-	ch->held = ch->eos_sent = 0;
+	memset(&ch->turn, 0, sizeof(ch->turn));
+	ch->tail = 0;
+	ch->eos_sent = 0;
 	atomic_store_explicit(&ch->hdr->side[role].cpu, sched_getcpu(),
 			      memory_order_relaxed);
 	atomic_store_explicit(&ch->hdr->side[role].pid, (int32_t)getpid(),
@@ -231,10 +231,10 @@ static int wait_room(struct ipc_channel *ch, struct ipc_err *e)
 {
 	struct waiter w;
 	ch->tail = atomic_load_explicit(&ch->hdr->tail, memory_order_acquire);
-	if (ch->pos - ch->tail < ch->nslots)
+	if (ch->turn.pos - ch->tail < ch->nslots)
 		return 0;
 	wait_begin(ch, IPC_WRITER, &w);
-	while (ch->pos - ch->tail >= ch->nslots) {
+	while (ch->turn.pos - ch->tail >= ch->nslots) {
 		int rc = wait_turn(ch, IPC_WRITER, &w, e);
 		if (rc < 0)
 			return rc;
@@ -247,63 +247,57 @@ static int wait_room(struct ipc_channel *ch, struct ipc_err *e)
 static int shm_spin_acquire(struct ipc_channel *ch, enum ipc_role role,
 			    struct ipc_block *b, struct ipc_err *e)
 {
-	struct slot *s = slot_at(ch, ch->idx);
-	if (ch->held)
-		return ipc_errf(e, EPROTO, "acquire: slot %u is still held "
-				"(one block at a time per side)", ch->idx);
+	struct slot *s = slot_at(ch, ch->turn.slot);
+	int rc = ipc_ring_check_free(&ch->turn, "slot", e);
+	if (rc < 0)
+		return rc;
 	if (role == IPC_WRITER) {
-		if (ch->pos - ch->tail >= ch->nslots) { /* full, as last seen */
-			int rc = wait_room(ch, e);
+		/* Full, as last seen? */
+		if (ch->turn.pos - ch->tail >= ch->nslots) {
+			rc = wait_room(ch, e);
 			if (rc < 0)
 				return rc;
 		}
 		b->len = 0;
 	} else {
-		uint32_t want = ch->pos + 1;
+		uint32_t want = ch->turn.pos + 1;
 		if (atomic_load_explicit(&s->seq, memory_order_acquire) != want) {
 			struct waiter w;
 			wait_begin(ch, role, &w);
 			while (atomic_load_explicit(&s->seq,
 						    memory_order_acquire) != want) {
-				int rc = wait_turn(ch, role, &w, e);
+				rc = wait_turn(ch, role, &w, e);
 				if (rc < 0)
 					return rc;
 			}
 		}
-		if (s->len > ch->buf_size)
-			return ipc_errf(e, EPROTO, "slot %u: length %u > "
-					"BUF_SIZE %zu: corrupt ring", ch->idx,
-					s->len, ch->buf_size);
-		b->len = s->len;
+		uint32_t len = s->len;
+		rc = ipc_ring_check_len(&ch->turn, len, ch->buf_size, "slot",
+					e);
+		if (rc < 0)
+			return rc;
+		b->len = len;
 	}
-	b->id = ch->idx;
-	b->data = s->data;
-	b->cap = ch->buf_size;
-	ch->held = 1;
+	ipc_ring_hand_out(&ch->turn, s->data, ch->buf_size, b);
 	return 0;
 }
 
 static int shm_spin_release(struct ipc_channel *ch, enum ipc_role role,
 			    struct ipc_block *b, struct ipc_err *e)
 {
-	if (!ch->held || b->id != ch->idx)
-		return ipc_errf(e, EPROTO, "release of slot %u: slot %u was %s",
-				b->id, ch->idx,
-				ch->held ? "acquired" : "never acquired");
-	if (role == IPC_WRITER && b->len > ch->buf_size)
-		return ipc_errf(e, EINVAL, "release: length %zu > BUF_SIZE %zu",
-				b->len, ch->buf_size);
-	struct slot *s = slot_at(ch, ch->idx);
-	ch->held = 0;
-	ch->pos++;
-	ch->idx = ch->idx + 1 == ch->nslots ? 0 : ch->idx + 1;
+	struct slot *s = slot_at(ch, ch->turn.slot);
+	int rc = ipc_ring_pass(&ch->turn, ch->nslots, role, b, ch->buf_size,
+			       "slot", e);
+	if (rc < 0)
+		return rc;
 	if (role == IPC_WRITER) {
 		s->len = (uint32_t)b->len;
 		if (b->len == 0)
 			ch->eos_sent = 1;
-		atomic_store_explicit(&s->seq, ch->pos, memory_order_release);
+		atomic_store_explicit(&s->seq, ch->turn.pos,
+				      memory_order_release);
 	} else {
-		atomic_store_explicit(&ch->hdr->tail, ch->pos,
+		atomic_store_explicit(&ch->hdr->tail, ch->turn.pos,
 				      memory_order_release);
 	}
 	return 0;
@@ -323,7 +317,7 @@ static void shm_spin_detach(struct ipc_channel *ch, enum ipc_role role)
 	/* Until the reader gave back every slot, end of stream included. */
 	wait_begin(ch, role, &w);
 	while (atomic_load_explicit(&ch->hdr->tail, memory_order_acquire) !=
-	       ch->pos)
+	       ch->turn.pos)
 		if (wait_turn(ch, role, &w, &e) < 0)
 			break;
 }

@@ -38,6 +38,8 @@
  *
  *   ipclab run -t sysv-msg -b 8K
  */
+#include "copy_block.h"
+#include "msg_io.h"
 #include "pipe_io.h"
 #include "transport.h"
 
@@ -65,8 +67,7 @@ struct ipc_channel {
 	size_t buf_size;
 	size_t qbytes;    /* msg_qbytes of the queue */
 	struct message *msg; /* private {mtype, mtext[buf_size]} */
-	size_t pending_off, pending_len; /* rest of a message for recv */
-	int eos;          /* reader: the zero-length message arrived */
+	struct ipc_msg_rest rest; /* reader: of a message, for a small recv */
 	int eos_sent;     /* writer: the zero-length message went */
 	int owner;        /* this side removes the queue */
 	struct ipc_rdv rdv; /* two-program mode */
@@ -170,14 +171,10 @@ static void sysv_msg_destroy(struct ipc_channel *ch)
 static int sysv_msg_create(const struct ipc_params *p,
 			   struct ipc_channel **out, struct ipc_err *e)
 {
-	int rc;
-	char why[384];
 	*out = NULL;
-	rc = sysv_msg_validate(p, why, sizeof(why));
-	if (rc < 0) {
-		ipc_errf(e, 0, "%s", why);
+	int rc = ipc_create_validate(sysv_msg_validate, p, e);
+	if (rc < 0)
 		return rc;
-	}
 	struct ipc_channel *ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
@@ -233,12 +230,10 @@ static int sysv_msg_open(const struct ipc_params *p, enum ipc_role role,
 {
 	int rc;
 	*out = NULL;
-	if (role != IPC_READER)
-		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
-				"the writer creates the queue");
-	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	struct ipc_channel *ch = ipc_open_alloc(role, "queue", sizeof(*ch), &rc,
+						e);
 	if (!ch)
-		return ipc_errf(e, ENOMEM, "calloc");
+		return rc;
 	ch->msqid = -1;
 	rc = ipc_rdv_open(&ch->rdv, p, "sysv-msg", e);
 	if (rc < 0)
@@ -289,8 +284,7 @@ static int sysv_msg_attach(struct ipc_channel *ch, enum ipc_role role,
 	/* Touch it outside the timed region. */
 	memset(ch->msg, 0, sizeof(*ch->msg) + ch->buf_size);
 	ch->msg->mtype = MSG_TYPE;
-	ch->pending_len = 0;
-	ch->eos = 0;
+	memset(&ch->rest, 0, sizeof(ch->rest));
 	/* Named writer: start once a reader is there (it may come later). */
 	return role == IPC_WRITER ? ipc_rdv_wait_reader(&ch->rdv, e) : 0;
 }
@@ -372,67 +366,48 @@ static int receive_msg(struct ipc_channel *ch, size_t *len, struct ipc_err *e)
 		return (int)n;
 	*len = (size_t)n;
 	if (n == 0)
-		ch->eos = 1;
+		ch->rest.eos = 1;
 	return 0;
+}
+
+/* One message of len <= buf_size bytes from p. */
+static int send_copy(struct ipc_channel *ch, const char *p, size_t len,
+		     struct ipc_err *e)
+{
+	memcpy(ch->msg->mtext, p, len); /* the API's own copy */
+	return send_msg(ch, len, e);
 }
 
 static int sysv_msg_send(struct ipc_channel *ch, const void *buf, size_t len,
 			 struct ipc_err *e)
 {
-	const char *p = buf;
-	if (len == 0)
-		return send_msg(ch, 0, e);
 	/* A message carries at most BUF_SIZE: split anything larger. */
-	while (len > 0) {
-		size_t n = len < ch->buf_size ? len : ch->buf_size;
-		memcpy(ch->msg->mtext, p, n); /* the API's own copy */
-		int rc = send_msg(ch, n, e);
-		if (rc < 0)
-			return rc;
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return ipc_msg_send_split(ch, send_copy, ch->buf_size, buf, len, e);
 }
 
 static int sysv_msg_recv(struct ipc_channel *ch, void *buf, size_t cap,
 			 size_t *len, struct ipc_err *e)
 {
-	if (ch->pending_len == 0) {
-		*len = 0;
-		if (ch->eos)
-			return 0;
-		int rc = receive_msg(ch, &ch->pending_len, e);
-		if (rc < 0 || ch->pending_len == 0)
+	if (ch->rest.len == 0 && !ch->rest.eos) {
+		ch->rest.off = 0;
+		int rc = receive_msg(ch, &ch->rest.len, e);
+		if (rc < 0) {
+			*len = 0;
 			return rc;
-		ch->pending_off = 0;
+		}
 	}
-	size_t n = ch->pending_len < cap ? ch->pending_len : cap;
-	memcpy(buf, ch->msg->mtext + ch->pending_off, n); /* the API's copy */
-	ch->pending_off += n;
-	ch->pending_len -= n;
-	*len = n;
+	/* The API's own copy, out of {mtype, mtext}. */
+	ipc_msg_rest_copy(&ch->rest, ch->msg->mtext, buf, cap, len);
 	return 0;
 }
 
 static int sysv_msg_acquire(struct ipc_channel *ch, enum ipc_role role,
 			    struct ipc_block *b, struct ipc_err *e)
 {
-	b->data = ch->msg->mtext;
-	b->cap = ch->buf_size;
-	b->id = 0;
-	if (role == IPC_WRITER)
+	ipc_copy_block(b, ch->msg->mtext, ch->buf_size);
+	if (role == IPC_WRITER ||
+	    ipc_msg_rest_block(&ch->rest, ch->msg->mtext, b))
 		return 0;
-	if (ch->pending_len) { /* left over by a short recv */
-		b->data = ch->msg->mtext + ch->pending_off;
-		b->len = ch->pending_len;
-		ch->pending_len = 0;
-		return 0;
-	}
-	if (ch->eos) {
-		b->len = 0;
-		return 0;
-	}
 	return receive_msg(ch, &b->len, e);
 }
 
@@ -447,8 +422,7 @@ static int sysv_msg_release(struct ipc_channel *ch, enum ipc_role role,
 
 static void sysv_msg_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->kbuf_size = ch->qbytes;
+	ipc_copy_info(out, ch->qbytes);
 	/* Full-size messages the queue holds before msgsnd blocks. */
 	out->nblocks = (unsigned)(ch->qbytes / ch->buf_size);
 }
@@ -459,7 +433,7 @@ static void sysv_msg_detach(struct ipc_channel *ch, enum ipc_role role)
 	 * except, named, before its destroy removes the queue. */
 	free(ch->msg);
 	ch->msg = NULL;
-	ch->pending_len = 0;
+	ch->rest.len = 0;
 	if (role == IPC_WRITER && ch->eos_sent)
 		ipc_rdv_wait_done(&ch->rdv);
 }

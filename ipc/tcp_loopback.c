@@ -37,6 +37,7 @@
  *   ipclab run -t tcp-loopback -b 64K --sock-buf 1M --pin split
  */
 #include "sock_io.h"
+#include "copy_block.h"
 #include "transport.h"
 
 #include <arpa/inet.h>
@@ -44,7 +45,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -130,16 +130,13 @@ static int connect_pair(struct ipc_channel *ch, int lfd, size_t kbuf,
 static int tcp_create(const struct ipc_params *p, struct ipc_channel **out,
 		      struct ipc_err *e)
 {
-	int rc;
-	char why[256];
 	*out = NULL;
 	if (p->name)
 		return ipc_errf(e, EOPNOTSUPP, "two-program mode (--name %s)",
 				p->name);
-	if (ipc_sock_validate(p, why, sizeof(why)) < 0) {
-		(void)ipc_errf(e, 0, "%s", why);
-		return -EINVAL;
-	}
+	int rc = ipc_create_validate(ipc_sock_validate, p, e);
+	if (rc < 0)
+		return rc;
 	struct ipc_channel *ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
@@ -184,8 +181,8 @@ static int tcp_attach(struct ipc_channel *ch, enum ipc_role role,
 {
 	/* Keep only this side's socket: a dead peer then shows as end of
 	 * stream (reader) or ECONNRESET / EPIPE (writer). */
-	ipc_close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
-	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
+	int other = role == IPC_WRITER ? IPC_READER : IPC_WRITER;
+	return ipc_copy_attach(&ch->fd[other], &ch->buf, ch->buf_size, e);
 }
 
 static int tcp_send(struct ipc_channel *ch, const void *buf, size_t len,
@@ -206,35 +203,25 @@ static int tcp_recv(struct ipc_channel *ch, void *buf, size_t cap,
 static int tcp_acquire(struct ipc_channel *ch, enum ipc_role role,
 		       struct ipc_block *b, struct ipc_err *e)
 {
-	b->data = ch->buf;
-	b->cap = ch->buf_size;
-	b->id = 0;
-	if (role == IPC_WRITER)
-		return 0;
-	/* A whole block: read until BUF_SIZE bytes or end of stream. */
-	return ipc_read_block(ch->fd[IPC_READER], "tcp", ch->buf, ch->buf_size,
-			      &b->len, e);
+	/* The reader's: BUF_SIZE bytes, or fewer at the FIN. */
+	return ipc_copy_acquire_stream(role, ch->fd[IPC_READER], "tcp", ch->buf,
+				       ch->buf_size, b, e);
 }
 
 static int tcp_release(struct ipc_channel *ch, enum ipc_role role,
 		       struct ipc_block *b, struct ipc_err *e)
 {
-	if (role == IPC_READER)
-		return 0;
-	return tcp_send(ch, b->data, b->len, e);
+	return ipc_copy_release(tcp_send, ch, role, b, e);
 }
 
 static void tcp_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->kbuf_size = ch->sndbuf; /* bounds the bytes in flight */
+	ipc_copy_info(out, ch->sndbuf); /* bounds the bytes in flight */
 }
 
 static void tcp_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	ipc_close_fd(&ch->fd[role]);
-	free(ch->buf);
-	ch->buf = NULL;
+	ipc_copy_detach(&ch->fd[role], &ch->buf);
 }
 
 const struct ipc_transport ipc_tcp_loopback = {

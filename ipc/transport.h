@@ -216,6 +216,18 @@ int ipc_stream_max_block(const struct ipc_params *p, size_t *max, char *why,
  * of its region read back now (THP appear only once touched). */
 void ipc_region_info(struct region *r, unsigned nblocks, struct ipc_info *out);
 
+/* For create: p checked again by the transport's validate slot, whose
+ * reason becomes the error.  0, or validate's -errno with e filled. */
+int ipc_create_validate(int (*validate)(const struct ipc_params *p, char *why,
+					size_t whylen),
+			const struct ipc_params *p, struct ipc_err *e);
+
+/* For the open slot (two-program mode): only the reader opens, the writer
+ * creates the object (named in the error); then a zeroed channel of size
+ * bytes.  NULL with *rc (-EINVAL or -ENOMEM) and e filled on failure. */
+void *ipc_open_alloc(enum ipc_role role, const char *object, size_t size,
+		     int *rc, struct ipc_err *e);
+
 /* Largest block on this machine, via the slot; SIZE_MAX when unbounded. */
 size_t ipc_transport_max_block(const struct ipc_transport *t,
 			       const struct ipc_params *p, char *why,

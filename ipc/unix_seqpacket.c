@@ -51,6 +51,8 @@
  *
  *   ipclab run -t unix-seqpacket -b 64K
  */
+#include "copy_block.h"
+#include "msg_io.h"
 #include "sock_io.h"
 #include "transport.h"
 
@@ -58,7 +60,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -293,14 +294,12 @@ static int choose_request(const struct ipc_params *p, struct ipc_err *e,
 static int useq_create(const struct ipc_params *p, struct ipc_channel **out,
 		       struct ipc_err *e)
 {
-	int rc, req;
+	int req = 0;
 	char why[256];
 	*out = NULL;
-	if (useq_validate(p, why, sizeof(why)) < 0) {
-		(void)ipc_errf(e, 0, "%s", why);
-		return -EINVAL;
-	}
-	rc = choose_request(p, e, &req);
+	int rc = ipc_create_validate(useq_validate, p, e);
+	if (rc == 0)
+		rc = choose_request(p, e, &req);
 	if (rc < 0)
 		return rc;
 	struct limit lim;
@@ -370,8 +369,8 @@ static int useq_attach(struct ipc_channel *ch, enum ipc_role role,
 	}
 	/* Keep only this side's socket: a dead peer then shows as end of
 	 * stream (reader) or ECONNRESET / EPIPE (writer). */
-	ipc_close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
-	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
+	int other = role == IPC_WRITER ? IPC_READER : IPC_WRITER;
+	return ipc_copy_attach(&ch->fd[other], &ch->buf, ch->buf_size, e);
 }
 
 /*
@@ -381,11 +380,12 @@ static int useq_attach(struct ipc_channel *ch, enum ipc_role role,
  * Compaction usually frees one within milliseconds, so retry for a while
  * before reporting it.
  */
-static int send_msg(int fd, const char *p, size_t len, struct ipc_err *e)
+static int send_msg(struct ipc_channel *ch, const char *p, size_t len,
+		    struct ipc_err *e)
 {
 	unsigned tries = 0;
 	for (;;) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = send(ch->fd[IPC_WRITER], p, len, MSG_NOSIGNAL);
 		if (n >= 0) {
 			if ((size_t)n != len)
 				return ipc_errf(e, EIO,
@@ -413,26 +413,17 @@ static int send_msg(int fd, const char *p, size_t len, struct ipc_err *e)
 static int useq_send(struct ipc_channel *ch, const void *buf, size_t len,
 		     struct ipc_err *e)
 {
-	int fd = ch->fd[IPC_WRITER];
 	if (len == 0) {
 		/* Named: say it is the end before the reader sees end of file. */
 		int rc = ipc_rdv_mark_eos(&ch->rdv, e);
 		if (rc < 0)
 			return rc;
 		/* End of stream: the reader's recv returns 0 after the data. */
-		return ipc_sock_shutdown(fd, &ch->shut, "unix-seqpacket", e);
+		return ipc_sock_shutdown(ch->fd[IPC_WRITER], &ch->shut,
+					 "unix-seqpacket", e);
 	}
 	/* At most BUF_SIZE per message, so the reader never gets a cut one. */
-	const char *p = buf;
-	while (len > 0) {
-		size_t n = len < ch->buf_size ? len : ch->buf_size;
-		int rc = send_msg(fd, p, n, e);
-		if (rc < 0)
-			return rc;
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return ipc_msg_send_split(ch, send_msg, ch->buf_size, buf, len, e);
 }
 
 static int useq_recv(struct ipc_channel *ch, void *buf, size_t cap,
@@ -466,9 +457,7 @@ static int useq_recv(struct ipc_channel *ch, void *buf, size_t cap,
 static int useq_acquire(struct ipc_channel *ch, enum ipc_role role,
 			struct ipc_block *b, struct ipc_err *e)
 {
-	b->data = ch->buf;
-	b->cap = ch->buf_size;
-	b->id = 0;
+	ipc_copy_block(b, ch->buf, ch->buf_size);
 	if (role == IPC_WRITER)
 		return 0;
 	/* One message is one whole block, as the writer released it. */
@@ -478,15 +467,12 @@ static int useq_acquire(struct ipc_channel *ch, enum ipc_role role,
 static int useq_release(struct ipc_channel *ch, enum ipc_role role,
 			struct ipc_block *b, struct ipc_err *e)
 {
-	if (role == IPC_READER)
-		return 0;
-	return useq_send(ch, b->data, b->len, e);
+	return ipc_copy_release(useq_send, ch, role, b, e);
 }
 
 static void useq_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->kbuf_size = ch->sndbuf;
+	ipc_copy_info(out, ch->sndbuf);
 }
 
 /* Named reader: connect to the writer's socket, check it is the writer. */
@@ -495,12 +481,10 @@ static int useq_open(const struct ipc_params *p, enum ipc_role role,
 {
 	int rc;
 	*out = NULL;
-	if (role != IPC_READER)
-		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
-				"the writer creates the channel");
-	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	struct ipc_channel *ch = ipc_open_alloc(role, "socket", sizeof(*ch),
+						&rc, e);
 	if (!ch)
-		return ipc_errf(e, ENOMEM, "calloc");
+		return rc;
 	ch->fd[IPC_WRITER] = ch->fd[IPC_READER] = ch->lfd = -1;
 	rc = ipc_rdv_open(&ch->rdv, p, "unix-seqpacket", e);
 	if (rc < 0)
@@ -522,9 +506,7 @@ err_destroy:
 
 static void useq_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	ipc_close_fd(&ch->fd[role]);
-	free(ch->buf);
-	ch->buf = NULL;
+	ipc_copy_detach(&ch->fd[role], &ch->buf);
 	/* Named writer: the directory goes in destroy, once the reader is
 	 * done with it (it reads the end-of-stream note there). */
 	if (role == IPC_WRITER && ch->shut)

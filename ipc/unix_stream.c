@@ -38,13 +38,13 @@
  *
  *   ipclab run -t unix-stream -b 64K --sock-buf 1M
  */
+#include "copy_block.h"
 #include "sock_io.h"
 #include "transport.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 
 struct ipc_channel {
@@ -91,12 +91,10 @@ static int ustream_open(const struct ipc_params *p, enum ipc_role role,
 {
 	int rc;
 	*out = NULL;
-	if (role != IPC_READER)
-		return ipc_errf(e, EINVAL, "open(writer): in two-program mode "
-				"the writer creates the channel");
-	struct ipc_channel *ch = calloc(1, sizeof(*ch));
+	struct ipc_channel *ch = ipc_open_alloc(role, "socket", sizeof(*ch),
+						&rc, e);
 	if (!ch)
-		return ipc_errf(e, ENOMEM, "calloc");
+		return rc;
 	ch->fd[IPC_WRITER] = ch->fd[IPC_READER] = ch->lfd = -1;
 	rc = ipc_rdv_open(&ch->rdv, p, "unix-stream", e);
 	if (rc < 0)
@@ -127,13 +125,10 @@ err_destroy:
 static int ustream_create(const struct ipc_params *p, struct ipc_channel **out,
 			  struct ipc_err *e)
 {
-	int rc;
-	char why[256];
 	*out = NULL;
-	if (ipc_sock_validate(p, why, sizeof(why)) < 0) {
-		(void)ipc_errf(e, 0, "%s", why);
-		return -EINVAL;
-	}
+	int rc = ipc_create_validate(ipc_sock_validate, p, e);
+	if (rc < 0)
+		return rc;
 	struct ipc_channel *ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return ipc_errf(e, ENOMEM, "calloc");
@@ -185,8 +180,8 @@ static int ustream_attach(struct ipc_channel *ch, enum ipc_role role,
 	}
 	/* Keep only this side's socket: a dead peer then shows as end of
 	 * stream (reader) or ECONNRESET / EPIPE (writer). */
-	ipc_close_fd(&ch->fd[role == IPC_WRITER ? IPC_READER : IPC_WRITER]);
-	return ipc_block_alloc(&ch->buf, ch->buf_size, e);
+	int other = role == IPC_WRITER ? IPC_READER : IPC_WRITER;
+	return ipc_copy_attach(&ch->fd[other], &ch->buf, ch->buf_size, e);
 }
 
 static int ustream_send(struct ipc_channel *ch, const void *buf, size_t len,
@@ -218,15 +213,11 @@ static int ustream_recv(struct ipc_channel *ch, void *buf, size_t cap,
 static int ustream_acquire(struct ipc_channel *ch, enum ipc_role role,
 			   struct ipc_block *b, struct ipc_err *e)
 {
-	b->data = ch->buf;
-	b->cap = ch->buf_size;
-	b->id = 0;
-	if (role == IPC_WRITER)
-		return 0;
-	/* A whole block: read until BUF_SIZE bytes or end of stream. */
-	int rc = ipc_read_block(ch->fd[IPC_READER], "unix-stream", ch->buf,
-				ch->buf_size, &b->len, e);
-	if (rc == 0 && b->len < ch->buf_size)
+	/* The reader's: BUF_SIZE bytes, or fewer at end of stream. */
+	int rc = ipc_copy_acquire_stream(role, ch->fd[IPC_READER],
+					 "unix-stream", ch->buf, ch->buf_size,
+					 b, e);
+	if (rc == 0 && role == IPC_READER && b->len < ch->buf_size)
 		rc = ipc_rdv_check_eof(&ch->rdv, "recv(unix-stream)", e);
 	return rc;
 }
@@ -234,22 +225,17 @@ static int ustream_acquire(struct ipc_channel *ch, enum ipc_role role,
 static int ustream_release(struct ipc_channel *ch, enum ipc_role role,
 			   struct ipc_block *b, struct ipc_err *e)
 {
-	if (role == IPC_READER)
-		return 0;
-	return ustream_send(ch, b->data, b->len, e);
+	return ipc_copy_release(ustream_send, ch, role, b, e);
 }
 
 static void ustream_info(struct ipc_channel *ch, struct ipc_info *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->kbuf_size = ch->sndbuf; /* the one that bounds bytes in flight */
+	ipc_copy_info(out, ch->sndbuf); /* it bounds the bytes in flight */
 }
 
 static void ustream_detach(struct ipc_channel *ch, enum ipc_role role)
 {
-	ipc_close_fd(&ch->fd[role]);
-	free(ch->buf);
-	ch->buf = NULL;
+	ipc_copy_detach(&ch->fd[role], &ch->buf);
 	/* Named writer: the directory goes in destroy, once the reader is
 	 * done with it (it reads the end-of-stream note there). */
 	if (role == IPC_WRITER && ch->shut)

@@ -1292,33 +1292,29 @@ static int remove_one(struct leftover *lo, struct ipc_err *e)
 		keep(lo, "gone, or replaced, since it was listed");
 		return -ESTALE;
 	}
-	int rc = 0;
-	switch (lo->kind) {
-	case K_POSIX_SHM:
-		if (shm_unlink(lo->name) < 0)
-			rc = ipc_errf(e, errno, "shm_unlink(%s)", lo->name);
-		break;
-	case K_POSIX_SEM:
-		if (sem_unlink(lo->name) < 0)
-			rc = ipc_errf(e, errno, "sem_unlink(%s)", lo->name);
-		break;
-	case K_POSIX_MQ:
-		if (mq_unlink(lo->name) < 0)
-			rc = ipc_errf(e, errno, "mq_unlink(%s)", lo->name);
-		break;
-	case K_HUGETLBFS:
-		if (unlink(lo->path) < 0)
-			rc = ipc_errf(e, errno, "unlink(%s)", lo->path);
-		break;
-	case K_TMPDIR:
-		rc = remove_tmpdir(lo, e);
+	if (lo->kind == K_TMPDIR) {
+		int rc = remove_tmpdir(lo, e);
 		if (rc == -ESTALE)
 			keep(lo, "replaced since it was listed");
-		break;
-	default:
-		break;
+		return rc;
 	}
-	return rc;
+	int rc = 0;
+	if (lo->kind == K_POSIX_SHM)
+		rc = shm_unlink(lo->name);
+	else if (lo->kind == K_POSIX_SEM)
+		rc = sem_unlink(lo->name);
+	else if (lo->kind == K_POSIX_MQ)
+		rc = mq_unlink(lo->name);
+	else if (lo->kind == K_HUGETLBFS)
+		rc = unlink(lo->path);
+	if (rc < 0)
+		return ipc_errf(e, errno, "%s(%s)",
+				lo->kind == K_POSIX_SHM ? "shm_unlink"
+				: lo->kind == K_POSIX_SEM ? "sem_unlink"
+				: lo->kind == K_POSIX_MQ ? "mq_unlink"
+				: "unlink",
+				lo->kind == K_HUGETLBFS ? lo->path : lo->name);
+	return 0;
 }
 
 /* ---- output ---------------------------------------------------------- */

@@ -56,6 +56,7 @@
 #include "say.h"
 #include "json.h"
 #include "proc.h"
+#include "record.h"
 #include "stats.h"
 #include "units.h"
 #include "util.h"
@@ -880,21 +881,6 @@ static void table_footer(FILE *f, const struct row *rows, size_t n)
 			ph ? "" : "\n");
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s == '\n' ? ' ' : *s, f);
-	}
-	fputc('"', f);
-}
-
 static const char csv_columns[] =
 	"primitive,pin,status,reason,cpu_ping,cpu_pong,reps,round_trips,"
 	"rtt_median_ns,rtt_min_ns,rtt_max_ns,handoff_median_ns,"
@@ -909,7 +895,7 @@ static void csv_row(FILE *f, const struct row *r)
 	static const char *const st[] = {"ok", "skipped", "error"};
 	fprintf(f, "%s,%s,%s,", ctxsw_prim_name(r->prim),
 		ctxsw_pin_name(r->pin), st[r->status]);
-	csv_field(f, r->reason);
+	record_csv_string(f, r->reason);
 	if (r->status != ROW_OK) {
 		/* as many empty fields as the header has after reason */
 		for (const char *c = strstr(csv_columns, "reason,"); *c; c++)

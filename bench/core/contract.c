@@ -56,6 +56,22 @@ static void say(const char *fmt, ...)
 
 /* ---- leftovers: objects named for one process, or anything new ---- */
 
+/* The tables of /proc/sysvipc, one a kind of System V object. */
+static const char *const sysv_tables[] = {"shm", "sem", "msg"};
+
+/* /proc/sysvipc/<table>, past its heading line; NULL when unreadable. */
+static FILE *sysvipc_open(const char *table)
+{
+	char path[64], heading[512];
+	snprintf(path, sizeof(path), "/proc/sysvipc/%s", table);
+	FILE *f = fopen(path, "re");
+	if (f && !fgets(heading, sizeof(heading), f)) {
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
 /* Report (and with remove, delete) /dev/shm, /dev/mqueue and /tmp entries
  * named ipclab-<pid>-..., and System V objects with ipclab's mark and pid. */
 static int leftovers(pid_t pid, int remove)
@@ -99,17 +115,12 @@ static int leftovers(pid_t pid, int remove)
 		if (remove)
 			mq_unlink(name);
 	}
-	static const char *const tables[] = {"shm", "sem", "msg"};
 	for (size_t i = 0; i < 3; i++) {
-		char path[64], line[512];
-		snprintf(path, sizeof(path), "/proc/sysvipc/%s", tables[i]);
-		FILE *f = fopen(path, "re");
+		const char *table = sysv_tables[i];
+		char line[512];
+		FILE *f = sysvipc_open(table);
 		if (!f)
 			continue;
-		if (!fgets(line, sizeof(line), f)) {
-			fclose(f);
-			continue;
-		}
 		while (fgets(line, sizeof(line), f)) {
 			long key, id;
 			pid_t kpid;
@@ -117,13 +128,13 @@ static int leftovers(pid_t pid, int remove)
 			    !ipc_sysv_key_is_ours((key_t)key, &kpid) ||
 			    kpid != (pid_t)(pid & 0x3fffff))
 				continue;
-			say("  leak: System V %s key 0x%lx id %ld\n", tables[i],
+			say("  leak: System V %s key 0x%lx id %ld\n", table,
 			    (unsigned long)(unsigned)key, id);
 			found = 1;
 			if (remove) {
 				char cmd[96];
 				snprintf(cmd, sizeof(cmd), "ipcrm -%c %ld 2>/dev/null",
-					 tables[i][1] == 'h' ? 'm' : tables[i][1] == 'e' ? 's' : 'q',
+					 table[1] == 'h' ? 'm' : table[1] == 'e' ? 's' : 'q',
 					 id);
 				if (system(cmd) != 0)
 					say("  (could not remove it)\n");
@@ -160,11 +171,9 @@ static void snap_take(struct snapshot *s)
 	}
 	snap_dir(out, "/dev/shm");
 	snap_dir(out, "/dev/mqueue");
-	static const char *const tables[] = {"shm", "sem", "msg"};
 	for (size_t i = 0; i < 3; i++) {
-		char path[64], line[512];
-		snprintf(path, sizeof(path), "/proc/sysvipc/%s", tables[i]);
-		FILE *f = fopen(path, "re");
+		char line[512];
+		FILE *f = sysvipc_open(sysv_tables[i]);
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f)) {
@@ -174,7 +183,8 @@ static void snap_take(struct snapshot *s)
 			if (sscanf(line, "%ld %ld %*s %*s %ld", &key, &id,
 				   &cpid) < 2)
 				continue;
-			fprintf(out, "System V %s key 0x%lx id %ld", tables[i],
+			fprintf(out, "System V %s key 0x%lx id %ld",
+				sysv_tables[i],
 				(unsigned long)(unsigned)key, id);
 			if (i == 0 && cpid > 0)
 				fprintf(out, " creator %ld", cpid);

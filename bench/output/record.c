@@ -177,7 +177,7 @@ static int cell(char *buf, size_t len, const struct column *c, const void *row)
 	return 0;
 }
 
-static void csv_string(FILE *f, const char *s)
+void record_csv_string(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\n\r")) {
 		fputs(s, f);
@@ -211,7 +211,7 @@ static void write_row(FILE *f, enum record_format fmt,
 			if (i)
 				fputc(',', f);
 			if (cols[i].type == COL_STR)
-				csv_string(f, buf);
+				record_csv_string(f, buf);
 			else
 				fputs(buf, f);
 			continue;

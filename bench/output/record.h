@@ -115,6 +115,10 @@ int record_write(FILE *f, enum record_format fmt, const struct record *rec);
 int summary_write_header(FILE *f, enum record_format fmt);
 int summary_write(FILE *f, enum record_format fmt, const struct summary *s);
 
+/* One CSV field: s as is, or quoted (quotes doubled, line breaks as
+ * spaces) when it holds a comma, a quote or a line break. */
+void record_csv_string(FILE *f, const char *s);
+
 /* fclose, also failing when an earlier write to f failed: 0, or -1 with
  * errno set (what was written may be lost). */
 int record_close(FILE *f);
