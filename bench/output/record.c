@@ -170,7 +170,7 @@ static int cell(char *buf, size_t len, const struct column *c, const void *row)
 		if (v == floor(v) && fabs(v) < 1e15)
 			snprintf(buf, len, "%.0f", v);
 		else
-			snprintf(buf, len, "%.6g", v);
+			snprintf(buf, len, "%.12g", v);
 		return 1;
 	}
 	}
