@@ -24,7 +24,7 @@
  * In two-program mode (IPC_CAP_NAMED) the writer calls create with p->name,
  * then attach(IPC_WRITER), which waits up to p->timeout_ms for a reader; the
  * reader calls open(p, IPC_READER) and learns BUF_SIZE from the writer's
- * record (ipc/pipe_io.h).
+ * record (ipc/rendezvous.h).
  *
  * Error convention: every slot that can fail returns 0 or a negative errno
  * and fills *e with "call(object): ENAME (text)"; nothing in ipc/ prints or
