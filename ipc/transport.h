@@ -49,6 +49,9 @@ enum ipc_cap {
 	IPC_CAP_NAMED = 1u << 1,    /* unrelated processes can attach by name */
 	IPC_CAP_ZEROCOPY = 1u << 2, /* acquire hands out real shared blocks */
 	IPC_CAP_MESSAGES = 1u << 3, /* the kernel keeps message boundaries */
+	IPC_CAP_ANONYMOUS = 1u << 4, /* an anonymous pipe: no name exists, only a
+				      * forked child inherits it (never named;
+				      * fifo is the pipe with a name) */
 };
 
 /* What the driver asks of a channel.  Zero means "the transport's default". */

@@ -414,11 +414,11 @@ static int parse(int argc, char **argv, struct xfr_opts *o)
 		return bad_usage("-t %s: not in this build: %s", o->tname,
 				 o->t->unavailable);
 	if (!(o->t->caps & IPC_CAP_NAMED) || !o->t->open) {
-		if (strcmp(o->t->name, "pipe") == 0)
-			return bad_usage("-t pipe: an anonymous pipe has no name "
+		if (o->t->caps & IPC_CAP_ANONYMOUS)
+			return bad_usage("-t %s: an anonymous pipe has no name "
 					 "another program could open (only a "
 					 "forked child inherits it); use -t "
-					 "fifo, the named pipe");
+					 "fifo, the named pipe", o->t->name);
 		return bad_usage("-t %s: works between forked processes only, "
 				 "not by name (see the \"named\" capability in "
 				 "`ipclab list`)", o->t->name);
