@@ -338,7 +338,7 @@ const struct ipc_transport ipc_pipe_vmsplice = {
 	.name = "pipe-vmsplice",
 	.summary = "pipe filled with vmsplice(SPLICE_F_GIFT): pages by reference, one copy at read()",
 	.sync = "the kernel blocks the writer's vmsplice when the pipe's slots are full, the reader's read when it is empty; the writer reuses a page only after S = pipe slots later slots",
-	.caps = IPC_CAP_ZEROCOPY,
+	.caps = IPC_CAP_ZEROCOPY | IPC_CAP_ANONYMOUS,
 	.max_block = vms_max_block,
 	.validate = ipc_pipe_validate,
 	.create = vms_create,

@@ -12,9 +12,13 @@
  *                         named: file on a hugetlbfs mount  named: shm_open
  *   SYSV   shmget         shmget(SHM_HUGETLB)               shmget
  *   ANON   mmap(SHARED)   mmap(MAP_HUGETLB)                 mmap(SHARED)
+ *   MEMFD  memfd          memfd(MFD_HUGETLB)                memfd
  *
  * shm_open lives on tmpfs (/dev/shm), which cannot hold hugetlb pages, hence
- * memfd or hugetlbfs.  Hugetlb pages come from the pool root reserved
+ * memfd or hugetlbfs.  A MEMFD region is a memfd in either mode, sealed
+ * (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) once sized, so that a process
+ * it is handed to can check that no one can truncate it under its mapping
+ * (which would make its accesses SIGBUS).  Hugetlb pages come from the pool root reserved
  * (vm.nr_hugepages, scripts/hugepages.sh); a shared mapping reserves its
  * pages when it is made, so a region that exists cannot SIGBUS later, and a
  * pool too small shows up as ENOMEM at create.  Sizes are rounded up to the
@@ -711,12 +715,14 @@ static int create_posix(struct region *r, const char *name, enum backing b,
 	return 0;
 }
 
-/* Fork mode only: a memfd has no name anyone else could open. */
+/* A memfd has no name anyone else could open: fork mode, or a MEMFD
+ * region, sealed, whose descriptor is handed over. */
 static int create_memfd(struct region *r, enum backing b, struct ipc_err *e)
 {
 #ifdef HAVE_MEMFD_CREATE
 	char nm[64];
-	unsigned flags = MFD_CLOEXEC;
+	int seal = r->kind == REGION_MEMFD;
+	unsigned flags = MFD_CLOEXEC | (seal ? MFD_ALLOW_SEALING : 0u);
 	ipc_unique_name(nm, sizeof(nm)); /* shown in /proc/<pid>/maps */
 	if (b == BACK_HUGETLB) {
 #ifdef HAVE_MFD_HUGETLB
@@ -731,6 +737,10 @@ static int create_memfd(struct region *r, enum backing b, struct ipc_err *e)
 				b == BACK_HUGETLB ? ", MFD_HUGETLB" : "");
 	if (ftruncate(r->fd, (off_t)r->size) < 0)
 		return ipc_errf(e, errno, "ftruncate(memfd, %zu)", r->size);
+	if (seal && fcntl(r->fd, F_ADD_SEALS,
+			  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		return ipc_errf(e, errno, "fcntl(memfd, F_ADD_SEALS, "
+				"SHRINK|GROW|SEAL)");
 	int rc = map_region(r, r->fd, b, "memfd", e);
 	if (rc < 0)
 		return rc;
@@ -928,6 +938,9 @@ static int create_backing(struct region *r, size_t size, const char *name,
 		break;
 	case REGION_SYSV:
 		rc = create_sysv(r, b, e);
+		break;
+	case REGION_MEMFD:
+		rc = create_memfd(r, b, e);
 		break;
 	default:
 		rc = map_region(r, -1, b, "anonymous shared", e);

@@ -55,6 +55,8 @@ enum region_kind {
 	REGION_POSIX, /* shm_open on tmpfs (memfd/hugetlbfs when huge pages) */
 	REGION_SYSV,  /* shmget/shmat */
 	REGION_ANON,  /* MAP_SHARED|MAP_ANONYMOUS: fork mode only */
+	REGION_MEMFD, /* memfd_create, sealed against resizing: no name ever;
+		       * shared by its descriptor (fork, or SCM_RIGHTS) */
 };
 
 struct region {

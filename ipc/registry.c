@@ -35,6 +35,8 @@ static void self_check(void)
 		assert(t->max_block && t->create && t->attach && t->acquire &&
 		       t->release && t->detach && t->destroy && t->info);
 		assert(!(t->caps & IPC_CAP_NAMED) || t->open);
+		assert(!(t->caps & IPC_CAP_NAMED) ||
+		       !(t->caps & IPC_CAP_ANONYMOUS));
 		assert(!t->send == !t->recv);
 		for (size_t j = 0; j < i; j++)
 			assert(strcmp(table[j]->name, t->name) != 0);
@@ -61,10 +63,11 @@ const struct ipc_transport *ipc_transport_find(const char *name)
 
 static void caps_text(unsigned caps, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s", caps & IPC_CAP_REGION ? "region " : "",
+	snprintf(buf, len, "%s%s%s%s%s", caps & IPC_CAP_REGION ? "region " : "",
 		 caps & IPC_CAP_NAMED ? "named " : "",
 		 caps & IPC_CAP_ZEROCOPY ? "zero-copy " : "",
-		 caps & IPC_CAP_MESSAGES ? "messages " : "");
+		 caps & IPC_CAP_MESSAGES ? "messages " : "",
+		 caps & IPC_CAP_ANONYMOUS ? "anonymous " : "");
 	size_t n = strlen(buf);
 	if (n)
 		buf[n - 1] = '\0';

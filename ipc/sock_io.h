@@ -13,7 +13,7 @@
  *    message there, and a recv must not cut one.
  *
  * 3. Two-program mode of the Unix sockets: the socket is
- *    /tmp/ipclab-NAME/sock, in the rendezvous directory of pipe_io.h.  The
+ *    /tmp/ipclab-NAME/sock, in the rendezvous directory of rendezvous.h.  The
  *    writer binds and listens from create and accepts from attach; the
  *    reader connects from open; each checks the other with SO_PEERCRED.
  *    Once connected the path has no further use and is removed.  memfd and
@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "pipe_io.h"
+#include "rendezvous.h"
 #include "transport.h"
 
 /* ---- 1. socket buffers ------------------------------------------------- */

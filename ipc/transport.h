@@ -24,7 +24,7 @@
  * In two-program mode (IPC_CAP_NAMED) the writer calls create with p->name,
  * then attach(IPC_WRITER), which waits up to p->timeout_ms for a reader; the
  * reader calls open(p, IPC_READER) and learns BUF_SIZE from the writer's
- * record (ipc/pipe_io.h).
+ * record (ipc/rendezvous.h).
  *
  * Error convention: every slot that can fail returns 0 or a negative errno
  * and fills *e with "call(object): ENAME (text)"; nothing in ipc/ prints or
@@ -49,6 +49,9 @@ enum ipc_cap {
 	IPC_CAP_NAMED = 1u << 1,    /* unrelated processes can attach by name */
 	IPC_CAP_ZEROCOPY = 1u << 2, /* acquire hands out real shared blocks */
 	IPC_CAP_MESSAGES = 1u << 3, /* the kernel keeps message boundaries */
+	IPC_CAP_ANONYMOUS = 1u << 4, /* an anonymous pipe: no name exists, only a
+				      * forked child inherits it (never named;
+				      * fifo is the pipe with a name) */
 };
 
 /* What the driver asks of a channel.  Zero means "the transport's default". */

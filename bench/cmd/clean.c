@@ -27,7 +27,7 @@
  * stays; `-v` says so.  So does a directory in /tmp that holds anything but
  * FIFOs and sockets.
  *
- * Two-program mode (`ipclab xfr`, pipe_io.h) names things after a NAME the
+ * Two-program mode (`ipclab xfr`, rendezvous.h) names things after a NAME the
  * user picks, with no pid: its rendezvous directory /tmp/ipclab-NAME holds
  * writer.lock and reader.lock, fcntl-locked by the living writer and reader,
  * and the record `info` listing every object the writer made.  Such a
@@ -53,7 +53,7 @@
  *   ipclab clean --dry-run -v
  */
 #include "clean.h"
-#include "pipe_io.h"
+#include "rendezvous.h"
 #include "say.h"
 #include "util.h"
 
@@ -443,7 +443,7 @@ static int inspect_tmpdir(struct clean *c, int tfd, const char *base,
 
 /* ---- two-program mode: rendezvous directories ------------------------- */
 
-/* What a rendezvous directory may hold (pipe_io.c). */
+/* What a rendezvous directory may hold (rendezvous.h). */
 static const char *const rdv_files[] = {
 	"writer.lock", "reader.lock", "info", "info.tmp",
 	"fifo", "sock", "empty", "full",

@@ -9,7 +9,7 @@
  * The writer creates the channel (it alone knows BUF_SIZE), the reader
  * attaches to it and learns BUF_SIZE from the writer's record; either may
  * be started first, and each waits up to --timeout seconds for the other
- * (the rendezvous is in ipc/pipe_io.h).  Then the loop of the textbook:
+ * (the rendezvous is in ipc/rendezvous.h).  Then the loop of the textbook:
  *
  *   writer: acquire a block, read() standard input straight into it until it
  *           is full or input ends, release it with the byte count; a count
@@ -50,7 +50,7 @@
 #include <unistd.h>
 
 #include "limit_hint.h"
-#include "pipe_io.h"
+#include "rendezvous.h"
 #include "stdfds.h"
 #include "region.h"
 #include "run.h"
@@ -414,11 +414,11 @@ static int parse(int argc, char **argv, struct xfr_opts *o)
 		return bad_usage("-t %s: not in this build: %s", o->tname,
 				 o->t->unavailable);
 	if (!(o->t->caps & IPC_CAP_NAMED) || !o->t->open) {
-		if (strcmp(o->t->name, "pipe") == 0)
-			return bad_usage("-t pipe: an anonymous pipe has no name "
+		if (o->t->caps & IPC_CAP_ANONYMOUS)
+			return bad_usage("-t %s: an anonymous pipe has no name "
 					 "another program could open (only a "
 					 "forked child inherits it); use -t "
-					 "fifo, the named pipe");
+					 "fifo, the named pipe", o->t->name);
 		return bad_usage("-t %s: works between forked processes only, "
 				 "not by name (see the \"named\" capability in "
 				 "`ipclab list`)", o->t->name);

@@ -229,6 +229,33 @@ static void test_page_size_4k(void)
 	}
 }
 
+/* REGION_MEMFD: a memfd whatever the options, sealed so that no one can
+ * resize it under a mapping, and nothing left after destroy. */
+static void test_memfd_sealed(void)
+{
+	struct region_opts o = {.populate = 1, .hugepages = REGION_HP_OFF};
+	struct region r;
+	struct ipc_err e = {{0}};
+	struct census before = census();
+	int rc = region_create(&r, REGION_MEMFD, 10000, &o, NULL, &e);
+	CHECK(rc == 0);
+	if (rc < 0) {
+		fprintf(stderr, "memfd: %s\n", e.msg);
+		return;
+	}
+	CHECK_EQ_U(r.info.size, 12288);
+	CHECK_STR(r.info.mechanism, "memfd");
+	int seals = fcntl(r.fd, F_GET_SEALS);
+	CHECK_EQ_U(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+		   F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	CHECK(ftruncate(r.fd, 4096) < 0 && errno == EPERM);
+	CHECK(region_prepare(&r, &e) == 0);
+	CHECK_EQ_U(r.info.page_size, 4096);
+	CHECK_EQ_U(r.info.populated, 1);
+	region_destroy(&r);
+	CHECK_NOTHING_LEFT(before);
+}
+
 static void test_populate_faults(void)
 {
 	const size_t size = 8 * MiB;
@@ -872,6 +899,7 @@ static void test_parse_names(void)
 static const struct test_case cases[] = {
 	{"parse_names", test_parse_names},
 	{"page_size_4k", test_page_size_4k},
+	{"memfd_sealed", test_memfd_sealed},
 	{"populate_faults", test_populate_faults},
 	{"check_off_try", test_check_off_try},
 	{"on_refused", test_on_refused},
