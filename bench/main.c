@@ -99,6 +99,7 @@ static int cmd_run(int argc, char **argv)
 		.populate = o.populates[0],
 		.hugepages = o.hugepages[0],
 		.pin = o.pins[0],
+		.pairs = o.pairs[0],
 	};
 	if (point_check(&p, &o, why, sizeof(why)) < 0)
 		return usage_error("run", why);
