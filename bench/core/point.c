@@ -142,14 +142,14 @@ static void fill_pairs(struct record *rec, const struct run_config *c,
 		const struct run_pair *p = &r->pair[i];
 		list_add(rec->pair_cpus, sizeof(rec->pair_cpus), "%d:%d",
 			 p->writer_cpu, p->reader_cpu);
-		list_add(rec->pair_total_bytes, sizeof(rec->pair_total_bytes),
+		list_add(rec->pair_total_bytes_list, sizeof(rec->pair_total_bytes_list),
 			 "%llu", (unsigned long long)p->total_bytes);
-		list_add(rec->pair_bytes_per_s, sizeof(rec->pair_bytes_per_s),
+		list_add(rec->pair_bytes_per_s_list, sizeof(rec->pair_bytes_per_s_list),
 			 "%.6g", p->wall_ns ? (double)p->total_bytes * 1e9 /
 			 (double)p->wall_ns : 0.0);
 		if (c->mode == MODE_PINGPONG)
-			list_add(rec->pair_rtt_p50_ns,
-				 sizeof(rec->pair_rtt_p50_ns), "%llu",
+			list_add(rec->pair_rtt_p50_ns_list,
+				 sizeof(rec->pair_rtt_p50_ns_list), "%llu",
 				 (unsigned long long)p->rtt_p50_ns);
 	}
 }

@@ -44,9 +44,9 @@ struct record {
 	 * its CPUs "W:R" (-1: moved), bytes received, own throughput, and
 	 * median round trip (ping-pong). */
 	char pair_cpus[8 * RECORD_PAIRS_MAX];
-	char pair_total_bytes[16 * RECORD_PAIRS_MAX];
-	char pair_bytes_per_s[14 * RECORD_PAIRS_MAX];
-	char pair_rtt_p50_ns[14 * RECORD_PAIRS_MAX];
+	char pair_total_bytes_list[16 * RECORD_PAIRS_MAX];
+	char pair_bytes_per_s_list[14 * RECORD_PAIRS_MAX];
+	char pair_rtt_p50_ns_list[14 * RECORD_PAIRS_MAX];
 	uint64_t rep;
 	uint64_t round;    /* 1-based round of a timed row; 0 on warm-ups */
 	double t_start_s;  /* seconds since the sweep (or run) began */

@@ -31,11 +31,11 @@ for i, r in enumerate(rows):
     if r["pairs"] != "2":
         bad.append(f"{where}: pairs={r['pairs']}")
     cpus = r["pair_cpus"].split()
-    each = [int(b) for b in r["pair_total_bytes"].split()]
-    rates = r["pair_bytes_per_s"].split()
+    each = [int(b) for b in r["pair_total_bytes_list"].split()]
+    rates = r["pair_bytes_per_s_list"].split()
     if len(cpus) != 2 or len(each) != 2 or len(rates) != 2:
         bad.append(f"{where}: not two pairs: {r['pair_cpus']!r} "
-                   f"{r['pair_total_bytes']!r} {r['pair_bytes_per_s']!r}")
+                   f"{r['pair_total_bytes_list']!r} {r['pair_bytes_per_s_list']!r}")
         continue
     w = [c.split(":") for c in cpus]
     if any(a != b for a, b in w) or w[0][0] == w[1][0]:
@@ -50,10 +50,10 @@ for i, r in enumerate(rows):
         bad.append(f"{where}: not verified")
     if not all(float(x) > 0 for x in rates) or float(r["bytes_per_s"]) <= 0:
         bad.append(f"{where}: a rate is not positive")
-    p50 = r["pair_rtt_p50_ns"].split()
+    p50 = r["pair_rtt_p50_ns_list"].split()
     if mode == "pingpong" and (len(p50) != 2 or
                                not all(int(x) > 0 for x in p50)):
-        bad.append(f"{where}: pair_rtt_p50_ns {r['pair_rtt_p50_ns']!r}")
+        bad.append(f"{where}: pair_rtt_p50_ns_list {r['pair_rtt_p50_ns_list']!r}")
     if mode == "stream" and p50:
         bad.append(f"{where}: a stream with round trips")
 print("\n".join(bad))
