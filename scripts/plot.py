@@ -163,6 +163,14 @@ def draw(ax, t, rows, x, y, lw=1.6, ms=5, ls=None, zero=None):
     return x, y
 
 
+def rate_band(ax, pts, x, color):
+    """The min–max band of the rounds' throughput around a line."""
+    lo, hi = ir.column(pts, "bytes_per_s_min"), ir.column(pts, "bytes_per_s_max")
+    m = np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
+    if m.sum() >= 2:
+        ax.fill_between(x[m], lo[m], hi[m], color=color, alpha=0.12, lw=0)
+
+
 def edge_order(ends):
     """Transport names in the order of their lines at the right edge of a plot,
     top first: ends maps a name to the (x, y) it drew."""
@@ -272,10 +280,7 @@ def fig_throughput(res, outdir):
                           ls=ACCESS_STYLE.get(acc) if len(accesses) > 1 else None)
                 if pin == pins[0] and acc == accesses[0]:
                     ends[t] = xy
-                lo, hi = ir.column(pts, "bytes_per_s_min"), ir.column(pts, "bytes_per_s_max")
-                m = np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
-                if m.sum() >= 2:
-                    ax.fill_between(x[m], lo[m], hi[m], color=c, alpha=0.12, lw=0)
+                rate_band(ax, pts, x, c)
         for acc in accesses:
             arows = ir.select(prow, access=acc)
             sizes = sorted(set(ir.column(arows, "buf_size")))
@@ -722,11 +727,7 @@ def fig_pairs(res, outdir):
             pts = sorted(ir.select(prow, transport=t), key=ir.pairs_of)
             x = np.array([ir.pairs_of(r) for r in pts], float)
             ends[t] = draw(ax, t, pts, x, ir.column(pts, "bytes_per_s_median"))
-            lo, hi = ir.column(pts, "bytes_per_s_min"), ir.column(pts, "bytes_per_s_max")
-            m = np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
-            if m.sum() >= 2:
-                ax.fill_between(x[m], lo[m], hi[m], color=ir.transport_color(t),
-                                alpha=0.12, lw=0)
+            rate_band(ax, pts, x, ir.transport_color(t))
         ax.set_xticks(counts)
         ax.set_xlabel("pairs at once (writer/reader pairs, each its own channel)")
         log_y(ax, ir.fmt_rate, allv)
