@@ -14,7 +14,8 @@
  * CPUs are taken in CPU order, first from cores no pair uses yet, so pairs
  * share a core only when the allowed set has too few.  A machine or allowed
  * set that cannot give N disjoint placements is refused with a sentence
- * (sweep: a skipped row; run: exit 2).
+ * (sweep: a skipped row; run: exit 2).  --mem-node binds every pair's
+ * memory to one node (local: pair 0's writer's).
  */
 #ifndef IPCLAB_PAIRS_H
 #define IPCLAB_PAIRS_H
