@@ -99,6 +99,7 @@ static int cmd_run(int argc, char **argv)
 		.populate = o.populates[0],
 		.hugepages = o.hugepages[0],
 		.pin = o.pins[0],
+		.pairs = o.pairs[0],
 	};
 	if (point_check(&p, &o, why, sizeof(why)) < 0)
 		return usage_error("run", why);
@@ -108,6 +109,10 @@ static int cmd_run(int argc, char **argv)
 			"--populate and --hugepages do not apply (recorded as "
 			"n/a)\n", p.t->name);
 
+	if (p.pairs > 1 && o.format == FORMAT_TABLE && !o.quiet)
+		fprintf(stderr, "ipclab: run: note: --pairs %d: each row is the "
+			"pairs' aggregate; --format csv or json adds each pair's "
+			"CPUs, bytes and throughput (pair_* columns)\n", p.pairs);
 	FILE *out = stdout;
 	if (!o.output && stdfds_was_closed(1))
 		return usage_error("run", "standard output is closed, the rows "

@@ -115,7 +115,7 @@ _PCT = (0, 1e4)  # shares of CPU time, possibly summed over two CPUs
 COLUMN_BOUNDS = {
     "schema_version": (1, 1e6), "buf_size": (1, 2.0 ** 50), "total_bytes": _COUNT,
     "blocks": _COUNT, "page_size": _SIZE, "kbuf_size": _SIZE, "nblocks": (0, 1e9),
-    "writer_cpu": (0, 1e6), "reader_cpu": (0, 1e6), "rep": (0, 1e9), "warmup": (0, 1),
+    "writer_cpu": (0, 1e6), "reader_cpu": (0, 1e6), "pairs": (1, 1e4), "rep": (0, 1e9), "warmup": (0, 1),
     "verified": (0, 1), "reps": (0, 1e9), "rounds": (0, 1e9), "round": (0, 1e9),
     "t_start_s": (0, 1e9), "floor_ratio": (0, 1e6), "interval_coverage": (0, 1),
     "rel_halfwidth": (0, 1e6), "steal_pct": (0, 101), "other_busy_pct": (0, 101),
@@ -133,6 +133,8 @@ SUFFIX_BOUNDS = (("_per_s", _RATE), ("_per_s_median", _RATE), ("_per_s_min", _RA
 # Columns that hold words even when a value looks like a number, with the
 # values they may take (None: any text).
 TEXT_COLUMNS = {
+    "pair_cpus": None, "pair_total_bytes_list": None, "pair_bytes_per_s_list": None,
+    "pair_rtt_p50_ns_list": None,
     "run_id": None, "transport": None, "mode": ("stream", "pingpong"),
     "access": ("copy", "inplace", ""), "populate": ("on", "off", "n/a", ""),
     "hugepages": ("off", "on", "try", "thp", "n/a", ""), "region_mechanism": None,
@@ -470,14 +472,23 @@ def transports_in(rows):
 BASELINE_MEMORY = ("off", "n/a", "")
 
 
+def pairs_of(row):
+    """The writer/reader pairs a row ran at once (1 in folders made before
+    --pairs)."""
+    v = row.get("pairs", "")
+    return int(v) if v else 1
+
+
 def baseline(rows):
     """The rows run with the default memory options (no populate, no huge
-    pages, or options not applicable): the ones to compare transports on.
-    When a folder holds no such rows, all of them."""
+    pages, or options not applicable) and the fewest pairs at once (one,
+    unless --pairs left none): the ones to compare transports on.  When a
+    folder holds no such rows, all of them."""
     base = [r for r in rows
             if r.get("populate", "") in BASELINE_MEMORY
-            and r.get("hugepages", "") in BASELINE_MEMORY]
-    return base or list(rows)
+            and r.get("hugepages", "") in BASELINE_MEMORY] or list(rows)
+    fewest = min((pairs_of(r) for r in base), default=1)
+    return [r for r in base if pairs_of(r) == fewest]
 
 
 def line_floor_ns(rows):

@@ -6,7 +6,9 @@ the memcpy floor (throughput), context switches per handoff and per MiB and the
 time per handoff (ctxsw), CPU time per GiB moved (cputime), ping-pong latency
 percentiles (latency), the effect of huge pages and populate (memory), and the
 cost model time = bytes*c_byte + handoffs*c_handoff (costmodel, also as
-costmodel.csv).  A figure the folder has no data for is skipped with a note.
+costmodel.csv), and aggregate throughput vs the number of pairs run at once
+(pairs, when the folder holds more than one `pairs` value: ipclab sweep
+--pairs 1,2,4).  A figure the folder has no data for is skipped with a note.
 Run it through scripts/pyrun, which finds a Python that has matplotlib.
 """
 
@@ -33,7 +35,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocat
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ipclab_results as ir  # noqa: E402
 
-FIGURES = ("throughput", "ctxsw", "cputime", "latency", "memory", "costmodel")
+FIGURES = ("throughput", "ctxsw", "cputime", "latency", "memory", "costmodel", "pairs")
 
 ACCESS_STYLE = {"copy": "-", "inplace": ":", "": "-"}
 SETTING_STYLES = ("-", "--", ":", "-.")
@@ -161,6 +163,14 @@ def draw(ax, t, rows, x, y, lw=1.6, ms=5, ls=None, zero=None):
     return x, y
 
 
+def rate_band(ax, pts, x, color):
+    """The min–max band of the rounds' throughput around a line."""
+    lo, hi = ir.column(pts, "bytes_per_s_min"), ir.column(pts, "bytes_per_s_max")
+    m = np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
+    if m.sum() >= 2:
+        ax.fill_between(x[m], lo[m], hi[m], color=color, alpha=0.12, lw=0)
+
+
 def edge_order(ends):
     """Transport names in the order of their lines at the right edge of a plot,
     top first: ends maps a name to the (x, y) it drew."""
@@ -270,10 +280,7 @@ def fig_throughput(res, outdir):
                           ls=ACCESS_STYLE.get(acc) if len(accesses) > 1 else None)
                 if pin == pins[0] and acc == accesses[0]:
                     ends[t] = xy
-                lo, hi = ir.column(pts, "bytes_per_s_min"), ir.column(pts, "bytes_per_s_max")
-                m = np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
-                if m.sum() >= 2:
-                    ax.fill_between(x[m], lo[m], hi[m], color=c, alpha=0.12, lw=0)
+                rate_band(ax, pts, x, c)
         for acc in accesses:
             arows = ir.select(prow, access=acc)
             sizes = sorted(set(ir.column(arows, "buf_size")))
@@ -691,6 +698,54 @@ def fig_costmodel(res, outdir):
     return save(fig, outdir, "costmodel") + [os.path.join(outdir, "costmodel.csv")]
 
 
+# ---------------------------------------------------------------- (g)
+
+
+def fig_pairs(res, outdir):
+    """Aggregate throughput vs the number of pairs at once, per transport; a
+    panel per placement, at the largest BUF_SIZE run with several pairs."""
+    rows = [r for r in ir.select(res.summary, mode="stream", status="ok")
+            if r.get("populate", "") in ir.BASELINE_MEMORY
+            and r.get("hugepages", "") in ir.BASELINE_MEMORY
+            and r.get("access", "") in ("copy", "")]
+    counts = sorted({ir.pairs_of(r) for r in rows})
+    if len(counts) < 2:
+        raise Skip("one `pairs` value in summary.csv (sweep with --pairs 1,2,4 "
+                   "to see how the transports scale)")
+    size = max(float(r["buf_size"]) for r in rows if ir.pairs_of(r) > 1)
+    rows = ir.select(rows, buf_size=[r["buf_size"] for r in rows
+                                     if float(r["buf_size"]) == size])
+    pins = ir.unique(rows, "pin")
+    fig, axes = new_figure(res, "Aggregate throughput vs pairs at once (stream, BUF_SIZE %s; "
+                           "line: median, band: min–max)" % ir.fmt_size(size),
+                           1, len(pins), panel=(6.4, 4.6), sharey=True)
+    allv = np.concatenate([ir.column(rows, k) for k in ("bytes_per_s_min", "bytes_per_s_max")])
+    ends = {}
+    for ax, pin in zip(axes[0], pins):
+        prow = ir.select(rows, pin=pin)
+        for t in ir.transports_in(prow):
+            pts = sorted(ir.select(prow, transport=t), key=ir.pairs_of)
+            x = np.array([ir.pairs_of(r) for r in pts], float)
+            ends[t] = draw(ax, t, pts, x, ir.column(pts, "bytes_per_s_median"))
+            rate_band(ax, pts, x, ir.transport_color(t))
+        ax.set_xticks(counts)
+        ax.set_xlabel("pairs at once (writer/reader pairs, each its own channel)")
+        log_y(ax, ir.fmt_rate, allv)
+        if len(pins) > 1:
+            ax.set_title("pin %s" % pin, fontsize=10)
+    axes[0][0].set_ylabel("aggregate throughput (bytes/s, all pairs)")
+    handles = transport_handles(edge_order(ends))
+    if flags(rows).any():
+        handles.append(unstable_handle())
+    legend_right(fig, handles, title="in the order of the\nlines at the right edge")
+    footnote(fig, "Aggregate: the bytes of every pair over the common window (the first "
+             "writer's start to the last reader's end); rates are decimal (1 GB/s = 10⁹ "
+             "B/s).  A line that rises with the pairs scales; one that stays flat is bound "
+             "by something the pairs share (a kernel lock, memory bandwidth, the CPUs)."
+             + ("  pin: %s" % pins[0] if len(pins) == 1 and pins[0] else ""))
+    return save(fig, outdir, "pairs")
+
+
 FIGURE_FUNCS = {
     "throughput": fig_throughput,
     "ctxsw": fig_ctxsw,
@@ -698,6 +753,7 @@ FIGURE_FUNCS = {
     "latency": fig_latency,
     "memory": fig_memory,
     "costmodel": fig_costmodel,
+    "pairs": fig_pairs,
 }
 
 

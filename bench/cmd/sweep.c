@@ -23,6 +23,7 @@ size_t sweep_plan(const struct bench_opts *o, struct point *out, size_t cap)
 	for (size_t m = 0; m < o->nmodes; m++)
 	for (size_t a = 0; a < o->naccesses; a++)
 	for (size_t pi = 0; pi < o->npins; pi++)
+	for (size_t pa = 0; pa < o->npairs; pa++)
 	for (size_t h = 0; h < o->nhugepages; h++)
 	for (size_t po = 0; po < o->npopulates; po++)
 	for (size_t b = 0; b < o->nbuf_sizes; b++)
@@ -42,6 +43,7 @@ size_t sweep_plan(const struct bench_opts *o, struct point *out, size_t cap)
 			.populate = region ? o->populates[po] : 0,
 			.hugepages = region ? o->hugepages[h] : REGION_HP_OFF,
 			.pin = o->pins[pi],
+			.pairs = o->pairs[pa],
 		};
 	}
 	return n;
@@ -120,8 +122,10 @@ static void describe(const struct point *p, char *buf, size_t len)
 	char size[24];
 	units_format_size(p->buf_size, size, sizeof(size));
 	int region = (p->t->caps & IPC_CAP_REGION) != 0;
-	char pin[24];
-	snprintf(buf, len, "%s %s %s %s%s%s%s%s%s", p->t->name, size,
+	char pin[24], pairs[24] = "";
+	if (p->pairs > 1)
+		snprintf(pairs, sizeof(pairs), " pairs=%d", p->pairs);
+	snprintf(buf, len, "%s %s %s %s%s%s%s%s%s%s", p->t->name, size,
 		 p->mode == MODE_PINGPONG ? "pingpong" : "stream",
 		 p->access == ACCESS_INPLACE ? "inplace" : "copy",
 		 region && p->populate ? " populate" : "",
@@ -129,7 +133,7 @@ static void describe(const struct point *p, char *buf, size_t len)
 		 region && p->hugepages ? region_hugepages_name(p->hugepages) : "",
 		 p->pin.pin != PIN_NONE ? " pin=" : "",
 		 p->pin.pin != PIN_NONE ? run_pin_name(&p->pin, pin, sizeof(pin))
-					: "");
+					: "", pairs);
 }
 
 static void fmt_left(double s, char *buf, size_t len)
@@ -239,7 +243,7 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 			"into its folder (-o DIR); --format is for ipclab run\n");
 		return 2;
 	}
-	size_t cap = o.nmodes * o.naccesses * o.npins * o.nhugepages *
+	size_t cap = o.nmodes * o.naccesses * o.npins * o.npairs * o.nhugepages *
 		     o.npopulates * o.nbuf_sizes * o.ntransports;
 	struct point *plan = calloc(cap ? cap : 1, sizeof(*plan));
 	struct summary *sums = calloc(cap ? cap : 1, sizeof(*sums));

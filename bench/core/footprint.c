@@ -79,7 +79,8 @@ static void estimate(const struct point *p, const struct bench_opts *o,
 		f->side[IPC_READER] = add(f->side[IPC_READER],
 					  mul(channels, block));
 	}
-	uint64_t run = add(add(f->side[0], f->side[1]), f->shared);
+	uint64_t run = mul(p->pairs > 1 ? (uint64_t)p->pairs : 1,
+			   add(add(f->side[0], f->side[1]), f->shared));
 	f->total = run > f->floor ? run : f->floor;
 }
 

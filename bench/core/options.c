@@ -7,6 +7,7 @@
  */
 #include "options.h"
 #include "memnode.h"
+#include "pairs.h"
 #include "placement.h"
 #include "plugin.h"
 #include "units.h"
@@ -64,7 +65,7 @@ enum {
 	O_TOTAL = 256, O_MIN_TIME, O_ACCESS, O_VERIFY, O_POPULATE, O_HUGEPAGES,
 	O_PIN, O_PIPE_SIZE, O_SOCK_BUF, O_BLOCKS, O_MESSAGES, O_TIMEOUT, O_SEED,
 	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN, O_NAGLE, O_MEM_NODE,
-	O_MAX_ROUNDS, O_BUDGET, O_TARGET,
+	O_MAX_ROUNDS, O_BUDGET, O_TARGET, O_PAIRS,
 };
 
 static int bad(char *why, size_t len, const char *opt, const char *val,
@@ -218,6 +219,8 @@ static void defaults(struct bench_opts *o)
 	o->nhugepages = 1;
 	o->pins[0].pin = PIN_NONE;
 	o->npins = 1;
+	o->pairs[0] = 1;
+	o->npairs = 1;
 	o->min_time = DEF_MIN_TIME;
 	o->reps = DEF_REPS;
 	o->warmup = DEF_WARMUP;
@@ -447,6 +450,14 @@ static int opt_hugepages(struct parse_ctx *p, const struct opt_doc *d,
 	return rc;
 }
 
+static int opt_pairs(struct parse_ctx *p, const struct opt_doc *d,
+		     const char *a)
+{
+	(void)d;
+	return pairs_parse(a, p->list, p->o->pairs, &p->o->npairs,
+			   OPT_MAX_LIST, p->why, p->whylen);
+}
+
 static int opt_pin(struct parse_ctx *p, const struct opt_doc *d, const char *a)
 {
 	(void)d;
@@ -504,6 +515,7 @@ static const struct opt_doc docs[] = {
 	{"populate", O_POPULATE, 1, K_BOTH | K_LIST, "on|off", "pre-fault the shared region before the timed region; sweep: a list or both (default off)", opt_populate},
 	{"hugepages", O_HUGEPAGES, 1, K_BOTH | K_LIST, "off|on|try|thp", "back the shared region with 2 MiB pages; try falls back to 4 KiB and says so; sweep: a list (default off)", opt_hugepages},
 	{"pin", O_PIN, 1, K_BOTH | K_LIST, "PIN", "none | same | split | smt | core | llc | socket | numa | W,R (or W:R): CPUs of writer and reader, by name from the topology or given (sweep: a list, e.g. same,split,smt) (default none)", opt_pin},
+	{"pairs", O_PAIRS, 1, K_BOTH | K_LIST, "N", "N independent writer/reader pairs at once, each its own channel, on CPUs of their own by --pin; aggregate and per-pair throughput recorded (sweep: a list, e.g. 1,2,4) (default 1)", opt_pairs},
 	{"pipe-size", O_PIPE_SIZE, 1, K_BOTH, "BYTES", "pipe capacity (F_SETPIPE_SZ); default: the kernel's 64 KiB", opt_bytes},
 	{"sock-buf", O_SOCK_BUF, 1, K_BOTH, "BYTES", "socket buffer (SO_SNDBUF/SO_RCVBUF); default: the kernel's", opt_bytes},
 	{"blocks", O_BLOCKS, 1, K_BOTH, "N", "blocks in a ring / queue depth (default: the transport's; 8 for the shared-memory rings)", opt_whole},

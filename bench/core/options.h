@@ -30,6 +30,8 @@ struct bench_opts {
 	size_t nhugepages;
 	struct run_config pins[8]; /* only pin, cpu_writer, cpu_reader used */
 	size_t npins;
+	int pairs[OPT_MAX_LIST]; /* --pairs: writer/reader pairs at once */
+	size_t npairs;
 
 	uint64_t total;       /* 0: chosen by --min-time */
 	uint64_t messages;    /* ping-pong round trips; 0: by --min-time */

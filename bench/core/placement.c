@@ -1,6 +1,7 @@
 /* placement.c - --pin into CPUs from the topology (see placement.h). */
 #include "placement.h"
 #include "memnode.h"
+#include "pairs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +42,11 @@ static size_t index_of(enum run_pin pin)
 	return 0;
 }
 
+const char *placement_needs(enum run_pin pin)
+{
+	return names[index_of(pin)].needs;
+}
+
 const char *placement_name(const struct run_config *c, char *buf, size_t len)
 {
 	if (c->pin == PIN_CPUS) {
@@ -50,8 +56,7 @@ const char *placement_name(const struct run_config *c, char *buf, size_t len)
 	return names[index_of(c->pin)].name;
 }
 
-/* Does the pair (a, b) have what pin asks for? */
-static int fits(const struct topology *t, enum run_pin pin, int a, int b)
+int placement_fits(const struct topology *t, enum run_pin pin, int a, int b)
 {
 	const struct topo_cpu *x = &t->cpu[a], *y = &t->cpu[b];
 	switch (pin) {
@@ -80,7 +85,7 @@ static int find(const struct topology *t, enum run_pin pin, int allowed,
 		for (int j = i + 1; j < t->ncpu; j++) {
 			if (!(allowed ? t->cpu[j].allowed : t->cpu[j].online))
 				continue;
-			if (fits(t, pin, i, j)) {
+			if (placement_fits(t, pin, i, j)) {
 				*a = i;
 				*b = j;
 				return 1;
@@ -90,7 +95,7 @@ static int find(const struct topology *t, enum run_pin pin, int allowed,
 	return 0;
 }
 
-static void allowed_list(const struct topology *t, char *buf, size_t len)
+void placement_allowed_list(const struct topology *t, char *buf, size_t len)
 {
 	cpu_set_t set;
 	CPU_ZERO(&set);
@@ -108,7 +113,7 @@ static int refuse(const struct topology *t, enum run_pin pin, char *why,
 	int a, b;
 	const char *name = names[index_of(pin)].name;
 	const char *needs = names[index_of(pin)].needs;
-	allowed_list(t, allowed, sizeof(allowed));
+	placement_allowed_list(t, allowed, sizeof(allowed));
 	if (t->nallowed < 2) {
 		snprintf(why, whylen, "--pin %s: needs two CPUs, this process "
 			 "may only use CPU %s (%s)", name, allowed,
@@ -160,6 +165,12 @@ int placement_resolve_in(struct run_config *c, const struct topology *t,
 {
 	int a = -1, b = -1;
 	c->relation[0] = '\0';
+	if (c->pairs > 1) {
+		if (pairs_place_in(c, t, why, whylen) < 0)
+			return -EINVAL;
+		return resolve_mem(c, t, c->pin == PIN_NONE ? -1 : c->cpu_writer,
+				   why, whylen);
+	}
 	switch (c->pin) {
 	case PIN_NONE:
 		return resolve_mem(c, t, -1, why, whylen);
@@ -176,7 +187,7 @@ int placement_resolve_in(struct run_config *c, const struct topology *t,
 			int cpu = k ? c->cpu_reader : c->cpu_writer;
 			if (cpu < 0 || cpu >= t->ncpu || !t->cpu[cpu].allowed) {
 				char allowed[256];
-				allowed_list(t, allowed, sizeof(allowed));
+				placement_allowed_list(t, allowed, sizeof(allowed));
 				snprintf(why, whylen, "--pin %d,%d: CPU %d is not "
 					 "available (this process may use CPUs "
 					 "%s)", c->cpu_writer, c->cpu_reader,

@@ -14,7 +14,8 @@
  * Only CPUs this process may use are chosen (the first pair in CPU order).
  * A placement the machine or the allowed set does not have is refused with
  * a sentence saying which (sweep: a skipped row; run: exit 2).  The
- * relation that held (topology_relation) goes into pin_relation.
+ * relation that held (topology_relation) goes into pin_relation.  With
+ * --pairs N, each pair is placed the same way on CPUs of its own (pairs.h).
  */
 #ifndef IPCLAB_PLACEMENT_H
 #define IPCLAB_PLACEMENT_H
@@ -36,6 +37,15 @@ int placement_resolve_in(struct run_config *c, const struct topology *t,
 
 /* The same against this machine (topology_get). */
 int placement_resolve(struct run_config *c, char *why, size_t whylen);
+
+/* Does the pair (a, b) have what a named pin (smt..numa) asks for? */
+int placement_fits(const struct topology *t, enum run_pin pin, int a, int b);
+
+/* What a named placement needs, in words: "two SMT siblings of one core". */
+const char *placement_needs(enum run_pin pin);
+
+/* The CPUs this process may use, as a cpulist. */
+void placement_allowed_list(const struct topology *t, char *buf, size_t len);
 
 /* "split", "smt", ... or "W:R" for explicit CPUs (no comma: CSV cells). */
 const char *placement_name(const struct run_config *c, char *buf, size_t len);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ int point_config(const struct point *p, const struct bench_opts *o,
 	c->pin = p->pin.pin;
 	c->cpu_writer = p->pin.cpu_writer;
 	c->cpu_reader = p->pin.cpu_reader;
+	c->pairs = p->pairs > 1 ? p->pairs : 1;
 	c->timeout_s = o->timeout_s;
 	c->seed = o->seed;
 	c->mem_node = o->mem_node;
@@ -115,6 +117,41 @@ void point_record(const struct point *p, const char *run_id,
 	char buf[24];
 	snprintf(rec->pin, sizeof(rec->pin), "%s",
 		 run_pin_name(&p->pin, buf, sizeof(buf)));
+	rec->pairs = p->pairs > 1 ? (uint64_t)p->pairs : 1;
+}
+
+/* Append one space-separated item to a list cell. */
+static void list_add(char *cell, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void list_add(char *cell, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(cell);
+	va_list ap;
+	if (n && n + 1 < len)
+		cell[n++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(cell + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/* The per-pair list cells (record.h). */
+static void fill_pairs(struct record *rec, const struct run_config *c,
+		       const struct run_result *r)
+{
+	for (int i = 0; i < r->pairs; i++) {
+		const struct run_pair *p = &r->pair[i];
+		list_add(rec->pair_cpus, sizeof(rec->pair_cpus), "%d:%d",
+			 p->writer_cpu, p->reader_cpu);
+		list_add(rec->pair_total_bytes_list, sizeof(rec->pair_total_bytes_list),
+			 "%llu", (unsigned long long)p->total_bytes);
+		list_add(rec->pair_bytes_per_s_list, sizeof(rec->pair_bytes_per_s_list),
+			 "%.6g", p->wall_ns ? (double)p->total_bytes * 1e9 /
+			 (double)p->wall_ns : 0.0);
+		if (c->mode == MODE_PINGPONG)
+			list_add(rec->pair_rtt_p50_ns_list,
+				 sizeof(rec->pair_rtt_p50_ns_list), "%llu",
+				 (unsigned long long)p->rtt_p50_ns);
+	}
 }
 
 static void fill(struct record *rec, const struct run_config *c,
@@ -156,6 +193,7 @@ static void fill(struct record *rec, const struct run_config *c,
 	rec->writer_majflt = r->writer.majflt;
 	rec->reader_minflt = r->reader.minflt;
 	rec->reader_majflt = r->reader.majflt;
+	fill_pairs(rec, c, r);
 	if (c->mode == MODE_PINGPONG && hist_count(&r->rtt)) {
 		rec->rtt_min_ns = hist_min(&r->rtt);
 		rec->rtt_p50_ns = hist_percentile(&r->rtt, 50);
@@ -177,7 +215,7 @@ static void self_check(struct record *rec, const struct run_config *c)
 	char note[200] = "";
 	/* The floor is both copies in one thread; on two CPUs the writer's copy
 	 * of one block overlaps the reader's copy of the previous one. */
-	double limit = 1.25 * (c->pin == PIN_SAME ? 1 : 2);
+	double limit = 1.25 * (c->pin == PIN_SAME ? 1 : 2) * c->pairs;
 	if (isfinite(rec->floor_ratio) && rec->floor_ratio > limit)
 		snprintf(note, sizeof(note), "suspect: %.2fx faster than the "
 			 "memcpy floor measured beside it; was the data moved?",
@@ -219,25 +257,30 @@ static int keep(struct point_state *ps, const struct record *rec)
 	return 0;
 }
 
-/* The CPUs a point runs on, for /proc/stat: 0 means all of them. */
-static int point_cpus(const struct run_config *c, int cpus[2])
+/* The CPUs a point runs on (every pair's), for /proc/stat: 0 means all of
+ * them. */
+static int point_cpus(const struct run_config *c, int *cpus)
 {
-	switch (c->pin) {
-	case PIN_NONE:
+	int n = 0;
+	if (c->pin == PIN_NONE)
 		return 0;
-	case PIN_SAME:
-		cpus[0] = c->cpu_writer;
-		return 1;
-	default:
-		cpus[0] = c->cpu_writer;
-		cpus[1] = c->cpu_reader;
-		return c->cpu_writer == c->cpu_reader ? 1 : 2;
-	}
+	for (int i = 0; i < c->pairs; i++)
+		for (int k = 0; k < 2; k++) {
+			int cpu = c->pairs > 1 ? c->pair_cpu[i][k]
+				  : k ? c->cpu_reader : c->cpu_writer;
+			int seen = 0;
+			for (int j = 0; j < n; j++)
+				seen |= cpus[j] == cpu;
+			if (!seen)
+				cpus[n++] = cpu;
+		}
+	return n;
 }
 
 /* The canaries of one run: taken before it, finished after it. */
 struct canary {
-	int cpus[2], ncpus, have_ticks;
+	int cpus[2 * RUN_PAIRS_MAX], ncpus, have_ticks;
+	int split; /* pinned, writer and reader on two CPUs (pair 0's) */
 	struct cpu_ticks before;
 	double ours_ns;  /* CPU time of this process and its children so far */
 	double line_rtt_ns;
@@ -264,9 +307,10 @@ static double our_cpu_ns(void)
 static void canary_before(struct canary *k, const struct run_config *c)
 {
 	k->ncpus = point_cpus(c, k->cpus);
+	k->split = c->pin != PIN_NONE && c->cpu_writer != c->cpu_reader;
 	k->line_rtt_ns = NAN;
-	if (k->ncpus == 2 &&
-	    cacheline_rtt_ns(k->cpus[0], k->cpus[1], 2000, 0.02,
+	if (k->split &&
+	    cacheline_rtt_ns(c->cpu_writer, c->cpu_reader, 2000, 0.02,
 			     &k->line_rtt_ns) < 0)
 		k->line_rtt_ns = NAN;
 	if (speedprobe_ns(k->cpus, k->ncpus, &k->speed_ns) < 0)
@@ -291,7 +335,7 @@ static void canary_after(const struct canary *k, const struct run_result *r,
 	/* On one CPU each side waits while the other runs: that is the
 	 * protocol; on two, the wait includes waking an idle CPU.  Recorded,
 	 * not judged (trust.h). */
-	if (k->ncpus == 2)
+	if (k->split)
 		for (int i = 0; i < 2; i++) {
 			const struct run_side *sd = i ? &r->reader : &r->writer;
 			if (sd->runq_wait_ns == UINT64_MAX || !sd->window_ns)

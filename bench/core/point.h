@@ -18,6 +18,7 @@ struct point {
 	int populate;
 	enum region_hugepages hugepages;
 	struct run_config pin; /* pin, cpu_writer, cpu_reader */
+	int pairs;             /* --pairs: 0 or 1 for one pair */
 };
 
 /* The run configuration of a point (the pin resolved). */

@@ -34,9 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The page both children write their results into. */
+/* The slot of the shared result area that one pair's two children write
+ * their results into. */
 struct shared {
-	struct proc_barrier start; /* both children set up: go */
+	struct proc_barrier *start; /* every child set up: go */
 	uint64_t t_start, t_end;
 	uint64_t bytes_received, blocks;
 	int verified;
@@ -46,7 +47,26 @@ struct shared {
 	struct hist rtt;
 };
 
+/* The shared result area: the start barrier, then one slot per pair. */
+struct area {
+	struct proc_barrier start;
+	struct shared pair[];
+};
+
 static const char *const role_name[2] = {"writer", "reader"};
+
+/* "writer", or "pair 1 writer" when there are several pairs. */
+static void who_of(const struct run_config *c, int pair, int role,
+		   char *buf, size_t len)
+{
+	if (c->pairs > 1)
+		snprintf(buf, len, "pair %d %s", pair, role_name[role]);
+	else
+		snprintf(buf, len, "%s", role_name[role]);
+}
+
+/* Who this child is (set in child_main), for its messages. */
+static char self_who[24];
 
 uint64_t run_now_ns(void)
 {
@@ -117,9 +137,9 @@ static void start_line(const struct run_config *c, struct shared *sh,
 	/* The canaries' first reading (two /proc files) before the barrier:
 	 * the reader's would otherwise be inside the writer's clock. */
 	canary_self(&sh->side[role].runq_wait_ns, &sh->side[role].migrations);
-	if (proc_barrier_wait(&sh->start, c->timeout_s, &e) < 0) {
+	if (proc_barrier_wait(sh->start, c->timeout_s, &e) < 0) {
 		snprintf(sh->err[role], sizeof(sh->err[role]), "%s: %s",
-			 role_name[role], e.msg);
+			 self_who, e.msg);
 		_exit(1);
 	}
 }
@@ -436,16 +456,17 @@ static void on_sigbus(int sig)
 	_exit(1);
 }
 
-static void child_main(const struct run_config *c, enum ipc_role role,
+static void child_main(const struct run_config *c, int pair, enum ipc_role role,
 		       struct ipc_channel *fwd, struct ipc_channel *back,
 		       struct shared *sh)
 {
 	struct ipc_err e = {{0}};
 	const struct ipc_transport *t = c->t;
 	int rc;
+	who_of(c, pair, role, self_who, sizeof(self_who));
 	sigbus_slot = sh->err[role];
 	sigbus_len = sizeof(sh->err[role]);
-	sigbus_role = role_name[role];
+	sigbus_role = self_who;
 	struct sigaction sa = {.sa_handler = on_sigbus};
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGBUS, &sa, NULL);
@@ -457,7 +478,7 @@ static void child_main(const struct run_config *c, enum ipc_role role,
 			       &e);
 	if (rc < 0) {
 		snprintf(sh->err[role], sizeof(sh->err[role]), "%s: attach: %s",
-			 role_name[role], e.msg);
+			 self_who, e.msg);
 		_exit(1);
 	}
 	if (c->mode == MODE_PINGPONG)
@@ -468,20 +489,21 @@ static void child_main(const struct run_config *c, enum ipc_role role,
 					: stream_reader(c, fwd, sh, &e);
 	if (rc < 0)
 		snprintf(sh->err[role], sizeof(sh->err[role]), "%s: %s",
-			 role_name[role], e.msg);
+			 self_who, e.msg);
 	t->detach(fwd, role);
 	if (back)
 		t->detach(back, role == IPC_WRITER ? IPC_READER : IPC_WRITER);
 	_exit(rc < 0 ? 1 : 0);
 }
 
-/* Wait for both children (proc_reap: the survivor of a failure is killed,
- * a deadline, the stop signals) and say how the run went. */
-static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
-		 struct run_result *r)
+/* Wait for every child (proc_reap: the survivors of a failure are killed,
+ * a deadline, the stop signals) and say how the run went.  Child 2i is
+ * pair i's writer, 2i + 1 its reader. */
+static void reap(const pid_t *pid, int n, const struct run_config *c,
+		 struct area *a, struct run_result *r)
 {
-	int status[2], cause;
-	int rc = proc_reap(pid, 2, c->timeout_s, &sh->start, status, &cause);
+	int status[2 * RUN_PAIRS_MAX], cause;
+	int rc = proc_reap(pid, n, c->timeout_s, &a->start, status, &cause);
 	r->ok = rc == 0;
 	if (rc == -EINTR) {
 		snprintf(r->reason, sizeof(r->reason), "interrupted by %s",
@@ -490,92 +512,193 @@ static void reap(pid_t pid[2], const struct run_config *c, struct shared *sh,
 	}
 	if (rc == -ETIMEDOUT) {
 		snprintf(r->reason, sizeof(r->reason),
-			 "timed out after %.0f s (see --timeout); both sides "
-			 "were killed", c->timeout_s);
+			 "timed out after %.0f s (see --timeout); %s were "
+			 "killed", c->timeout_s, n > 2 ? "all sides" : "both sides");
 		return;
 	}
 	if (rc == 0)
 		return;
 	/* The cause first (a side killed by a signal explains the peer's
-	 * EPIPE or early end of stream), then what the peer said. */
-	if (sh->err[cause][0])
-		snprintf(r->reason, sizeof(r->reason), "%s", sh->err[cause]);
-	else
-		proc_describe(r->reason, sizeof(r->reason), role_name[cause],
-			      status[cause]);
-	int peer = !cause;
+	 * EPIPE or early end of stream), then what its peer said. */
+	const struct shared *sh = &a->pair[cause / 2];
+	int role = cause % 2, peer = cause ^ 1;
+	if (sh->err[role][0]) {
+		snprintf(r->reason, sizeof(r->reason), "%s", sh->err[role]);
+	} else {
+		char who[24];
+		who_of(c, cause / 2, role, who, sizeof(who));
+		proc_describe(r->reason, sizeof(r->reason), who, status[cause]);
+	}
 	if (status[peer] != 0 && status[peer] != PROC_KILLED &&
-	    sh->err[peer][0]) {
-		size_t n = strlen(r->reason);
-		snprintf(r->reason + n, sizeof(r->reason) - n, "; then %s",
-			 sh->err[peer]);
+	    sh->err[!role][0]) {
+		size_t len = strlen(r->reason);
+		snprintf(r->reason + len, sizeof(r->reason) - len, "; then %s",
+			 sh->err[!role]);
 	}
 	limit_hint_add(r->reason, sizeof(r->reason));
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a == UINT64_MAX || b == UINT64_MAX ? UINT64_MAX : a + b;
+}
+
+/* Pair i's side s added into the aggregate side *to (pair 0 sets it). */
+static void side_add(struct run_side *to, const struct run_side *s, int i)
+{
+	if (i == 0) {
+		*to = *s;
+		return;
+	}
+	to->user_ns += s->user_ns;
+	to->sys_ns += s->sys_ns;
+	to->vcsw += s->vcsw;
+	to->ivcsw += s->ivcsw;
+	to->minflt += s->minflt;
+	to->majflt += s->majflt;
+	to->window_ns += s->window_ns; /* runq_wait_ns over it: the mean share */
+	to->runq_wait_ns = add_sat(to->runq_wait_ns, s->runq_wait_ns);
+	to->migrations = add_sat(to->migrations, s->migrations);
+}
+
+static int side_cpu(const struct run_side *s)
+{
+	return s->cpu_start == s->cpu_end ? s->cpu_start : -1;
+}
+
+/* The pairs' results, each and together (see struct run_result). */
+static void collect(const struct run_config *c, const struct area *a,
+		    int n, struct run_result *r)
+{
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+	r->verified = 1;
+	for (int i = 0; i < n; i++) {
+		const struct shared *sh = &a->pair[i];
+		struct run_pair *p = &r->pair[i];
+		p->wall_ns = sh->t_end > sh->t_start ? sh->t_end - sh->t_start : 0;
+		p->total_bytes = sh->bytes_received;
+		p->blocks = sh->blocks;
+		p->verified = sh->verified;
+		p->writer_cpu = side_cpu(&sh->side[IPC_WRITER]);
+		p->reader_cpu = side_cpu(&sh->side[IPC_READER]);
+		p->rtt_p50_ns = UINT64_MAX;
+		if (sh->t_start < t0)
+			t0 = sh->t_start;
+		if (sh->t_end > t1)
+			t1 = sh->t_end;
+		r->total_bytes += p->total_bytes;
+		r->blocks += p->blocks;
+		r->verified &= p->verified;
+		side_add(&r->writer, &sh->side[IPC_WRITER], i);
+		side_add(&r->reader, &sh->side[IPC_READER], i);
+		if (c->mode == MODE_PINGPONG) {
+			p->rtt_p50_ns = hist_percentile(&sh->rtt, 50);
+			if (i == 0)
+				r->rtt = sh->rtt;
+			else
+				hist_merge(&r->rtt, &sh->rtt);
+		}
+	}
+	r->wall_ns = t1 > t0 ? t1 - t0 : 0;
+	r->info = a->pair[0].info;
+	r->pairs = n;
+}
+
+/* Create pair i's channel(s) and fork its writer and reader into pid[2i],
+ * pid[2i + 1]; 0, or -errno with r->reason set. */
+static int start_pair(const struct run_config *c, int i, struct area *a,
+		      struct ipc_channel **fwd, struct ipc_channel **back,
+		      pid_t *pid, struct run_result *r)
+{
+	const struct ipc_transport *t = c->t;
+	struct ipc_err e = {{0}};
+	struct shared *sh = &a->pair[i];
+	struct run_config ci = *c;
+	int rc;
+
+	sh->start = &a->start;
+	pid[2 * i] = pid[2 * i + 1] = -1;
+	if (c->pairs > 1) {
+		ci.cpu_writer = c->pair_cpu[i][0];
+		ci.cpu_reader = c->pair_cpu[i][1];
+		ci.seed = c->seed + (uint64_t)i; /* a pair that got another's
+						   * bytes fails the check */
+	}
+	rc = t->create(&c->params, fwd, &e);
+	if (rc == 0 && c->mode == MODE_PINGPONG)
+		rc = t->create(&c->params, back, &e);
+	if (rc < 0) {
+		if (c->pairs > 1)
+			snprintf(r->reason, sizeof(r->reason), "pair %d: create: "
+				 "%s", i, e.msg);
+		else
+			snprintf(r->reason, sizeof(r->reason), "create: %s",
+				 e.msg);
+		limit_hint_add(r->reason, sizeof(r->reason));
+		return rc;
+	}
+	for (int role = 0; role < 2; role++) {
+		rc = proc_fork(&pid[2 * i + role], &e);
+		if (rc < 0) {
+			snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
+			return rc;
+		}
+		if (pid[2 * i + role] == 0)
+			child_main(&ci, i, (enum ipc_role)role, *fwd, *back, sh);
+	}
+	/* The parent's ends closed before the next pair forks: no child
+	 * holds another pair's channel. */
+	if (t->parent_close) {
+		t->parent_close(*fwd);
+		if (*back)
+			t->parent_close(*back);
+	}
+	return 0;
 }
 
 int run_once(const struct run_config *c, struct run_result *r)
 {
 	const struct ipc_transport *t = c->t;
-	struct ipc_channel *fwd = NULL, *back = NULL;
-	struct ipc_err e = {{0}};
-	pid_t pid[2] = {-1, -1};
-	int rc;
+	struct ipc_channel *fwd[RUN_PAIRS_MAX] = {0}, *back[RUN_PAIRS_MAX] = {0};
+	pid_t pid[2 * RUN_PAIRS_MAX];
+	int n = c->pairs > 1 ? c->pairs : 1, forked = 0, rc = 0;
 
 	memset(r, 0, sizeof(*r));
-	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
+	if (n > RUN_PAIRS_MAX) {
+		snprintf(r->reason, sizeof(r->reason), "--pairs %d: at most %d",
+			 n, RUN_PAIRS_MAX);
+		return -EINVAL;
+	}
+	size_t size = sizeof(struct area) + (size_t)n * sizeof(struct shared);
+	struct area *a = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED) {
 		snprintf(r->reason, sizeof(r->reason), "mmap(result page): %s",
 			 strerror(errno));
 		return -errno;
 	}
-	proc_barrier_init(&sh->start, 2);
+	proc_barrier_init(&a->start, 2 * (unsigned)n);
 
-	rc = t->create(&c->params, &fwd, &e);
-	if (rc == 0 && c->mode == MODE_PINGPONG)
-		rc = t->create(&c->params, &back, &e);
-	if (rc < 0) {
-		snprintf(r->reason, sizeof(r->reason), "create: %s", e.msg);
-		limit_hint_add(r->reason, sizeof(r->reason));
+	for (int i = 0; i < n && rc == 0; i++) {
+		rc = start_pair(c, i, a, &fwd[i], &back[i], pid, r);
+		forked = 2 * i + (rc == 0 ? 2 : pid[2 * i] > 0 ? 1 : 0);
+	}
+	if (rc < 0) { /* those already forked wait at the barrier: end them */
+		int st[2 * RUN_PAIRS_MAX];
+		if (forked)
+			(void)proc_reap(pid, forked, 0, &a->start, st, NULL);
 		goto out_destroy;
 	}
-
-	for (int i = 0; i < 2; i++) {
-		rc = proc_fork(&pid[i], &e);
-		if (rc < 0) {
-			snprintf(r->reason, sizeof(r->reason), "%s", e.msg);
-			if (i == 1) {
-				int st[1];
-				(void)proc_reap(pid, 1, 0, &sh->start, st, NULL);
-			}
-			goto out_destroy;
-		}
-		if (pid[i] == 0)
-			child_main(c, (enum ipc_role)i, fwd, back, sh);
-	}
-	if (t->parent_close) {
-		t->parent_close(fwd);
-		if (back)
-			t->parent_close(back);
-	}
-	reap(pid, c, sh, r);
-	if (r->ok) {
-		r->wall_ns = sh->t_end > sh->t_start ? sh->t_end - sh->t_start : 0;
-		r->total_bytes = sh->bytes_received;
-		r->blocks = sh->blocks;
-		r->verified = sh->verified;
-		r->writer = sh->side[IPC_WRITER];
-		r->reader = sh->side[IPC_READER];
-		r->info = sh->info;
-		if (c->mode == MODE_PINGPONG)
-			r->rtt = sh->rtt;
-	}
-	rc = 0;
+	reap(pid, 2 * n, c, a, r);
+	if (r->ok)
+		collect(c, a, n, r);
 
 out_destroy:
-	t->destroy(fwd);
-	t->destroy(back);
+	for (int i = 0; i < n; i++) {
+		t->destroy(fwd[i]);
+		t->destroy(back[i]);
+	}
 	/* No barrier to destroy: a child killed inside it holds nothing. */
-	munmap(sh, sizeof(*sh));
+	munmap(a, size);
 	return rc;
 }

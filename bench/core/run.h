@@ -18,6 +18,9 @@ enum run_mode { MODE_STREAM = 0, MODE_PINGPONG };
 enum run_pin { PIN_NONE = 0, PIN_SAME, PIN_SPLIT, PIN_CPUS, PIN_SMT,
 	       PIN_CORE, PIN_LLC, PIN_SOCKET, PIN_NUMA };
 
+/* --pairs N: independent writer/reader pairs run at once (pairs.h). */
+#define RUN_PAIRS_MAX 64
+
 struct run_config {
 	const struct ipc_transport *t;
 	struct ipc_params params;
@@ -29,6 +32,9 @@ struct run_config {
 	enum run_pin pin;
 	int cpu_writer, cpu_reader; /* resolved CPUs when pin != PIN_NONE */
 	char relation[12];     /* what they share (topology_relation) */
+	int pairs;             /* writer/reader pairs at once; 0 means 1 */
+	int pair_cpu[RUN_PAIRS_MAX][2]; /* each pair's writer, reader CPU
+					 * (pairs > 1, pinned) */
 	int mem_node;          /* --mem-node request (memnode.h); 0: none */
 	int mem_bind;          /* node bound around the run + 1; 0: none */
 	double timeout_s;      /* the parent kills both children after this */
@@ -46,6 +52,21 @@ struct run_side {
 	uint64_t migrations;    /* moves to another CPU; UINT64_MAX: unknown */
 };
 
+/* One pair of a --pairs run: what its reader received, over its own
+ * window (its writer's first acquire to its reader's last block). */
+struct run_pair {
+	uint64_t wall_ns, total_bytes, blocks;
+	int verified;
+	int writer_cpu, reader_cpu; /* -1: moved during the timed region */
+	uint64_t rtt_p50_ns;        /* ping-pong; UINT64_MAX for streams */
+};
+
+/* With several pairs, the result is their aggregate: bytes, blocks, CPU
+ * time, context switches, faults, run-queue waits and the sides' windows
+ * summed over the pairs, wall_ns the common window (the first writer's
+ * start to the last reader's end), verified when every pair was, rtt every
+ * pair's round trips; the sides' CPUs and info are pair 0's.  pair[] has
+ * each pair. */
 struct run_result {
 	int ok;               /* 1: the run completed and the data arrived */
 	char reason[512];     /* why not */
@@ -56,6 +77,8 @@ struct run_result {
 	struct run_side writer, reader;
 	struct ipc_info info; /* what the channel obtained */
 	struct hist rtt;      /* ping-pong round trips, ns */
+	int pairs;
+	struct run_pair pair[RUN_PAIRS_MAX];
 };
 
 /* Run once.  Returns 0 when the run was made (r->ok says how it went), or

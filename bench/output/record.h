@@ -18,6 +18,9 @@
 
 #define RECORD_SCHEMA_VERSION 2
 
+/* The most pairs a record lists (run.h's RUN_PAIRS_MAX). */
+#define RECORD_PAIRS_MAX 64
+
 /* Empty cells: U64 fields hold REC_NONE, double fields hold NAN. */
 #define REC_NONE UINT64_MAX
 
@@ -36,6 +39,14 @@ struct record {
 	char pin_relation[12]; /* same, smt, core, llc, numa, socket */
 	char mem_node[12];     /* --mem-node: local, remote, N; "" none */
 	int64_t writer_cpu, reader_cpu; /* -1: not observed / moved */
+	uint64_t pairs;        /* --pairs: writer/reader pairs at once */
+	/* Each pair, space-separated in pair order ("" when the run failed):
+	 * its CPUs "W:R" (-1: moved), bytes received, own throughput, and
+	 * median round trip (ping-pong). */
+	char pair_cpus[8 * RECORD_PAIRS_MAX];
+	char pair_total_bytes_list[16 * RECORD_PAIRS_MAX];
+	char pair_bytes_per_s_list[14 * RECORD_PAIRS_MAX];
+	char pair_rtt_p50_ns_list[14 * RECORD_PAIRS_MAX];
 	uint64_t rep;
 	uint64_t round;    /* 1-based round of a timed row; 0 on warm-ups */
 	double t_start_s;  /* seconds since the sweep (or run) began */

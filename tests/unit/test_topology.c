@@ -10,33 +10,13 @@
 #include "matrix.h"
 #include "memnode.h"
 #include "placement.h"
+#include "topo_fixture.h"
 #include "topology.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct topology topo;
-
-/* tests/unit/test_topology.c -> tests/fixtures/topology/NAME */
-static const struct topology *load(const char *name, const char *allowed)
-{
-	char root[1024], why[512];
-	const char *slash = strrchr(__FILE__, '/');
-	int dirlen = slash ? (int)(slash - __FILE__) : 0;
-	snprintf(root, sizeof(root), "%.*s/../fixtures/topology/%s", dirlen,
-		 __FILE__, name);
-	cpu_set_t set;
-	if (allowed)
-		CHECK(topo_parse_cpulist(allowed, &set) == 0);
-	int rc = topology_read(&topo, root, allowed ? &set : NULL, why,
-			       sizeof(why));
-	if (rc)
-		fprintf(stderr, "%s: %s\n", root, why);
-	CHECK(rc == 0);
-	return &topo;
-}
 
 /* Resolve pin; "W,R relation" or "skipped: reason" into out. */
 static const char *resolve(const struct topology *t, enum run_pin pin,
@@ -62,11 +42,7 @@ static const char *resolve(const struct topology *t, enum run_pin pin,
 	do {                                                                 \
 		char pb_[600];                                                \
 		resolve(t, pin, pb_, sizeof(pb_));                           \
-		if (strncmp(pb_, "skipped: ", 9) || !strstr(pb_, text)) {      \
-			fprintf(stderr, "%s:%d: want skipped with '%s', got "\
-				"'%s'\n", __FILE__, __LINE__, text, pb_);    \
-			check_failed = 1;                                    \
-		}                                                            \
+		want_skipped(pb_, text, __FILE__, __LINE__);                   \
 	} while (0)
 
 static void test_cpulist(void)
