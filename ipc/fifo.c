@@ -21,7 +21,7 @@
  * bytes.  The pipe itself lives on until the last descriptor is closed.
  *
  * Two-program mode (`ipclab xfr`, --name NAME): the FIFO is
- * /tmp/ipclab-NAME/fifo, in the rendezvous directory of pipe_io.h.  The
+ * /tmp/ipclab-NAME/fifo, in the rendezvous directory of rendezvous.h.  The
  * writer makes it; the reader opens the read end with O_NONBLOCK (at once,
  * no writer needed), then the writer opens the write end with O_NONBLOCK,
  * which fails with ENXIO until a reader has it open, so it retries, and

@@ -17,7 +17,7 @@
  *
  * Two-program mode (`ipclab xfr`): the queue is /ipclab-NAME, made by the
  * writer.  A queue has no room for a header, so BUF_SIZE and the depth are
- * in the rendezvous record of pipe_io.h, with the queue's inode (a queue
+ * in the rendezvous record of rendezvous.h, with the queue's inode (a queue
  * descriptor is a file descriptor on Linux: fstat works on it).  The reader
  * opens the queue, checks owner, inode and mq_getattr's sizes against the
  * record, and unlinks the name: both sides hold descriptors, so a crash can
@@ -46,7 +46,7 @@
  */
 #include "copy_block.h"
 #include "msg_io.h"
-#include "pipe_io.h"
+#include "rendezvous.h"
 #include "transport.h"
 
 #include <errno.h>

@@ -19,7 +19,7 @@
  *
  * Two-program mode (`ipclab xfr`, the textbook pshm_xfr pair): the object is
  * /dev/shm/ipclab-NAME, made by the writer, which records it (and its
- * inode) in the rendezvous of pipe_io.h and publishes the record only once
+ * inode) in the rendezvous of rendezvous.h and publishes the record only once
  * the header and semaphores are initialised, so a reader never maps a
  * half-made object.  The reader maps it, checks owner, inode, magic,
  * version and sizes, takes BUF_SIZE from the header, and unlinks the name:
@@ -31,7 +31,7 @@
  *   ipclab run -t pshm-sem -b 10 --total 50M
  *   ipclab xfr writer -t pshm-sem -b 10 < in  &  ipclab xfr reader -t pshm-sem > out
  */
-#include "pipe_io.h"
+#include "rendezvous.h"
 #include "transport.h"
 
 #include <errno.h>

@@ -6,13 +6,13 @@
 
 #include <errno.h>
 
-size_t ipc_ring_max_block(unsigned n)
+size_t ipc_turn_max_block(unsigned n)
 {
 	size_t by_region = (SIZE_MAX / 4) / n;
 	return by_region < UINT32_MAX ? by_region : UINT32_MAX;
 }
 
-int ipc_ring_check_free(const struct ipc_ring_turn *t, const char *unit,
+int ipc_turn_check_free(const struct ipc_ring_turn *t, const char *unit,
 			struct ipc_err *e)
 {
 	if (t->held)
@@ -22,7 +22,7 @@ int ipc_ring_check_free(const struct ipc_ring_turn *t, const char *unit,
 	return 0;
 }
 
-int ipc_ring_check_len(const struct ipc_ring_turn *t, uint32_t len,
+int ipc_turn_check_len(const struct ipc_ring_turn *t, uint32_t len,
 		       size_t buf_size, const char *unit, struct ipc_err *e)
 {
 	if (len > buf_size)
@@ -31,7 +31,7 @@ int ipc_ring_check_len(const struct ipc_ring_turn *t, uint32_t len,
 	return 0;
 }
 
-void ipc_ring_hand_out(struct ipc_ring_turn *t, void *data, size_t buf_size,
+void ipc_turn_hand_out(struct ipc_ring_turn *t, void *data, size_t buf_size,
 		       struct ipc_block *b)
 {
 	b->id = t->slot;
@@ -40,7 +40,7 @@ void ipc_ring_hand_out(struct ipc_ring_turn *t, void *data, size_t buf_size,
 	t->held = 1;
 }
 
-int ipc_ring_pass(struct ipc_ring_turn *t, unsigned n, enum ipc_role role,
+int ipc_turn_pass(struct ipc_ring_turn *t, unsigned n, enum ipc_role role,
 		  const struct ipc_block *b, size_t buf_size, const char *unit,
 		  struct ipc_err *e)
 {

@@ -47,7 +47,7 @@
  * unlinked at once, eventfds never had one), so the writer hands the
  * descriptors over.  In create it makes everything as above, then binds
  * and listens on a Unix stream socket /tmp/ipclab-NAME/sock (0600) in the
- * rendezvous directory of pipe_io.h, recorded there.  In attach it waits
+ * rendezvous directory of rendezvous.h, recorded there.  In attach it waits
  * for the reader (its lock, then its connect), checks SO_PEERCRED (same
  * user), unlinks the socket path, and sends the region's fd and both
  * eventfds in one sendmsg(SCM_RIGHTS) with a small header (magic, version,
@@ -70,7 +70,7 @@
  *   ipclab run -t shm-eventfd -b 64K --blocks 8 --pin split
  */
 #include "memfd_region.h"
-#include "pipe_io.h"
+#include "rendezvous.h"
 #include "sock_io.h"
 #include "transport.h"
 

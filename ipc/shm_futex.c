@@ -346,7 +346,7 @@ static int wake_peer(struct ipc_channel *ch, enum ipc_role role,
 static int shm_futex_max_block(const struct ipc_params *p, size_t *max,
 			       char *why, size_t whylen)
 {
-	*max = ipc_ring_max_block(blocks_of(p));
+	*max = ipc_turn_max_block(blocks_of(p));
 	snprintf(why, whylen, "block lengths are kept in 32 bits beside head, "
 		 "so that one cache-line transfer brings both");
 	return 0;
@@ -461,7 +461,7 @@ static int shm_futex_attach(struct ipc_channel *ch, enum ipc_role role,
 static int shm_futex_acquire(struct ipc_channel *ch, enum ipc_role role,
 			     struct ipc_block *b, struct ipc_err *e)
 {
-	int rc = ipc_ring_check_free(&ch->turn, "block", e);
+	int rc = ipc_turn_check_free(&ch->turn, "block", e);
 	if (rc < 0)
 		return rc;
 	if (role == IPC_WRITER) {
@@ -490,13 +490,13 @@ static int shm_futex_acquire(struct ipc_channel *ch, enum ipc_role role,
 			}
 		}
 		uint32_t len = ch->pub->len[ch->turn.slot];
-		rc = ipc_ring_check_len(&ch->turn, len, ch->buf_size, "block",
+		rc = ipc_turn_check_len(&ch->turn, len, ch->buf_size, "block",
 					e);
 		if (rc < 0)
 			return rc;
 		b->len = (size_t)len;
 	}
-	ipc_ring_hand_out(&ch->turn,
+	ipc_turn_hand_out(&ch->turn,
 			  ch->blocks + (size_t)ch->turn.slot * ch->stride,
 			  ch->buf_size, b);
 	return 0;
@@ -505,7 +505,7 @@ static int shm_futex_acquire(struct ipc_channel *ch, enum ipc_role role,
 static int shm_futex_release(struct ipc_channel *ch, enum ipc_role role,
 			     struct ipc_block *b, struct ipc_err *e)
 {
-	int rc = ipc_ring_pass(&ch->turn, ch->nblocks, role, b, ch->buf_size,
+	int rc = ipc_turn_pass(&ch->turn, ch->nblocks, role, b, ch->buf_size,
 			       "block", e);
 	if (rc < 0)
 		return rc;

@@ -144,7 +144,7 @@ static int wait_turn(struct ipc_channel *ch, enum ipc_role role,
 static int shm_spin_max_block(const struct ipc_params *p, size_t *max,
 			      char *why, size_t whylen)
 {
-	*max = ipc_ring_max_block(slots_of(p));
+	*max = ipc_turn_max_block(slots_of(p));
 	snprintf(why, whylen, "a slot's length is kept in 32 bits beside its "
 		 "sequence word");
 	return 0;
@@ -248,7 +248,7 @@ static int shm_spin_acquire(struct ipc_channel *ch, enum ipc_role role,
 			    struct ipc_block *b, struct ipc_err *e)
 {
 	struct slot *s = slot_at(ch, ch->turn.slot);
-	int rc = ipc_ring_check_free(&ch->turn, "slot", e);
+	int rc = ipc_turn_check_free(&ch->turn, "slot", e);
 	if (rc < 0)
 		return rc;
 	if (role == IPC_WRITER) {
@@ -272,13 +272,13 @@ static int shm_spin_acquire(struct ipc_channel *ch, enum ipc_role role,
 			}
 		}
 		uint32_t len = s->len;
-		rc = ipc_ring_check_len(&ch->turn, len, ch->buf_size, "slot",
+		rc = ipc_turn_check_len(&ch->turn, len, ch->buf_size, "slot",
 					e);
 		if (rc < 0)
 			return rc;
 		b->len = len;
 	}
-	ipc_ring_hand_out(&ch->turn, s->data, ch->buf_size, b);
+	ipc_turn_hand_out(&ch->turn, s->data, ch->buf_size, b);
 	return 0;
 }
 
@@ -286,7 +286,7 @@ static int shm_spin_release(struct ipc_channel *ch, enum ipc_role role,
 			    struct ipc_block *b, struct ipc_err *e)
 {
 	struct slot *s = slot_at(ch, ch->turn.slot);
-	int rc = ipc_ring_pass(&ch->turn, ch->nslots, role, b, ch->buf_size,
+	int rc = ipc_turn_pass(&ch->turn, ch->nslots, role, b, ch->buf_size,
 			       "slot", e);
 	if (rc < 0)
 		return rc;

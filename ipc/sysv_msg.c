@@ -27,7 +27,7 @@
  *
  * Two-program mode (`ipclab xfr`): the writer makes the queue with an
  * ordinary ipclab key (its pid in it) and records id, key, BUF_SIZE in the
- * rendezvous record of pipe_io.h; the reader finds the queue by that id,
+ * rendezvous record of rendezvous.h; the reader finds the queue by that id,
  * not by a key derived from NAME, and checks key, owner and msg_qbytes.  The
  * writer removes the queue once the reader is done.  System V queues have
  * no timed send or receive: in this mode a call that would block is made
@@ -40,7 +40,7 @@
  */
 #include "copy_block.h"
 #include "msg_io.h"
-#include "pipe_io.h"
+#include "rendezvous.h"
 #include "transport.h"
 
 #include <errno.h>

@@ -37,7 +37,7 @@
  * stay ordinary ipclab keys (IPC_KEY_MARK and the writer's pid, so `ipclab
  * clean` can judge them like any other); the reader does not derive a key
  * from NAME but finds the segment and the set through their ids in the
- * rendezvous record of pipe_io.h (/tmp/ipclab-NAME/info), and checks each:
+ * rendezvous record of rendezvous.h (/tmp/ipclab-NAME/info), and checks each:
  * key as recorded, owner, size, then the header (magic, version, BUF_SIZE,
  * semaphore id).  A key made from NAME (ftok, a hash) would collide between
  * names and say nothing about the creator.  The segment is kept until the
@@ -53,7 +53,7 @@
  *
  *   ipclab run -t sysv-shm -b 10 --total 50M
  */
-#include "pipe_io.h"
+#include "rendezvous.h"
 #include "transport.h"
 
 #include <errno.h>

@@ -41,7 +41,7 @@
  * raised to hold two messages.
  *
  * Two-program mode (`ipclab xfr`): the same two sockets from connect/accept
- * on /tmp/ipclab-NAME/sock in the rendezvous directory of pipe_io.h, as for
+ * on /tmp/ipclab-NAME/sock in the rendezvous directory of rendezvous.h, as for
  * unix-stream: the writer binds and listens in create, accepts in attach and
  * sets its SO_SNDBUF there (the request create chose, so the largest
  * message is what create checked); SO_PEERCRED checks each side; the path

@@ -25,7 +25,7 @@
  *
  * Two-program mode (`ipclab xfr`): the same two sockets, made by
  * connect/accept on /tmp/ipclab-NAME/sock, in the rendezvous directory of
- * pipe_io.h.  The writer binds and listens in create (so the reader's
+ * rendezvous.h.  The writer binds and listens in create (so the reader's
  * connect succeeds at once, from the backlog) and accepts in attach; each
  * side checks the other with SO_PEERCRED (same user; the reader also: the
  * writer's pid as recorded).  Once connected the path has no further use

@@ -100,31 +100,31 @@ static void test_ring_turn(void)
 	struct ipc_err e;
 	char blocks[3][8];
 	for (unsigned i = 0; i < 4; i++) {
-		CHECK_EQ_U(ipc_ring_check_free(&t, "block", &e), 0);
-		ipc_ring_hand_out(&t, blocks[t.slot], 8, &b);
+		CHECK_EQ_U(ipc_turn_check_free(&t, "block", &e), 0);
+		ipc_turn_hand_out(&t, blocks[t.slot], 8, &b);
 		CHECK(b.data == blocks[i % 3]);
 		CHECK_EQ_U(b.id, i % 3);
 		CHECK_EQ_U(b.cap, 8);
 		/* One block at a time per side. */
-		CHECK(ipc_ring_check_free(&t, "block", &e) == -EPROTO);
+		CHECK(ipc_turn_check_free(&t, "block", &e) == -EPROTO);
 		b.len = 8;
-		CHECK_EQ_U(ipc_ring_pass(&t, 3, IPC_WRITER, &b, 8, "block", &e),
+		CHECK_EQ_U(ipc_turn_pass(&t, 3, IPC_WRITER, &b, 8, "block", &e),
 			   0);
 		CHECK_EQ_U(t.pos, i + 1);
 		CHECK_EQ_U(t.slot, (i + 1) % 3);
 	}
 	/* A release without an acquire, or of too many bytes, is refused. */
-	CHECK(ipc_ring_pass(&t, 3, IPC_WRITER, &b, 8, "slot", &e) == -EPROTO);
+	CHECK(ipc_turn_pass(&t, 3, IPC_WRITER, &b, 8, "slot", &e) == -EPROTO);
 	CHECK_STR(e.msg, "release of slot 0: slot 1 was never acquired: "
 		  "EPROTO (Protocol error)");
-	ipc_ring_hand_out(&t, blocks[t.slot], 8, &b);
+	ipc_turn_hand_out(&t, blocks[t.slot], 8, &b);
 	b.len = 9;
-	CHECK(ipc_ring_pass(&t, 3, IPC_WRITER, &b, 8, "slot", &e) == -EINVAL);
+	CHECK(ipc_turn_pass(&t, 3, IPC_WRITER, &b, 8, "slot", &e) == -EINVAL);
 	CHECK_EQ_U(t.pos, 4);
-	CHECK(ipc_ring_check_len(&t, 9, 8, "slot", &e) == -EPROTO);
-	CHECK_EQ_U(ipc_ring_check_len(&t, 8, 8, "slot", &e), 0);
-	CHECK_EQ_U(ipc_ring_max_block(1), UINT32_MAX);
-	CHECK(ipc_ring_max_block(1u << 31) < UINT32_MAX);
+	CHECK(ipc_turn_check_len(&t, 9, 8, "slot", &e) == -EPROTO);
+	CHECK_EQ_U(ipc_turn_check_len(&t, 8, 8, "slot", &e), 0);
+	CHECK_EQ_U(ipc_turn_max_block(1), UINT32_MAX);
+	CHECK(ipc_turn_max_block(1u << 31) < UINT32_MAX);
 }
 
 int main(int argc, char **argv)
