@@ -82,7 +82,6 @@ static uint64_t tv_ns(struct timeval tv)
 
 static void side_begin(struct rusage *ru, struct run_side *s)
 {
-	s->window_ns = run_now_ns();
 	s->cpu_start = sched_getcpu();
 	getrusage(RUSAGE_SELF, ru);
 }
@@ -137,6 +136,7 @@ static void start_line(const struct run_config *c, struct shared *sh,
 	/* The canaries' first reading (two /proc files) before the barrier:
 	 * the reader's would otherwise be inside the writer's clock. */
 	canary_self(&sh->side[role].runq_wait_ns, &sh->side[role].migrations);
+	sh->side[role].window_ns = run_now_ns(); /* the wait's window, too */
 	if (proc_barrier_wait(sh->start, c->timeout_s, &e) < 0) {
 		snprintf(sh->err[role], sizeof(sh->err[role]), "%s: %s",
 			 self_who, e.msg);

@@ -47,7 +47,7 @@ struct run_side {
 	uint64_t vcsw, ivcsw;
 	uint64_t minflt, majflt;
 	int cpu_start, cpu_end; /* sched_getcpu at start and end */
-	uint64_t window_ns;     /* from side_begin to side_end */
+	uint64_t window_ns;     /* from the first canary reading to side_end */
 	uint64_t runq_wait_ns;  /* runnable but waiting for a CPU (canary.h) */
 	uint64_t migrations;    /* moves to another CPU; UINT64_MAX: unknown */
 };
