@@ -11,7 +11,7 @@
  * context switches measured per handoff, and the BUF_SIZE at which both
  * terms cost the same (c_handoff / c_byte): below it handoffs dominate.
  */
-#include "model_cmd.h"
+#include "commands.h"
 #include "csvread.h"
 #include "model.h"
 #include "stats.h"
