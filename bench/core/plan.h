@@ -6,8 +6,8 @@
  *   options -> plan -> rounds of points -> one run each -> records
  *
  * `ipclab run` is a plan of one point, `ipclab sweep` one of every
- * combination; `matrix` and `check` take the plan of one point and vary its
- * placement or its transport and size.
+ * combination; `matrix` gives the plan of one point every pair of CPUs;
+ * `check` plans its transports and sizes from run's defaults.
  */
 #ifndef IPCLAB_PLAN_H
 #define IPCLAB_PLAN_H
