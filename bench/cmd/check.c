@@ -6,12 +6,10 @@
  * object that appears during a case and stays is reported, whatever its
  * name: a broken plugin gets a verdict, never a crash or a hang of ipclab.
  */
-#include "check.h"
+#include "commands.h"
 #include "contract.h"
-#include "options.h"
+#include "plan.h"
 #include "plugin.h"
-#include "point.h"
-#include "rounds.h"
 #include "units.h"
 
 #include <errno.h>
@@ -37,39 +35,47 @@ static void usage(FILE *f)
 		DEFAULT_CASE_TIMEOUT_S);
 }
 
-/* A short benchmark: the transport beside two built-in ones. */
+/* A short benchmark: the transport beside two built-in ones, a plan of
+ * run's defaults made shorter. */
 static void bench(const struct ipc_transport *t)
 {
 	const struct ipc_transport *ts[] = {t, ipc_transport_find("pipe"),
 					    ipc_transport_find("pshm-pipe")};
-	const uint64_t sizes[] = {4096, 65536};
 	struct bench_opts o;
+	struct plan plan;
 	char why[512];
 	char *argv[] = {"check", NULL};
 	options_parse(OPTS_RUN, 1, argv, &o, why, sizeof(why)); /* defaults */
+	o.ntransports = 0;
+	for (size_t i = 0; i < 3; i++)
+		if (ts[i])
+			o.transports[o.ntransports++] = ts[i];
+	o.buf_sizes[0] = 4096;
+	o.buf_sizes[1] = 65536;
+	o.nbuf_sizes = 2;
 	o.min_time = 0.05;
-	o.reps = 3;
+	o.reps = o.max_rounds = 3;
+	o.budget_s = 0;
 	o.timeout_s = 20;
-	printf("\nbenchmark (copy mode, median of %u rounds, --min-time "
-	       "%.2fs):\n", o.reps, o.min_time);
-	struct point plan[6];
 	struct summary sums[6];
-	size_t n = 0;
-	for (size_t s = 0; s < 2; s++)
-		for (size_t i = 0; i < 3; i++)
-			if (ts[i])
-				plan[n++] = (struct point){.t = ts[i],
-							   .buf_size = sizes[s]};
-	struct rounds_opts ro = {o.reps, o.reps, 0, o.target, o.shuffle_seed};
 	struct rounds_report rep;
-	if (rounds_run(plan, n, &o, &ro, "check", NULL, sums, &rep) == -ENOMEM) {
+	int rc = plan_make(&o, &plan);
+	if (rc == 0) {
+		printf("\nbenchmark (copy mode, median of %u rounds, --min-time "
+		       "%.2fs):\n", o.reps, o.min_time);
+		rc = rounds_run(plan.points, plan.n, &plan.rounds, "check", NULL,
+				sums, &rep);
+	}
+	if (rc == -ENOMEM) {
+		plan_free(&plan);
 		printf("out of memory\n");
 		return;
 	}
 	summary_write_header(stdout, FORMAT_TABLE);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < plan.n; i++)
 		if (sums[i].status[0])
 			summary_write(stdout, FORMAT_TABLE, &sums[i]);
+	plan_free(&plan);
 }
 
 int check_main(int argc, char **argv)

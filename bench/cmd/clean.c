@@ -51,8 +51,12 @@
  * sees; otherwise it says that queues were not looked at.
  *
  *   ipclab clean --dry-run -v
+ *
+ * Like the demos, this command prints: the list to stdout, problems to
+ * stderr.  Its exit status: 0 cleaned (or nothing to clean), 1 a removal or
+ * a look-up failed (the reason printed), 2 bad usage.
  */
-#include "clean.h"
+#include "commands.h"
 #include "rendezvous.h"
 #include "say.h"
 #include "util.h"

@@ -52,6 +52,7 @@
  *
  *   ipclab ctxsw --pin both --primitive all
  */
+#include "commands.h"
 #include "ctxsw.h"
 #include "say.h"
 #include "json.h"

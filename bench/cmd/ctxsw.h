@@ -20,9 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* `ipclab ctxsw ...`: argv[0] is "ctxsw".  Returns the exit status. */
-int ctxsw_main(int argc, char **argv);
-
 enum ctxsw_prim {
 	CTXSW_PIPE = 0,
 	CTXSW_SEM,

@@ -1,10 +1,9 @@
 /* matrix.c - `ipclab matrix` (see matrix.h). */
+#include "commands.h"
 #include "matrix.h"
-#include "options.h"
 #include "placement.h"
-#include "point.h"
+#include "plan.h"
 #include "record.h"
-#include "rounds.h"
 #include "sysinfo.h"
 #include "units.h"
 
@@ -358,25 +357,26 @@ int matrix_main(int argc, char **argv)
 	size_t k = matrix_pick_cpus(t, max_cells, !pp, cpus, TOPO_MAX_CPUS);
 	size_t ncells = matrix_ncells(k, !pp);
 	struct matrix_cell *cells = calloc(ncells, sizeof(*cells));
+	struct plan one = {.points = NULL}; /* run's options: one point */
 	struct point *plan = calloc(ncells, sizeof(*plan));
 	struct summary *sums = calloc(ncells, sizeof(*sums));
 	double *vals = calloc(ncells, sizeof(*vals));
 	FILE *mf = NULL, *meta = NULL;
 	struct sink sink = {NULL, isatty(2) && !o.quiet};
 	rc = 1;
-	if (!cells || !plan || !sums || !vals) {
+	if (!cells || !plan || !sums || !vals || plan_make(&o, &one) < 0) {
 		fprintf(stderr, "ipclab: matrix: out of memory\n");
 		goto out;
 	}
 	matrix_cells(t, cpus, k, !pp, cells, ncells);
-	for (size_t i = 0; i < ncells; i++)
-		plan[i] = (struct point){
-			.t = o.transports[0], .buf_size = o.buf_sizes[0],
-			.mode = o.modes[0], .access = o.accesses[0],
-			.populate = o.populates[0], .hugepages = o.hugepages[0],
-			.pin = {.pin = PIN_CPUS, .cpu_writer = cells[i].writer,
-				.cpu_reader = cells[i].reader}};
-	if (point_check(&plan[0], &o, why, sizeof(why)) < 0) {
+	for (size_t i = 0; i < ncells; i++) {
+		plan[i] = one.points[0];
+		plan[i].pin = (struct run_config){.pin = PIN_CPUS,
+			.cpu_writer = cells[i].writer,
+			.cpu_reader = cells[i].reader};
+		plan[i].pairs = 1; /* a cell is one writer and one reader */
+	}
+	if (point_check(&plan[0], why, sizeof(why)) < 0) {
 		fprintf(stderr, "ipclab: matrix: %s\n", why);
 		rc = 2;
 		goto out;
@@ -410,12 +410,10 @@ int matrix_main(int argc, char **argv)
 	int rrc = 0;
 	if (!fake) {
 		run_catch_signals();
-		struct rounds_opts ro = {o.reps, o.max_rounds, o.budget_s,
-					 o.target, o.shuffle_seed};
 		struct rounds_hooks hooks = {emit_run, progress, NULL, &sink};
 		struct rounds_report rep;
-		rrc = rounds_run(plan, ncells, &o, &ro, run_id, &hooks, sums,
-				 &rep);
+		rrc = rounds_run(plan, ncells, &one.rounds, run_id, &hooks,
+				 sums, &rep);
 		if (sink.tty)
 			fputs("\r\033[K", stderr);
 		if (rrc == -ENOMEM) {
@@ -454,7 +452,7 @@ int matrix_main(int argc, char **argv)
 	char extra[160];
 	snprintf(extra, sizeof(extra), "\"matrix\": {\"cpus\": %zu, \"cells\": "
 		 "%zu, \"fake\": %s}", k, ncells, fake ? "true" : "false");
-	sysinfo_write_json(meta, run_id, argc, argv, start, end, &o, extra);
+	sysinfo_write_json(meta, run_id, start, end, &o, extra);
 	if (k <= 16)
 		print_grid(cells, vals, ncells, cpus, k, pp);
 	fprintf(stderr, "ipclab: matrix: %s/matrix.csv; draw it: scripts/pyrun "
@@ -468,6 +466,7 @@ out:
 	if (meta && fclose(meta) != 0)
 		rc = 1;
 	free(cells);
+	plan_free(&one);
 	free(plan);
 	free(sums);
 	free(vals);

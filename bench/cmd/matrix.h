@@ -49,7 +49,4 @@ void matrix_csv_row(FILE *f, const struct matrix_cell *c,
 		    double bytes_per_s, double line_rtt_ns, const char *flag,
 		    const char *status, const char *reason);
 
-/* argv[0] is "matrix"; returns the exit status. */
-int matrix_main(int argc, char **argv);
-
 #endif

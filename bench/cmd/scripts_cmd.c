@@ -11,6 +11,7 @@
  *
  * Every argument after the subcommand goes to the script unchanged.
  */
+#include "commands.h"
 #include "scripts_cmd.h"
 
 #include <errno.h>

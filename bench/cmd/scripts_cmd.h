@@ -5,11 +5,9 @@
 
 #include <stddef.h>
 
-/* argv[0] is "plot", "report", "compare" or "model".  Replaces the process with
- * pyrun on success; returns the exit status otherwise. */
-int scripts_main(int argc, char **argv);
-
-/* Is name one of the subcommands scripts_main runs? */
+/* Is name one of the subcommands scripts_main (commands.def: plot, report,
+ * compare, model) runs?  On success scripts_main replaces the process with
+ * pyrun. */
 int scripts_is_command(const char *name);
 
 /* The folder holding scripts/, notebooks/, exercises/: $IPCLAB_DATADIR, else

@@ -1,6 +1,11 @@
-/* sweep.c - run a plan of points into a results folder (see sweep.h). */
-#include "sweep.h"
-#include "rounds.h"
+/*
+ * sweep.c - `ipclab sweep`: every combination of the listed transports,
+ * sizes, modes and memory options (a plan, plan.h), measured in rounds into
+ * a results folder (runs.csv, summary.csv, meta.json, log.txt) that
+ * describes itself.
+ */
+#include "commands.h"
+#include "plan.h"
 #include "stats.h"
 #include "sysinfo.h"
 #include "units.h"
@@ -16,38 +21,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-size_t sweep_plan(const struct bench_opts *o, struct point *out, size_t cap)
-{
-	size_t n = 0;
-	for (size_t m = 0; m < o->nmodes; m++)
-	for (size_t a = 0; a < o->naccesses; a++)
-	for (size_t pi = 0; pi < o->npins; pi++)
-	for (size_t pa = 0; pa < o->npairs; pa++)
-	for (size_t h = 0; h < o->nhugepages; h++)
-	for (size_t po = 0; po < o->npopulates; po++)
-	for (size_t b = 0; b < o->nbuf_sizes; b++)
-	for (size_t t = 0; t < o->ntransports; t++) {
-		const struct ipc_transport *tr = o->transports[t];
-		int region = (tr->caps & IPC_CAP_REGION) != 0;
-		/* Memory options do not apply without a region: one point. */
-		if (!region && (h || po))
-			continue;
-		if (n >= cap)
-			return n;
-		out[n++] = (struct point){
-			.t = tr,
-			.buf_size = o->buf_sizes[b],
-			.mode = o->modes[m],
-			.access = o->accesses[a],
-			.populate = region ? o->populates[po] : 0,
-			.hugepages = region ? o->hugepages[h] : REGION_HP_OFF,
-			.pin = o->pins[pi],
-			.pairs = o->pairs[pa],
-		};
-	}
-	return n;
-}
 
 static int mkdir_p(const char *path, char *why, size_t whylen)
 {
@@ -193,9 +166,9 @@ static void on_prepared(const struct point *p, int rc, const char *why,
 }
 
 /* Write a file next to the results, never half-written (tmp + rename). */
-static int write_meta(const char *dir, const char *run_id, int argc,
-		      char **argv, const char *start, const char *end,
-		      const struct bench_opts *o, const char *extra)
+static int write_meta(const char *dir, const char *run_id, const char *start,
+		      const char *end, const struct bench_opts *o,
+		      const char *extra)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
@@ -203,7 +176,7 @@ static int write_meta(const char *dir, const char *run_id, int argc,
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return -1;
-	sysinfo_write_json(f, run_id, argc, argv, start, end, o, extra);
+	sysinfo_write_json(f, run_id, start, end, o, extra);
 	if (record_close(f) != 0 || rename(tmp, path) < 0) {
 		int err = errno;
 		(void)unlink(tmp);
@@ -225,7 +198,7 @@ static FILE *open_in(const char *dir, const char *name, char *why,
 	return f;
 }
 
-int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
+int sweep_main(int argc, char **argv)
 {
 	struct bench_opts o;
 	char why[768], run_id[48], dir[PATH_MAX], start[40], end[40];
@@ -243,17 +216,15 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 			"into its folder (-o DIR); --format is for ipclab run\n");
 		return 2;
 	}
-	size_t cap = o.nmodes * o.naccesses * o.npins * o.npairs * o.nhugepages *
-		     o.npopulates * o.nbuf_sizes * o.ntransports;
-	struct point *plan = calloc(cap ? cap : 1, sizeof(*plan));
-	struct summary *sums = calloc(cap ? cap : 1, sizeof(*sums));
-	if (!plan || !sums) {
-		free(plan);
-		free(sums);
+	struct plan plan;
+	struct summary *sums = NULL;
+	if (plan_make(&o, &plan) < 0 ||
+	    !(sums = calloc(plan.n ? plan.n : 1, sizeof(*sums)))) {
+		plan_free(&plan);
 		fprintf(stderr, "ipclab: sweep: out of memory\n");
 		return 1;
 	}
-	size_t npoints = sweep_plan(&o, plan, cap);
+	const size_t npoints = plan.n;
 
 	record_make_run_id(run_id, sizeof(run_id));
 	snprintf(dir, sizeof(dir), "%s", o.output ? o.output : "results/");
@@ -270,7 +241,7 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 		goto out;
 	}
 	sysinfo_now(start, sizeof(start));
-	if (write_meta(dir, run_id, full_argc, full_argv, start, NULL, &o,
+	if (write_meta(dir, run_id, start, NULL, &o,
 		       "\"complete\": false, \"stopped_by\": null") < 0) {
 		fprintf(stderr, "ipclab: sweep: writing %s/meta.json: %s\n", dir,
 			strerror(errno));
@@ -283,8 +254,6 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 
 	run_catch_signals();
 
-	struct rounds_opts ro = {o.reps, o.max_rounds, o.budget_s, o.target,
-				 o.shuffle_seed};
 	say(&so, "ipclab: sweep: %zu points x %u rounds (up to %u for points "
 	    "wider than +-%.0f%%%s) into %s/; order seed %llu\n", npoints,
 	    o.reps, o.max_rounds, 100 * o.target,
@@ -292,7 +261,8 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 	    (unsigned long long)o.shuffle_seed);
 	struct rounds_hooks hooks = {emit_run, on_progress, on_prepared, &so};
 	struct rounds_report rep;
-	int rrc = rounds_run(plan, npoints, &o, &ro, run_id, &hooks, sums, &rep);
+	int rrc = rounds_run(plan.points, npoints, &plan.rounds, run_id, &hooks,
+			     sums, &rep);
 	if (so.tty && !o.quiet)
 		fputs("\r\033[K", stderr);
 	if (rrc == -ENOMEM) {
@@ -306,7 +276,7 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 			lost(&so, "summary.csv");
 		if (sums[i].flag[0] && so.log) {
 			char what[160];
-			describe(&plan[i], what, sizeof(what));
+			describe(&plan.points[i], what, sizeof(what));
 			fprintf(so.log, "%s: unstable (%s): %s\n", what,
 				sums[i].flag_kinds, sums[i].reason);
 		}
@@ -327,8 +297,7 @@ int sweep_main(int argc, char **argv, int full_argc, char **full_argv)
 		 (unsigned long long)o.shuffle_seed, o.target, o.budget_s,
 		 rep.budget_hit ? "true" : "false", rep.extra_points,
 		 rep.elapsed_s, rep.flagged);
-	if (write_meta(dir, run_id, full_argc, full_argv, start, end, &o,
-		       extra) < 0)
+	if (write_meta(dir, run_id, start, end, &o, extra) < 0)
 		lost(&so, "meta.json");
 	say(&so, "ipclab: sweep: %zu points ok (%zu flagged unstable), %zu "
 	    "skipped, %zu with errors; %u rounds%s in %.0f s%s; results in %s/\n",
@@ -349,7 +318,7 @@ out:
 		if (rc == 0 || rc == 2)
 			rc = 1;
 	}
-	free(plan);
+	plan_free(&plan);
 	free(sums);
 	return rc;
 }

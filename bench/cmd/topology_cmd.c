@@ -1,5 +1,10 @@
-/* topology_cmd.c - `ipclab topology` (see topology_cmd.h). */
-#include "topology_cmd.h"
+/*
+ * topology_cmd.c - `ipclab topology [--json]`: the machine's shape (cores,
+ * SMT siblings, LLC groups, sockets, NUMA nodes, the allowed CPUs) and what
+ * each --pin name resolves to here, or why it cannot.  Exit status: 0, 1
+ * the topology is unreadable, 2 bad usage.
+ */
+#include "commands.h"
 #include "json.h"
 #include "placement.h"
 #include "topology.h"

@@ -34,8 +34,12 @@
  * removes every object.  SIGINT/SIGTERM/SIGHUP remove the writer's objects
  * before the program dies; a run killed outright leaves them for the next
  * writer of the same name, which replaces them.
+ *
+ * What it moved, and errors, go to stderr (standard output carries the
+ * data).  Exit status: 0 ok, 1 the transfer failed (the reason printed), 2
+ * bad usage.
  */
-#include "xfr.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -51,8 +51,7 @@ static uint64_t vmsplice_gifts(uint64_t bs, uint64_t kbuf)
 	return want < slots + 1 ? want : slots + 1;
 }
 
-static void estimate(const struct point *p, const struct bench_opts *o,
-		     uint64_t bs, struct footprint *f)
+static void estimate(const struct point *p, uint64_t bs, struct footprint *f)
 {
 	uint64_t block = pages(bs), pattern = pages(2 * (bs + 64));
 	unsigned channels = p->mode == MODE_PINGPONG ? 2 : 1;
@@ -63,18 +62,18 @@ static void estimate(const struct point *p, const struct bench_opts *o,
 	} else if (p->access == ACCESS_COPY) {
 		f->side[IPC_WRITER] = pattern;
 		f->side[IPC_READER] = add(pattern, block);
-		if (o->floor)
+		if (p->effort.floor)
 			f->floor = add(pattern, mul(2, block));
 	}
 	if (p->t->caps & IPC_CAP_REGION) {
 		uint64_t nb = named(p, "pshm-sem") || named(p, "sysv-shm") ? 1
-			      : o->nblocks ? o->nblocks : 8;
+			      : p->tuning.nblocks ? p->tuning.nblocks : 8;
 		f->shared = mul(channels, add(REGION_HEADER, mul(nb, block)));
 	} else {
 		/* The private block of the block API, on both sides of every
 		 * channel; pipe-vmsplice's writer rotates gift buffers. */
 		uint64_t w = named(p, "pipe-vmsplice")
-			? mul(vmsplice_gifts(bs, o->kbuf_size), block) : block;
+			? mul(vmsplice_gifts(bs, p->tuning.kbuf_size), block) : block;
 		f->side[IPC_WRITER] = add(f->side[IPC_WRITER], mul(channels, w));
 		f->side[IPC_READER] = add(f->side[IPC_READER],
 					  mul(channels, block));
@@ -84,10 +83,9 @@ static void estimate(const struct point *p, const struct bench_opts *o,
 	f->total = run > f->floor ? run : f->floor;
 }
 
-void footprint_estimate(const struct point *p, const struct bench_opts *o,
-			struct footprint *f)
+void footprint_estimate(const struct point *p, struct footprint *f)
 {
-	estimate(p, o, p->buf_size, f);
+	estimate(p, p->buf_size, f);
 }
 
 /* A "Key:   N kB" line of /proc/meminfo, in bytes; 0 if absent. */
@@ -224,10 +222,10 @@ static void machine_limits(struct limits *l)
 }
 
 /* Which bound the footprint of bs breaks: 0 none, 1 memory, 2 per process. */
-static int breaks(const struct point *p, const struct bench_opts *o,
-		  uint64_t bs, const struct limits *l, struct footprint *f)
+static int breaks(const struct point *p, uint64_t bs, const struct limits *l,
+		  struct footprint *f)
 {
-	estimate(p, o, bs, f);
+	estimate(p, bs, f);
 	if (f->total > l->mem)
 		return 1;
 	uint64_t side = f->side[0] > f->side[1] ? f->side[0] : f->side[1];
@@ -236,13 +234,12 @@ static int breaks(const struct point *p, const struct bench_opts *o,
 	return 0;
 }
 
-int footprint_check(const struct point *p, const struct bench_opts *o,
-		    char *why, size_t whylen)
+int footprint_check(const struct point *p, char *why, size_t whylen)
 {
 	struct limits l;
 	struct footprint f;
 	machine_limits(&l);
-	int which = breaks(p, o, p->buf_size, &l, &f);
+	int which = breaks(p, p->buf_size, &l, &f);
 	if (!which)
 		return 0;
 	/* The largest BUF_SIZE that fits: the footprint grows with it. */
@@ -250,14 +247,14 @@ int footprint_check(const struct point *p, const struct bench_opts *o,
 	struct footprint g;
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (breaks(p, o, mid, &l, &g))
+		if (breaks(p, mid, &l, &g))
 			hi = mid;
 		else
 			lo = mid;
 	}
 	/* Name the bound that sets that size (the tighter one). */
 	if (hi < p->buf_size)
-		which = breaks(p, o, hi, &l, &g);
+		which = breaks(p, hi, &l, &g);
 	char need[24], have[24], tail[96];
 	/* Said in the unit a user types: whole MiB, KiB or bytes. */
 	const char *unit = lo >= (1u << 20) ? "M" : lo >= 1024 ? "K" : "";

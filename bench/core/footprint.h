@@ -36,8 +36,7 @@ struct footprint {
 	uint64_t total;   /* what the machine must give at the peak */
 };
 
-void footprint_estimate(const struct point *p, const struct bench_opts *o,
-			struct footprint *f);
+void footprint_estimate(const struct point *p, struct footprint *f);
 
 /*
  * Does the point fit in what this machine can give: MemAvailable, the
@@ -45,7 +44,6 @@ void footprint_estimate(const struct point *p, const struct bench_opts *o,
  * -v)?  0, or -ENOMEM with a sentence naming the figure, the limit and the
  * largest BUF_SIZE that fits.
  */
-int footprint_check(const struct point *p, const struct bench_opts *o,
-		    char *why, size_t whylen);
+int footprint_check(const struct point *p, char *why, size_t whylen);
 
 #endif

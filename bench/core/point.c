@@ -17,34 +17,33 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-int point_config(const struct point *p, const struct bench_opts *o,
-		 struct run_config *c, char *why, size_t whylen)
+int point_config(const struct point *p, struct run_config *c, char *why,
+		 size_t whylen)
 {
 	memset(c, 0, sizeof(*c));
 	c->t = p->t;
 	c->params.buf_size = (size_t)p->buf_size;
-	c->params.nblocks = o->nblocks;
-	c->params.kbuf_size = (size_t)o->kbuf_size;
-	c->params.spin = o->spin;
-	c->params.nagle = o->nagle;
+	c->params.nblocks = p->tuning.nblocks;
+	c->params.kbuf_size = (size_t)p->tuning.kbuf_size;
+	c->params.spin = p->tuning.spin;
+	c->params.nagle = p->tuning.nagle;
 	c->params.region.populate = p->populate;
 	c->params.region.hugepages = p->hugepages;
 	c->params.channels = p->mode == MODE_PINGPONG ? 2 : 1;
 	c->mode = p->mode;
 	c->access = p->access;
-	c->verify = o->verify;
+	c->verify = p->effort.verify;
 	c->pin = p->pin.pin;
 	c->cpu_writer = p->pin.cpu_writer;
 	c->cpu_reader = p->pin.cpu_reader;
 	c->pairs = p->pairs > 1 ? p->pairs : 1;
-	c->timeout_s = o->timeout_s;
-	c->seed = o->seed;
-	c->mem_node = o->mem_node;
+	c->timeout_s = p->effort.timeout_s;
+	c->seed = p->effort.seed;
+	c->mem_node = p->tuning.mem_node;
 	return run_resolve_pin(c, why, whylen);
 }
 
-int point_check(const struct point *p, const struct bench_opts *o, char *why,
-		size_t whylen)
+int point_check(const struct point *p, char *why, size_t whylen)
 {
 	const struct ipc_transport *t = p->t;
 	struct run_config c;
@@ -54,7 +53,7 @@ int point_check(const struct point *p, const struct bench_opts *o, char *why,
 			 t->name, t->unavailable);
 		return -EINVAL;
 	}
-	if (point_config(p, o, &c, why, whylen) < 0)
+	if (point_config(p, &c, why, whylen) < 0)
 		return -EINVAL;
 	size_t max = ipc_transport_max_block(t, &c.params, limit, sizeof(limit));
 	if (p->buf_size > max) {
@@ -71,16 +70,16 @@ int point_check(const struct point *p, const struct bench_opts *o, char *why,
 	/* A block larger than the bytes to move is never filled, yet its
 	 * buffers are (a typo like -b 3G --total 8M): refused, not capped, so
 	 * the recorded BUF_SIZE is the one that ran. */
-	if (p->mode == MODE_STREAM && o->total && p->buf_size > o->total) {
+	const uint64_t total = p->effort.total;
+	if (p->mode == MODE_STREAM && total && p->buf_size > total) {
 		snprintf(why, whylen, "--buf-size %llu: larger than --total "
 			 "%llu, the bytes to move; use -b %llu or less, or a "
 			 "larger --total", (unsigned long long)p->buf_size,
-			 (unsigned long long)o->total,
-			 (unsigned long long)o->total);
+			 (unsigned long long)total, (unsigned long long)total);
 		return -EINVAL;
 	}
 	/* Refused before anything is made, not sent to the OOM killer. */
-	if (footprint_check(p, o, why, whylen) < 0)
+	if (footprint_check(p, why, whylen) < 0)
 		return -EINVAL;
 	if (t->validate && t->validate(&c.params, why, whylen) < 0)
 		return -EINVAL;
@@ -415,8 +414,7 @@ static void set_amount(struct run_config *c, uint64_t amount)
 }
 
 int point_prepare(struct point_state *ps, const struct point *p,
-		  const struct bench_opts *o, const char *run_id,
-		  double t0_s, record_fn emit, void *arg)
+		  const char *run_id, double t0_s, record_fn emit, void *arg)
 {
 	char why[512];
 	memset(ps, 0, sizeof(*ps));
@@ -424,7 +422,7 @@ int point_prepare(struct point_state *ps, const struct point *p,
 	struct run_result *r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	if (point_config(p, o, &ps->c, why, sizeof(why)) < 0) {
+	if (point_config(p, &ps->c, why, sizeof(why)) < 0) {
 		struct record rec;
 		point_record(p, run_id, &rec);
 		snprintf(rec.status, sizeof(rec.status), "error");
@@ -435,14 +433,15 @@ int point_prepare(struct point_state *ps, const struct point *p,
 		return keep(ps, &rec) < 0 ? -ENOMEM : 1;
 	}
 	ps->ready = 1;
+	const struct point_effort *e = &p->effort;
 	const uint64_t bs = p->buf_size;
-	const double target = o->min_time * 1e9;
+	const double target = e->min_time * 1e9;
 	const int pp = p->mode == MODE_PINGPONG;
 	const uint64_t max = pp ? 1ull << 32 : 1ull << 40;
 	uint64_t least = pp ? 64 : bs * 16;
-	int fixed = pp ? o->messages != 0 : o->total != 0;
-	uint64_t amount = pp ? (o->messages ? o->messages : 64)
-			     : (o->total ? o->total : bs * 16);
+	int fixed = pp ? e->messages != 0 : e->total != 0;
+	uint64_t amount = pp ? (e->messages ? e->messages : 64)
+			     : (e->total ? e->total : bs * 16);
 	int rc = 0;
 
 	/* Calibration: warm-ups that grow until one lasts a tenth of the
@@ -476,10 +475,10 @@ int point_prepare(struct point_state *ps, const struct point *p,
 	set_amount(&ps->c, amount);
 
 	ps->clock_ns = clock_overhead_ns();
-	if (rc == 0 && o->floor && !pp)
+	if (rc == 0 && e->floor && !pp)
 		ps->floor_bps = floor_bytes_per_s((size_t)bs, p->access,
-						  o->min_time / 4);
-	for (unsigned i = 0; i < o->warmup && rc == 0 && !run_stop; i++)
+						  e->min_time / 4);
+	for (unsigned i = 0; i < e->warmup && rc == 0 && !run_stop; i++)
 		rc = once(ps, run_id, 1, 0, t0_s, emit, arg, r);
 	ps->c.verify = verify;
 	free(r);

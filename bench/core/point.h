@@ -1,16 +1,39 @@
 /*
  * point.h - one configuration of a run or a sweep, checked against the
  * machine and run: calibration to --min-time, warm-ups (always verified),
- * timed repetitions, the floor; one record per repetition.
+ * timed repetitions, the floor; one record per repetition.  A point carries
+ * everything it needs: the plan (plan.h) fills it from the options.
  */
 #ifndef IPCLAB_POINT_H
 #define IPCLAB_POINT_H
 
-#include "options.h"
 #include "record.h"
 #include "run.h"
 
+/* How the channel is built beyond the point's identity: the same for every
+ * point of a plan. */
+struct point_tuning {
+	unsigned nblocks;     /* --blocks; 0: the transport's default */
+	uint64_t kbuf_size;   /* --pipe-size / --sock-buf; 0: the kernel's */
+	unsigned long spin;   /* --spin */
+	int nagle;            /* --nagle */
+	int mem_node;         /* --mem-node: MEMNODE_* or a node (memnode.h) */
+};
+
+/* How hard a point is measured: the same for every point of a plan. */
+struct point_effort {
+	double min_time;      /* seconds per timed repetition */
+	unsigned warmup;      /* verified repetitions before the rounds */
+	uint64_t total;       /* stream: bytes per repetition; 0: by min_time */
+	uint64_t messages;    /* ping-pong: round trips; 0: by min_time */
+	int verify;           /* timed repetitions check the data too */
+	int floor;            /* measure the memcpy floor beside a stream */
+	double timeout_s;     /* a repetition's deadline */
+	uint64_t seed;        /* of the data pattern */
+};
+
 struct point {
+	/* its identity, the columns of its records */
 	const struct ipc_transport *t;
 	uint64_t buf_size;
 	enum run_mode mode;
@@ -19,19 +42,20 @@ struct point {
 	enum region_hugepages hugepages;
 	struct run_config pin; /* pin, cpu_writer, cpu_reader */
 	int pairs;             /* --pairs: 0 or 1 for one pair */
+	struct point_tuning tuning;
+	struct point_effort effort;
 };
 
 /* The run configuration of a point (the pin resolved). */
-int point_config(const struct point *p, const struct bench_opts *o,
-		 struct run_config *c, char *why, size_t whylen);
+int point_config(const struct point *p, struct run_config *c, char *why,
+		 size_t whylen);
 
 /*
  * Can this point run on this machine?  0, or -EINVAL with a sentence: the
  * limit, its value and the fix (run exits 2 with it; sweep records a
  * skipped row).
  */
-int point_check(const struct point *p, const struct bench_opts *o, char *why,
-		size_t whylen);
+int point_check(const struct point *p, char *why, size_t whylen);
 
 /* A record carrying the point's identity (no measurements). */
 void point_record(const struct point *p, const char *run_id,
@@ -63,8 +87,7 @@ struct point_state {
  * record was emitted; ps->recs holds it), -EINTR when stopped, -ENOMEM.
  */
 int point_prepare(struct point_state *ps, const struct point *p,
-		  const struct bench_opts *o, const char *run_id,
-		  double t0_s, record_fn emit, void *arg);
+		  const char *run_id, double t0_s, record_fn emit, void *arg);
 
 /*
  * One timed round: the canaries (cache line between the point's CPUs,

@@ -31,7 +31,6 @@ void rounds_order(size_t n, uint64_t seed, unsigned round, size_t *idx)
 }
 
 struct campaign {
-	const struct bench_opts *o;
 	const struct rounds_opts *ro;
 	const char *run_id;
 	const struct rounds_hooks *h;
@@ -145,7 +144,7 @@ static int prepare_all(struct campaign *cp, struct rounds_report *rep)
 			       round * cp->ro->rounds;
 		}
 		progress(cp, "prepare", 0, k, cp->n, p, left);
-		if (point_check(p, cp->o, cp->why[i], sizeof(cp->why[i])) < 0) {
+		if (point_check(p, cp->why[i], sizeof(cp->why[i])) < 0) {
 			struct record rec;
 			point_record(p, cp->run_id, &rec);
 			snprintf(rec.status, sizeof(rec.status), "skipped");
@@ -160,8 +159,8 @@ static int prepare_all(struct campaign *cp, struct rounds_report *rep)
 		}
 		double t = elapsed(cp);
 		struct point p_copy = *p;
-		int prc = point_prepare(&cp->ps[i], &p_copy, cp->o, cp->run_id,
-					t, cp->h ? cp->h->emit : NULL,
+		int prc = point_prepare(&cp->ps[i], &p_copy, cp->run_id, t,
+					cp->h ? cp->h->emit : NULL,
 					cp->h ? cp->h->arg : NULL);
 		prep_s += elapsed(cp) - t;
 		prepared++;
@@ -175,7 +174,7 @@ static int prepare_all(struct campaign *cp, struct rounds_report *rep)
 					: "", cp->h->arg);
 		if (prc == 1) {
 			rep->errors++;
-			if (cp->o->fail_fast) {
+			if (cp->ro->fail_fast) {
 				rc = 1;
 				break;
 			}
@@ -235,7 +234,7 @@ static int run_rounds(struct campaign *cp, struct rounds_report *rep)
 			}
 			if (prc == 1) {
 				rep->errors++;
-				if (cp->o->fail_fast) {
+				if (cp->ro->fail_fast) {
 					rc = 1;
 					break;
 				}
@@ -252,13 +251,12 @@ out:
 	return rc;
 }
 
-int rounds_run(const struct point *plan, size_t n, const struct bench_opts *o,
+int rounds_run(const struct point *plan, size_t n,
 	       const struct rounds_opts *ro, const char *run_id,
 	       const struct rounds_hooks *h, struct summary *out,
 	       struct rounds_report *rep)
 {
-	struct campaign cp = {o, ro, run_id, h, NULL, NULL, NULL, n,
-			      run_now_ns()};
+	struct campaign cp = {ro, run_id, h, NULL, NULL, NULL, n, run_now_ns()};
 	memset(rep, 0, sizeof(*rep));
 	cp.ps = calloc(n ? n : 1, sizeof(*cp.ps));
 	cp.skipped = calloc(n ? n : 1, sizeof(*cp.skipped));
@@ -272,7 +270,7 @@ int rounds_run(const struct point *plan, size_t n, const struct bench_opts *o,
 	for (size_t i = 0; i < n; i++)
 		cp.ps[i].p = plan[i];
 	int rc = prepare_all(&cp, rep);
-	if (rc == 0 || (rc == 1 && !o->fail_fast))
+	if (rc == 0 || (rc == 1 && !ro->fail_fast))
 		rc = run_rounds(&cp, rep);
 	if (run_stop && rc != -ENOMEM)
 		rc = -EINTR;
@@ -290,7 +288,7 @@ int rounds_run(const struct point *plan, size_t n, const struct bench_opts *o,
 		}
 		if (!cp.ps[i].nrecs)
 			continue; /* never reached: no row (status "") */
-		judge(&cp, i, rep->stopped || (rc == 1 && o->fail_fast), s);
+		judge(&cp, i, rep->stopped || (rc == 1 && ro->fail_fast), s);
 		if (strcmp(s->status, "ok") == 0)
 			rep->ok++;
 		if (s->flag[0])

@@ -26,6 +26,7 @@ struct rounds_opts {
 	double budget_s;     /* extra rounds stop when this is spent; 0: none */
 	double target;       /* relative half-width of the interval */
 	uint64_t seed;       /* of the orders */
+	int fail_fast;       /* stop at the first point that fails */
 };
 
 /* Where a campaign is, for a progress line. */
@@ -66,7 +67,7 @@ void rounds_order(size_t n, uint64_t seed, unsigned round, size_t *idx);
  * every point that could run did, 1 when some failed, -EINTR when stopped
  * (out[] then holds what was measured, cut points flagged), -ENOMEM.
  */
-int rounds_run(const struct point *plan, size_t n, const struct bench_opts *o,
+int rounds_run(const struct point *plan, size_t n,
 	       const struct rounds_opts *ro, const char *run_id,
 	       const struct rounds_hooks *h, struct summary *out,
 	       struct rounds_report *rep);

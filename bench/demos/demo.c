@@ -10,6 +10,7 @@
  *
  *   ipclab demo --list
  */
+#include "commands.h"
 #include "demo.h"
 #include "proc.h"
 #include "say.h"

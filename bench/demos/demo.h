@@ -20,9 +20,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* `ipclab demo ...`: argv[0] is "demo".  Returns the exit status. */
-int demo_main(int argc, char **argv);
-
 /* The demos themselves: argv[0] is the demo's name. */
 int demo_counter(int argc, char **argv);
 int demo_bbuf(int argc, char **argv);

@@ -211,9 +211,18 @@ static void write_environment(FILE *f)
 	fputs("}", f);
 }
 
-void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
-			const char *start, const char *end,
-			const struct bench_opts *o, const char *extra)
+static int cmd_argc;
+static char **cmd_argv;
+
+void sysinfo_set_command_line(int argc, char **argv)
+{
+	cmd_argc = argc;
+	cmd_argv = argv;
+}
+
+void sysinfo_write_json(FILE *f, const char *run_id, const char *start,
+			const char *end, const struct bench_opts *o,
+			const char *extra)
 {
 	struct utsname u;
 	char cpu[256], v[256], host[256];
@@ -226,9 +235,9 @@ void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
 	fputs(",\n  \"command_line\": ", f);
 	char cmd[4096] = "";
 	size_t n = 0;
-	for (int i = 0; i < argc && n < sizeof(cmd) - 1; i++)
+	for (int i = 0; i < cmd_argc && n < sizeof(cmd) - 1; i++)
 		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "%s%s",
-				      i ? " " : "", argv[i]);
+				      i ? " " : "", cmd_argv[i]);
 	json_write_string(f, cmd);
 	fputs(",\n  \"start_time\": ", f);
 	json_write_string(f, start ? start : "");

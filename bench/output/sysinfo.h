@@ -10,13 +10,17 @@
 
 struct bench_opts;
 
-/* Write a JSON object describing the machine and the run.  argv/argc is
- * the full command line; start and end are ISO 8601 times (end may be
- * NULL while the run goes on); o may be NULL; extra, when not NULL, is
- * more members ("\"complete\": true, ...") placed at the end. */
-void sysinfo_write_json(FILE *f, const char *run_id, int argc, char **argv,
-			const char *start, const char *end,
-			const struct bench_opts *o, const char *extra);
+/* The full command line meta.json records: main() gives it once, before
+ * any command runs. */
+void sysinfo_set_command_line(int argc, char **argv);
+
+/* Write a JSON object describing the machine and the run, with the command
+ * line; start and end are ISO 8601 times (end may be NULL while the run goes
+ * on); o may be NULL; extra, when not NULL, is more members
+ * ("\"complete\": true, ...") placed at the end. */
+void sysinfo_write_json(FILE *f, const char *run_id, const char *start,
+			const char *end, const struct bench_opts *o,
+			const char *extra);
 
 /* Human-readable limits and memory settings (ipclab sysinfo). */
 void sysinfo_write_text(FILE *f);

@@ -20,7 +20,7 @@ SRC=${IPCLAB_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 [[ -x $BIN ]] || { echo "clean.sh: $BIN is not executable" >&2; exit 1; }
 command -v cc >/dev/null || { echo "clean.sh: needs cc for its helper: skipped"; exit 77; }
 if ! "$BIN" clean --help >/dev/null 2>&1; then
-  echo "FAIL: '$BIN clean --help' fails: is the clean command dispatched in bench/main.c?" >&2
+  echo "FAIL: '$BIN clean --help' fails: is the clean command a row of bench/cmd/commands.def?" >&2
   exit 1
 fi
 

@@ -5,7 +5,8 @@
 Run in a scratch folder that looks like the top of the sources (tests/cli/
 readme.sh prepares it).  A code block (indented four spaces, or fenced) holds
 commands: the lines starting with `$ ` when there are any (the other lines
-are the output shown), else every line.  `[--opt]` in a command is a
+are the output shown), else every line.  A fenced block in another language
+(```c) is source, not commands, and is skipped.  `[--opt]` in a command is a
 synopsis' optional part: it is run with the option.  An HTML comment on the
 lines just before a block changes how it is tested:
 
@@ -52,11 +53,13 @@ def blocks(path):
             continue
         if ln.startswith("```"):
             start, body = i + 1, []
+            lang = ln[3:].strip()
             i += 1
             while i < len(lines) and not lines[i].startswith("```"):
                 body.append(lines[i])
                 i += 1
-            out.append((start + 1, marks, body))
+            if lang in ("", "sh", "bash", "console"):
+                out.append((start + 1, marks, body))
             marks, i, prev_blank = {}, i + 1, False
             continue
         if prev_blank and ln.startswith("    ") and ln.strip():

@@ -220,8 +220,8 @@ done
 [[ " ${NAMED[*]} " != *" pipe "* ]] || fail "ipclab list marks the anonymous pipe as named"
 note "named transports: ${NAMED[*]}"
 if ! "$BIN" xfr --help >/dev/null 2>&1; then
-  echo "FAIL: $BIN has no xfr command (bench/main.c must dispatch" \
-       "\`ipclab xfr\` to xfr_main)" >&2
+  echo "FAIL: $BIN has no xfr command (bench/cmd/commands.def must list" \
+       "\`ipclab xfr\` with xfr_main)" >&2
   exit 1
 fi
 

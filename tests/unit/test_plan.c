@@ -1,13 +1,13 @@
 /*
- * test_plan.c - sweep_plan: the points a sweep expands to, in order, for a
+ * test_plan.c - plan_make: the points a sweep expands to, in order, for a
  * few option sets (transports innermost; a transport without a shared
- * region gets one point per size, not one per memory option), and the
- * verdicts of points that cannot run anywhere.
+ * region gets one point per size, not one per memory option; --pairs
+ * between --pin and the memory options), what every point carries from the
+ * options, and the verdicts of points that cannot run anywhere.
  */
 #include "check.h"
 #include "options.h"
-#include "point.h"
-#include "sweep.h"
+#include "plan.h"
 #include "transport.h"
 
 #include <stdlib.h>
@@ -38,22 +38,27 @@ static char *plan_text(const char *args)
 	static const char *const accesses[] = {"copy", "inplace"};
 	static const char *const hps[] = {"off", "on", "try", "thp"};
 	struct bench_opts o;
-	struct point pts[256];
+	struct plan plan;
 	char *text = NULL;
 	size_t len = 0;
 	if (sweep_opts(args, &o) != 0)
 		return strdup("(refused)");
-	size_t n = sweep_plan(&o, pts, 256);
+	if (plan_make(&o, &plan) < 0)
+		return NULL;
 	FILE *f = open_memstream(&text, &len);
-	for (size_t i = 0; f && i < n; i++) {
-		const struct point *p = &pts[i];
-		fprintf(f, "%s %llu %s %s pop=%d hp=%s pin=%d\n", p->t->name,
+	for (size_t i = 0; f && i < plan.n; i++) {
+		const struct point *p = &plan.points[i];
+		fprintf(f, "%s %llu %s %s pop=%d hp=%s pin=%d", p->t->name,
 			(unsigned long long)p->buf_size, modes[p->mode],
 			accesses[p->access], p->populate, hps[p->hugepages],
 			(int)p->pin.pin);
+		if (p->pairs != 1)
+			fprintf(f, " pairs=%d", p->pairs);
+		fputc('\n', f);
 	}
 	if (f)
 		fclose(f);
+	plan_free(&plan);
 	return text;
 }
 
@@ -110,11 +115,12 @@ static void test_memory_options(void)
 static void test_impossible(void)
 {
 	struct bench_opts o;
-	struct point pts[16];
+	struct plan plan;
 	char why[768];
 	CHECK(sweep_opts("-t pipe,pshm-sem -b 4K,16K -m both --access both "
 			 "--total 8K", &o) == 0);
-	size_t n = sweep_plan(&o, pts, 16);
+	CHECK(plan_make(&o, &plan) == 0);
+	size_t n = plan.n;
 	CHECK_EQ_U(n, 16);
 	static const char *const want[16] = {
 		/* stream copy */
@@ -145,27 +151,68 @@ static void test_impossible(void)
 	};
 	for (size_t i = 0; i < n && i < 16; i++) {
 		why[0] = '\0';
-		int rc = point_check(&pts[i], &o, why, sizeof(why));
+		int rc = point_check(&plan.points[i], why, sizeof(why));
 		CHECK_EQ_U(rc != 0, want[i][0] != 0);
 		CHECK_STR(rc ? why : "", want[i]);
 	}
+	plan_free(&plan);
 }
 
-/* The plan stops at cap. */
-static void test_cap(void)
+/* --pairs sits between --pin and the memory options: every pin's points
+ * for each number of pairs. */
+static void test_pairs(void)
+{
+	check_plan("-t pipe,pshm-sem -b 64 --pin same,split --pairs 1,2 "
+		   "--populate both",
+		   "pipe 64 stream copy pop=0 hp=off pin=1\n"
+		   "pshm-sem 64 stream copy pop=0 hp=off pin=1\n"
+		   "pshm-sem 64 stream copy pop=1 hp=off pin=1\n"
+		   "pipe 64 stream copy pop=0 hp=off pin=1 pairs=2\n"
+		   "pshm-sem 64 stream copy pop=0 hp=off pin=1 pairs=2\n"
+		   "pshm-sem 64 stream copy pop=1 hp=off pin=1 pairs=2\n"
+		   "pipe 64 stream copy pop=0 hp=off pin=2\n"
+		   "pshm-sem 64 stream copy pop=0 hp=off pin=2\n"
+		   "pshm-sem 64 stream copy pop=1 hp=off pin=2\n"
+		   "pipe 64 stream copy pop=0 hp=off pin=2 pairs=2\n"
+		   "pshm-sem 64 stream copy pop=0 hp=off pin=2 pairs=2\n"
+		   "pshm-sem 64 stream copy pop=1 hp=off pin=2 pairs=2\n");
+}
+
+/* Every point carries the channel's tuning and the measuring effort from
+ * the options, and the plan the rounds' options: the core below the plan
+ * never sees struct bench_opts. */
+static void test_carries(void)
 {
 	struct bench_opts o;
-	struct point pts[3];
-	CHECK(sweep_opts("-t pipe,fifo -b 1,2,3", &o) == 0);
-	CHECK_EQ_U(sweep_plan(&o, pts, 3), 3);
-	CHECK(strcmp(pts[2].t->name, "pipe") == 0 && pts[2].buf_size == 2);
+	struct plan plan;
+	CHECK(sweep_opts("-t pipe,fifo -b 1,2,3 --blocks 4 --spin 7 "
+			 "--min-time 0.25 --warmup 2 --total 1M --timeout 9 "
+			 "--seed 5 --reps 4", &o) == 0);
+	CHECK(plan_make(&o, &plan) == 0);
+	CHECK_EQ_U(plan.n, 6);
+	for (size_t i = 0; i < plan.n; i++) {
+		const struct point *p = &plan.points[i];
+		CHECK_EQ_U(p->tuning.nblocks, 4);
+		CHECK_EQ_U(p->tuning.spin, 7);
+		CHECK(p->effort.min_time == 0.25);
+		CHECK_EQ_U(p->effort.warmup, 2);
+		CHECK_EQ_U(p->effort.total, 1 << 20);
+		CHECK(p->effort.timeout_s == 9);
+		CHECK_EQ_U(p->effort.seed, 5);
+		CHECK_EQ_U(p->pairs, 1);
+	}
+	CHECK_EQ_U(plan.rounds.rounds, 4);
+	CHECK(strcmp(plan.points[2].t->name, "pipe") == 0 &&
+	      plan.points[2].buf_size == 2);
+	plan_free(&plan);
 }
 
 static const struct test_case cases[] = {
 	{"order", test_order},
 	{"memory_options", test_memory_options},
 	{"impossible", test_impossible},
-	{"cap", test_cap},
+	{"pairs", test_pairs},
+	{"carries", test_carries},
 	{NULL, NULL},
 };
 
