@@ -282,6 +282,11 @@ static int parse(int argc, char **argv, struct bench_opts *o,
 			if (rc == 3)
 				ipc_transport_list(stderr, 0);
 			rc = 2;
+		} else if (o->pairs[0] != 1) {
+			fprintf(stderr, "ipclab: matrix: --pairs %d: a cell is one "
+				"writer and one reader (use ipclab sweep --pairs)\n",
+				o->pairs[0]);
+			rc = 2;
 		}
 	}
 	free(args);

@@ -107,6 +107,9 @@ OUT=$("$BIN" matrix -t pipe --pin 0,1 2>&1) || RC=$?
 RC=0
 OUT=$("$BIN" matrix -t nosuch 2>&1) || RC=$?
 [ "$RC" = 2 ] && has "unknown transport 'nosuch'" matrix-t || fail "matrix -t nosuch: $RC"
+RC=0
+OUT=$("$BIN" matrix -t pipe --pairs 2 2>&1) || RC=$?
+[ "$RC" = 2 ] && has "^ipclab: matrix: --pairs 2: a cell is one writer and one reader" matrix-pairs || fail "matrix --pairs 2: $RC"
 # Fake values on the fixture machines: every cell, the relations that exist.
 for fx in 2s-2x16-smt:0-63:pingpong:smt,core,socket,same \
           1s-16c-4ccx:8-11,24-27:stream:smt,core,same \
