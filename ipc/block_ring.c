@@ -110,7 +110,8 @@ int ipc_ring_check(struct ipc_channel *ch, uint32_t magic, const char *what,
 		   const char *transport, struct ipc_err *e)
 {
 	const struct header *h = ch->region.addr;
-	if (ch->buf_size == 0 || ch->nblocks == 0 ||
+	int small = ch->region.size < sizeof(*h);
+	if (small || ch->buf_size == 0 || ch->nblocks == 0 ||
 	    ch->nblocks > IPC_RING_MAX_BLOCKS ||
 	    ch->buf_size > (SIZE_MAX / 4) / ch->nblocks ||
 	    ch->region.size < ipc_ring_region_bytes(ch->buf_size, ch->nblocks) ||
@@ -120,7 +121,8 @@ int ipc_ring_check(struct ipc_channel *ch, uint32_t magic, const char *what,
 				"of %zu bytes (size %zu, magic 0x%08x, version "
 				"%u)", what, transport, ch->nblocks,
 				ch->buf_size, ch->region.size,
-				(unsigned)h->magic, (unsigned)h->version);
+				small ? 0u : (unsigned)h->magic,
+				small ? 0u : (unsigned)h->version);
 	ch->blocks = (char *)ch->region.addr + IPC_RING_HEADER_BYTES;
 	return 0;
 }

@@ -191,7 +191,7 @@ def placed(students, spread):
 def point_name(k):
     mem = compare.memory(k)
     return "%s %s %s %s%s%s" % (k[0], k[1], ir.fmt_size(k[3]), k[2] or "-",
-                               " pin " + k[6] if k[6] else "",
+                               " pin " + compare.pin_label(k) if k[6] else "",
                                "" if mem == "-" else " (" + mem + ")")
 
 
@@ -387,8 +387,9 @@ def build(students, rejected, spread, rows, png):
 def write_csv(rows, spread, path):
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(("student",) + compare.KEY + ("figure", "value", "class_median", "class_q1",
-                                                  "class_q3", "ratio", "outlier", "flag"))
+        w.writerow(("student",) + compare.KEY + ("pairs", "figure", "value", "class_median",
+                                                  "class_q1", "class_q3", "ratio", "outlier",
+                                                  "flag"))
         for s, k, v, ratio, out, flag in rows:
             sp = spread[k]
             w.writerow([s.name] + list(k[:3]) + ["%d" % k[3]] + list(k[4:])

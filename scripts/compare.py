@@ -164,8 +164,17 @@ class Folder:
         return self.res.meta.get("complete") is not False
 
 
+def pin_label(k):
+    """The placement as the table shows it: "split", or "same x2" with pairs."""
+    pin = k[6] or "-"
+    return pin if k[7] == 1 else "%s x%d" % (pin, k[7])
+
+
 def point_key(row):
-    return tuple(row.get(k, "") if k != "buf_size" else ir.num(row, k) for k in KEY)
+    """The point's identity: the KEY columns, then its pairs at once (1 in
+    folders made before --pairs)."""
+    return tuple(row.get(k, "") if k != "buf_size" else ir.num(row, k)
+                 for k in KEY) + (ir.pairs_of(row),)
 
 
 def folder_rounds(res):
@@ -270,7 +279,7 @@ def point_order(k):
     order, then access, pin, memory options and BUF_SIZE."""
     known = list(ir.TRANSPORT_COLORS)
     return (k[1] != "stream", known.index(k[0]) if k[0] in known else len(known), k[0],
-            k[2], k[6], k[4], k[5], k[3])
+            k[2], k[6], k[7], k[4], k[5], k[3])
 
 
 def compare(base, other, alpha=ALPHA, threshold=THRESHOLD, seed=SEED):
@@ -316,7 +325,7 @@ def differing(base, other):
     """': the baseline has pin split, this folder none' for the key columns
     whose values the two folders do not share ('' when none)."""
     out = []
-    for i, name in enumerate(KEY):
+    for i, name in enumerate(KEY + ("pairs",)):
         a = sorted(set(k[i] for k in base.rounds), key=str)
         b = sorted(set(k[i] for k in other.rounds), key=str)
         if not set(a) & set(b):
@@ -338,14 +347,14 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
             continue
         print("  stream: bytes/s at the reader (higher is faster); pingpong: one-way "
               "latency p50 (lower is faster)", file=f)
-        hdr = ("%-14s %-8s %-7s %-6s %9s %-8s %11s %11s %-13s %-19s %6s %5s"
+        hdr = ("%-14s %-8s %-7s %-9s %9s %-8s %11s %11s %-13s %-19s %6s %5s"
                % ("transport", "mode", "access", "pin", "BUF_SIZE", "memory", "baseline",
                   "this", "change", "ratio %g%% int." % level, "p", "n"))
         print(hdr, file=f)
         for e in entries:
             k = e.key
-            print("%-14s %-8s %-7s %-6s %9s %-8s %10s%1s %10s%1s %-13s %-19s %6.3f %5s" % (
-                k[0], k[1], k[2] or "-", k[6] or "-", ir.fmt_size(k[3]), memory(k),
+            print("%-14s %-8s %-7s %-9s %9s %-8s %10s%1s %10s%1s %-13s %-19s %6.3f %5s" % (
+                k[0], k[1], k[2] or "-", pin_label(k), ir.fmt_size(k[3]), memory(k),
                 fmt_figure(e.mode, e.med_a), "!" if e.flag_a == "unstable" else "",
                 fmt_figure(e.mode, e.med_b), "!" if e.flag_b == "unstable" else "",
                 fmt_change(e) + (" ^" if getattr(e, "moved", False) else ""),
@@ -401,7 +410,7 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
 CSV_COLUMNS = ("baseline", "folder", "transport", "mode", "access", "buf_size", "populate",
                "hugepages", "pin", "figure", "baseline_rounds", "rounds", "baseline_median",
                "median", "ratio", "ratio_lo", "ratio_hi", "p_value", "verdict",
-               "baseline_flag", "flag", "host_state")
+               "baseline_flag", "flag", "host_state", "pairs")
 
 
 def write_csv(base, others, results, path):
@@ -415,7 +424,7 @@ def write_csv(base, others, results, path):
                             k[6], ir.FIGURE[e.mode][0], e.n_a, e.n_b]
                            + ["%.6g" % v for v in (e.med_a, e.med_b, e.ratio, e.lo, e.hi)]
                            + ["%.4g" % e.p, e.verdict, e.flag_a, e.flag_b,
-                              getattr(e, "moved", "")])
+                              getattr(e, "moved", ""), k[7]])
 
 
 def _ratio_axis(ax, values, threshold):

@@ -47,10 +47,19 @@ def read_summary(arg):
     return path, rows
 
 
-def groups(rows):
+def fewest_pairs(rows):
+    """The ok stream rows at the fewest pairs at once (the cost of one
+    writer/reader pair, as costmodel.csv fits it), and how many rows with
+    more pairs were left out."""
+    ok = ir.select(rows, mode="stream", status="ok")
+    fewest = min((ir.pairs_of(r) for r in ok), default=1)
+    kept = [r for r in ok if ir.pairs_of(r) == fewest]
+    return kept, len(ok) - len(kept), fewest
+
+
+def groups(ok):
     """(rows fitted, flagged left out, flagged kept) per configuration, in
     the order of the file."""
-    ok = ir.select(rows, mode="stream", status="ok")
     for key in dict.fromkeys(tuple(r.get(k, "") for k in KEYS) for r in ok):
         pts = [r for r in ok if tuple(r.get(k, "") for k in KEYS) == key]
         steady = [r for r in pts if not r.get("flag")]
@@ -100,7 +109,8 @@ def main():
                        "c_handoff", "R2", "max err", "vcsw w/r", "equal at"))
     fitted = left_out = kept_flagged = 0
     warn = []
-    for key, pts, out, kept in groups(rows):
+    ok, more_pairs, pairs = fewest_pairs(rows)
+    for key, pts, out, kept in groups(ok):
         left_out += out
         kept_flagged += kept
         e = ir.fit_points(pts)
@@ -142,6 +152,10 @@ def main():
     if not a.csv and kept_flagged:
         print("%d point(s) flagged unstable were kept where fewer than two steady "
               "BUF_SIZEs remained: read those rows with care." % kept_flagged)
+    if more_pairs:
+        warn.append("%d point(s) with more than %d pair(s) at once were left out: the "
+                    "model is the cost of one channel, fitted at --pairs %d"
+                    % (more_pairs, pairs, pairs))
     sys.stdout.flush()
     for w in warn:
         print("ipclab: model: " + w, file=sys.stderr)

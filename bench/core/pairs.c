@@ -34,7 +34,8 @@ int pairs_parse(const char *s, int list, int *out, size_t *n, size_t cap,
 		if (!dup && *n < cap)
 			out[(*n)++] = (int)u;
 	}
-	if (rc == 0 && (*n == 0 || s[strlen(s) - 1] == ',')) {
+	if (rc == 0 && (*n == 0 || s[0] == ',' || strstr(s, ",,") ||
+			s[strlen(s) - 1] == ',')) {
 		snprintf(why, whylen, "--pairs %s: expected a number of pairs%s",
 			 s, list ? " or a list such as 1,2,4" : "");
 		rc = 2;

@@ -133,7 +133,10 @@ static void list_add(char *cell, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The per-pair list cells (record.h). */
+_Static_assert(RECORD_PAIRS_MAX >= RUN_PAIRS_MAX,
+	       "a record lists every pair a run can have");
+
+/* The per-pair list cells (record.h); "-" for a pair without a median. */
 static void fill_pairs(struct record *rec, const struct run_config *c,
 		       const struct run_result *r)
 {
@@ -146,10 +149,14 @@ static void fill_pairs(struct record *rec, const struct run_config *c,
 		list_add(rec->pair_bytes_per_s_list, sizeof(rec->pair_bytes_per_s_list),
 			 "%.6g", p->wall_ns ? (double)p->total_bytes * 1e9 /
 			 (double)p->wall_ns : 0.0);
-		if (c->mode == MODE_PINGPONG)
+		if (c->mode == MODE_PINGPONG) {
+			char v[24] = "-";
+			if (p->rtt_p50_ns != UINT64_MAX)
+				snprintf(v, sizeof(v), "%llu",
+					 (unsigned long long)p->rtt_p50_ns);
 			list_add(rec->pair_rtt_p50_ns_list,
-				 sizeof(rec->pair_rtt_p50_ns_list), "%llu",
-				 (unsigned long long)p->rtt_p50_ns);
+				 sizeof(rec->pair_rtt_p50_ns_list), "%s", v);
+		}
 	}
 }
 

@@ -646,8 +646,10 @@ static int start_pair(const struct run_config *c, int i, struct area *a,
 		if (pid[2 * i + role] == 0)
 			child_main(&ci, i, (enum ipc_role)role, *fwd, *back, sh);
 	}
-	/* The parent's ends closed before the next pair forks: no child
-	 * holds another pair's channel. */
+	/* The parent's ends closed before the next pair forks, so no later
+	 * child holds this pair's pipe or socket ends (end of file still comes
+	 * when a side closes).  Transports without parent_close (shared memory,
+	 * queues) stay mapped or open in the later pairs' children, unused. */
 	if (t->parent_close) {
 		t->parent_close(*fwd);
 		if (*back)

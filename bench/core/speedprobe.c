@@ -24,6 +24,7 @@ static uint64_t work(uint64_t x, unsigned char *a, unsigned char *b)
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 	a[x % COPY] ^= (unsigned char)x;
 	memcpy(b, a, COPY);
+	__asm__ volatile("" : : "r"(b) : "memory"); /* both copies happen */
 	memcpy(a, b, COPY);
 	__asm__ volatile("" : : "r"(a), "r"(b) : "memory");
 	return x ^ b[(x >> 7) % COPY];

@@ -43,10 +43,10 @@ struct record {
 	/* Each pair, space-separated in pair order ("" when the run failed):
 	 * its CPUs "W:R" (-1: moved), bytes received, own throughput, and
 	 * median round trip (ping-pong). */
-	char pair_cpus[8 * RECORD_PAIRS_MAX];
-	char pair_total_bytes_list[16 * RECORD_PAIRS_MAX];
-	char pair_bytes_per_s_list[14 * RECORD_PAIRS_MAX];
-	char pair_rtt_p50_ns_list[14 * RECORD_PAIRS_MAX];
+	char pair_cpus[12 * RECORD_PAIRS_MAX];             /* "W:R " */
+	char pair_total_bytes_list[21 * RECORD_PAIRS_MAX]; /* a u64 and ' ' */
+	char pair_bytes_per_s_list[14 * RECORD_PAIRS_MAX]; /* %.6g and ' ' */
+	char pair_rtt_p50_ns_list[21 * RECORD_PAIRS_MAX];
 	uint64_t rep;
 	uint64_t round;    /* 1-based round of a timed row; 0 on warm-ups */
 	double t_start_s;  /* seconds since the sweep (or run) began */

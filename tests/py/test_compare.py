@@ -430,3 +430,36 @@ def test_host_in_another_state_is_marked(tmp_path, line_b, speed_b, marked, said
     assert rows[0]["host_state"] == ("" if not marked else "speed" if speed_b > 5000 else "line")
     if said:
         assert said in p.stdout
+
+
+def add_pairs(folder):
+    """Every row of a made folder again with pairs 2 and twice the figure:
+    one point measured at 1 and 2 pairs at once (sweep --pairs 1,2)."""
+    for name in ("runs.csv", "summary.csv"):
+        path = os.path.join(folder, name)
+        rows = read_csv(path)
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, list(rows[0]) + ["pairs"], lineterminator="\n")
+            w.writeheader()
+            for r in rows:
+                w.writerow(dict(r, pairs=1))
+            for r in rows:
+                two = dict(r, pairs=2)
+                for col in ("bytes_per_s", "bytes_per_s_median"):
+                    if two.get(col):
+                        two[col] = "%.6g" % (2 * float(two[col]))
+                w.writerow(two)
+
+
+def test_points_at_two_pair_counts_are_two_points(tmp_path):
+    key = ("pipe", "stream", 65536)
+    a = make_folder(str(tmp_path / "a"), {key: noisy(1e9, 8, 0.01, 1)}, "ra")
+    b = make_folder(str(tmp_path / "b"), {key: noisy(1e9, 8, 0.01, 2)}, "rb")
+    add_pairs(a)
+    add_pairs(b)
+    p, rows, _ = cmp_run(tmp_path, a, b)
+    assert sorted(r["pairs"] for r in rows) == ["1", "2"]
+    assert all(r["verdict"] == "~" for r in rows)
+    by = {r["pairs"]: float(r["baseline_median"]) for r in rows}
+    assert by["2"] == pytest.approx(2 * by["1"], rel=0.05)
+    assert "split x2" in p.stdout

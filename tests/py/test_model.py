@@ -102,3 +102,23 @@ def test_model_errors(tmp_path):
     assert p.returncode == 1
     assert "needs two or more BUF_SIZEs to fit" in p.stdout
     assert "has ok stream points at two or more BUF_SIZEs" in p.stderr
+
+
+def test_more_pairs_are_left_out_and_said(tmp_path):
+    """A sweep over --pairs: the model is fitted at the fewest pairs (the
+    cost of one channel), the same numbers as without the other rows."""
+    with open(f"{FIXTURE}/summary.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    path = tmp_path / "summary.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, list(rows[0]) + ["pairs"], lineterminator="\n")
+        w.writeheader()
+        for pairs in (2, 1):
+            for r in rows:
+                w.writerow(dict(r, pairs=pairs))
+    p = run_script("model.py", "--csv", path)
+    assert p.returncode == 0, p.stderr
+    base = run_script("model.py", "--csv", FIXTURE)
+    assert p.stdout == base.stdout
+    n = sum(1 for r in rows if r["mode"] == "stream" and r["status"] == "ok")
+    assert "%d point(s) with more than 1 pair(s) at once were left out" % n in p.stderr

@@ -156,6 +156,10 @@ static void test_parse(void)
 	CHECK_STR(why, "--pairs 0: '0': a whole number from 1 to 64");
 	CHECK(pairs_parse("65", 1, v, &n, 8, why, sizeof(why)) == 2);
 	CHECK(pairs_parse("2,", 1, v, &n, 8, why, sizeof(why)) == 2);
+	CHECK(pairs_parse("1,,2", 1, v, &n, 8, why, sizeof(why)) == 2);
+	CHECK_STR(why, "--pairs 1,,2: expected a number of pairs or a list "
+		  "such as 1,2,4");
+	CHECK(pairs_parse(",2", 1, v, &n, 8, why, sizeof(why)) == 2);
 	CHECK(pairs_parse("x", 1, v, &n, 8, why, sizeof(why)) == 2);
 }
 
