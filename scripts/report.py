@@ -541,6 +541,20 @@ def summary(res):
     return out[:5]
 
 
+def drift_note(meta):
+    """A sentence on how far the whole machine moved during the sweep (meta.json
+    `level`), which every interval includes; [] when not recorded."""
+    lv = meta.get("level") if isinstance(meta, dict) else None
+    if not isinstance(lv, dict) or not isinstance(lv.get("drift"), (int, float)):
+        return []
+    return ["While the sweep ran, the machine as a whole moved by ±%.1f %% from round to "
+            "round (the rounds' levels, each point's figure over its median, from %.3f to %.3f, "
+            "over %s rounds): every interval includes that drift, so a rerun on this machine in the "
+            "same state should land inside it; a rerun after a larger change of the host "
+            "may not." % (100 * lv["drift"], lv.get("min", float("nan")),
+                          lv.get("max", float("nan")), lv.get("rounds", "?"))]
+
+
 def trust(res):
     """How far to trust the numbers: flagged points named with their reason,
     and what the reading does with them."""
@@ -549,8 +563,9 @@ def trust(res):
         return ["This folder has no stability flags (it was written before ipclab flagged "
                 "unstable points): judge each point's spread by its min–max band."], []
     bad = flagged(ok)
+    drift = drift_note(res.meta)
     if not bad:
-        return ["None of the %d measured points is flagged unstable." % len(ok)], []
+        return ["None of the %d measured points is flagged unstable." % len(ok)] + drift, []
     kinds = {}
     for r in bad:
         for k in (r.get("flag_kinds") or "").split("+"):
@@ -561,7 +576,7 @@ def trust(res):
            "the tables (marked)." % (
                len(bad), len(ok), "is" if len(bad) == 1 else "are",
                " (%s)" % ", ".join("%s: %d" % (k, n) for k, n in sorted(kinds.items()))
-               if kinds else "")]
+               if kinds else "")] + drift
     items = []
     for r in by_size(bad):
         items.append("`%s` %s %s%s: %s" % (

@@ -283,20 +283,24 @@ int sweep_main(int argc, char **argv)
 	}
 
 	sysinfo_now(end, sizeof(end));
-	char extra[512];
+	char extra[768], level[160] = "null";
+	if (isfinite(rep.drift))
+		snprintf(level, sizeof(level), "{\"drift\": %.4f, \"min\": "
+			 "%.4f, \"max\": %.4f, \"rounds\": %u}", rep.drift,
+			 rep.level_min, rep.level_max, rep.level_rounds);
 	const char *sig = run_stop && sigabbrev_np(run_stop)
 			  ? sigabbrev_np(run_stop) : NULL;
 	snprintf(extra, sizeof(extra), "\"complete\": %s, \"stopped_by\": %s%s%s, "
 		 "\"rounds\": {\"planned\": %u, \"max\": %u, \"run\": %u, "
 		 "\"seed\": %llu, \"target\": %g, \"budget_s\": %g, "
 		 "\"budget_hit\": %s, \"extra_points\": %zu, \"elapsed_s\": %.1f, "
-		 "\"flagged\": %zu}",
+		 "\"flagged\": %zu}, \"level\": %s",
 		 rep.stopped || (rrc == 1 && o.fail_fast) ? "false" : "true",
 		 sig ? "\"SIG" : "null", sig ? sig : "", sig ? "\"" : "",
 		 o.reps, o.max_rounds, rep.rounds_run,
 		 (unsigned long long)o.shuffle_seed, o.target, o.budget_s,
 		 rep.budget_hit ? "true" : "false", rep.extra_points,
-		 rep.elapsed_s, rep.flagged);
+		 rep.elapsed_s, rep.flagged, level);
 	if (write_meta(dir, run_id, start, end, &o, extra) < 0)
 		lost(&so, "meta.json");
 	say(&so, "ipclab: sweep: %zu points ok (%zu flagged unstable), %zu "
@@ -304,6 +308,10 @@ int sweep_main(int argc, char **argv)
 	    rep.ok, rep.flagged, rep.skipped, rep.errors, rep.rounds_run,
 	    rep.budget_hit ? " (the budget stopped the extra rounds)" : "",
 	    rep.elapsed_s, rep.stopped ? " (interrupted)" : "", dir);
+	if (isfinite(rep.drift))
+		say(&so, "ipclab: sweep: the machine's level moved +-%.1f%% "
+		    "between rounds (%.3f .. %.3f); every interval includes "
+		    "it\n", 100 * rep.drift, rep.level_min, rep.level_max);
 	rc = rep.stopped ? 128 + (run_stop ? run_stop : SIGINT) : rrc ? 1 : 0;
 out:
 	if (so.runs && record_close(so.runs) < 0)

@@ -1,5 +1,6 @@
 /* rounds.c - a plan of points measured in shuffled rounds (see rounds.h). */
 #include "rounds.h"
+#include "drift.h"
 #include "trust.h"
 
 #include <errno.h>
@@ -39,6 +40,7 @@ struct campaign {
 	char (*why)[512];
 	size_t n;
 	uint64_t t0;
+	double drift; /* the machine's level drift (drift.h), NAN: unknown */
 };
 
 static double elapsed(const struct campaign *cp)
@@ -109,17 +111,60 @@ static void judge(const struct campaign *cp, size_t i, int stopped,
 	struct trust_in in = {
 		.n = k, .planned = stopped ? cp->ro->rounds : 0, .fig = fig,
 		.line_rtt = line, .speed = speed, .steal_pct = steal, .other_busy_pct = busy,
-		.target = cp->ro->target,
+		.target = cp->ro->target, .drift = cp->drift,
 		.lower_is_better = pp, .unit = pp ? "ns" : "B/s",
 	};
 	struct trust_out out;
 	trust_judge(&in, &out);
+	/* The interval as judged: the rounds' own, widened by the drift. */
+	struct stats_summary *f = pp ? &s->one_way : &s->bps;
+	if (isfinite(out.lo) && f->n) {
+		f->rerun_lo = out.lo;
+		f->rerun_hi = out.hi;
+		s->rel_halfwidth = out.rel_halfwidth;
+	}
 	if (!out.kinds)
 		return;
 	snprintf(s->flag, sizeof(s->flag), "unstable");
 	snprintf(s->flag_kinds, sizeof(s->flag_kinds), "%s", out.kind_names);
 	if (strcmp(s->status, "ok") == 0)
 		snprintf(s->reason, sizeof(s->reason), "%s", out.reason);
+}
+
+/* The planned rounds' figures of every point that ran, and their drift. */
+static double campaign_drift(const struct campaign *cp,
+			     struct rounds_report *rep)
+{
+	size_t nr = cp->ro->rounds;
+	double *fig = malloc((cp->n ? cp->n : 1) * (nr ? nr : 1) * sizeof(*fig));
+	double *levels = malloc((nr ? nr : 1) * sizeof(*levels));
+	rep->level_min = rep->level_max = NAN;
+	rep->level_rounds = 0;
+	if (!fig || !levels || !nr) {
+		free(fig);
+		free(levels);
+		return NAN;
+	}
+	for (size_t i = 0; i < cp->n * nr; i++)
+		fig[i] = NAN;
+	for (size_t i = 0; i < cp->n; i++)
+		for (size_t j = 0; j < cp->ps[i].nrecs; j++) {
+			const struct record *r = &cp->ps[i].recs[j];
+			if (!r->warmup && r->round >= 1 && r->round <= nr &&
+			    strcmp(r->status, "ok") == 0)
+				fig[i * nr + r->round - 1] = record_figure(r);
+		}
+	double d = drift_of_rounds(fig, cp->n, nr, levels);
+	for (size_t r = 0; r < nr; r++) {
+		if (isnan(levels[r]))
+			continue;
+		rep->level_rounds++;
+		rep->level_min = fmin(rep->level_min, levels[r]);
+		rep->level_max = fmax(rep->level_max, levels[r]);
+	}
+	free(fig);
+	free(levels);
+	return d;
 }
 
 static int prepare_all(struct campaign *cp, struct rounds_report *rep)
@@ -256,7 +301,8 @@ int rounds_run(const struct point *plan, size_t n,
 	       const struct rounds_hooks *h, struct summary *out,
 	       struct rounds_report *rep)
 {
-	struct campaign cp = {ro, run_id, h, NULL, NULL, NULL, n, run_now_ns()};
+	struct campaign cp = {ro, run_id, h, NULL, NULL, NULL, n, run_now_ns(),
+			      NAN};
 	memset(rep, 0, sizeof(*rep));
 	cp.ps = calloc(n ? n : 1, sizeof(*cp.ps));
 	cp.skipped = calloc(n ? n : 1, sizeof(*cp.skipped));
@@ -275,6 +321,7 @@ int rounds_run(const struct point *plan, size_t n,
 	if (run_stop && rc != -ENOMEM)
 		rc = -EINTR;
 	rep->stopped = rc == -EINTR;
+	cp.drift = rep->drift = campaign_drift(&cp, rep);
 	for (size_t i = 0; i < n; i++) {
 		struct summary *s = &out[i];
 		memset(s, 0, sizeof(*s));

@@ -54,6 +54,11 @@ struct rounds_report {
 	int stopped;          /* a stop signal cut the campaign */
 	size_t ok, skipped, errors, flagged;
 	double elapsed_s;
+	/* The machine's level over the planned rounds: its lowest and highest
+	 * round, the rounds with a level, and the drift (drift.h; NAN where
+	 * unknown) by which every interval was widened. */
+	double level_min, level_max, drift;
+	unsigned level_rounds;
 };
 
 /*

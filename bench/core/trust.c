@@ -1,5 +1,6 @@
 /* trust.c - the rules that flag a point unstable (see trust.h). */
 #include "trust.h"
+#include "drift.h"
 #include "stats.h"
 #include "units.h"
 
@@ -200,9 +201,10 @@ void trust_judge(const struct trust_in *in, struct trust_out *out)
 		out->median = s.median;
 		out->lo = s.rerun_lo;
 		out->hi = s.rerun_hi;
+		drift_widen(s.median, in->drift, &out->lo, &out->hi);
 		out->coverage = s.rerun_coverage;
 		if (s.median > 0)
-			out->rel_halfwidth = (s.rerun_hi - s.rerun_lo) / 2 /
+			out->rel_halfwidth = (out->hi - out->lo) / 2 /
 					     s.median;
 	}
 	if (in->planned && n < in->planned)
@@ -214,10 +216,14 @@ void trust_judge(const struct trust_in *in, struct trust_out *out)
 		char lo[24], hi[24];
 		fmt_fig(in, out->lo, lo, sizeof(lo));
 		fmt_fig(in, out->hi, hi, sizeof(hi));
+		char drift[48] = "";
+		if (isfinite(in->drift) && in->drift > 0)
+			snprintf(drift, sizeof(drift), ", the machine's drift "
+				 "+-%.1f%% included", 100 * in->drift);
 		add(out, TRUST_WIDE, "wide", "Interval +-%.0f%% after %zu rounds "
-		    "(flagged beyond +-%.0f%%): a rerun's median is expected "
+		    "(flagged beyond +-%.0f%%%s): a rerun's median is expected "
 		    "within %s .. %s.", 100 * out->rel_halfwidth, k,
-		    200 * in->target, lo, hi);
+		    200 * in->target, drift, lo, hi);
 	}
 	if (k >= 4) {
 		qsort(v, k, sizeof(*v), cmp_double);

@@ -6,8 +6,9 @@
  * sweep.  Its median comes with the rerun interval (stats.h).  The point is
  * flagged, with a kind and a sentence for each rule that fires:
  *
- *   wide    the interval is still wider than twice the target (+-10 % of
- *           the median by default) after every round the budget allowed;
+ *   wide    the interval (the rounds' own, widened by the sweep's drift)
+ *           is still wider than twice the target (+-10 % of the median by
+ *           default) after every round the budget allowed;
  *   spread  the rounds fall into two groups with a gap between them larger
  *           than the target allows: the machine flipped between two states
  *           and a rerun's median may land in either;
@@ -43,6 +44,8 @@ struct trust_in {
 	const double *speed;     /* speed probe (ns of fixed work), the same */
 	const double *steal_pct, *other_busy_pct;
 	double target;           /* relative half-width, e.g. 0.05 */
+	double drift;            /* the sweep's level drift (drift.h): the
+				  * interval is widened by it; 0 or NAN: not */
 	int lower_is_better;     /* latency (1) or throughput (0) */
 	const char *unit;        /* for sentences: "B/s" or "ns" */
 };

@@ -34,6 +34,9 @@ assert a == b, (a, b)                # the seed decides the orders
 meta = json.load(open(sys.argv[1] + "/meta.json"))
 assert meta["complete"] is True and meta["stopped_by"] is None, meta
 assert meta["rounds"]["seed"] == 12345 and meta["rounds"]["planned"] == 3, meta
+lv = meta["level"]                   # the machine's drift over the 3 rounds
+assert lv["rounds"] == 3 and 0 <= lv["drift"] and lv["min"] <= lv["max"], lv
+assert abs(lv["drift"] - (lv["max"] - lv["min"]) / 2) < 1e-3, lv
 env = meta["environment"]
 for k in ("clocksource", "hypervisor", "smt", "mitigations", "cgroup_cpu_max", "dev_shm_bytes"):
     assert k in env, k
@@ -44,6 +47,8 @@ for s in summ:
     lo, med, hi = float(s["bytes_per_s_ci_lo"]), float(s["bytes_per_s_median"]), float(s["bytes_per_s_ci_hi"])
     assert lo <= med <= hi, s
     assert 0 < float(s["interval_coverage"]) < 1, s
+    # every interval holds the drift on each side (widened in quadrature)
+    assert float(s["rel_halfwidth"]) >= lv["drift"] - 1e-4, (s, lv)
     assert s["flag"] in ("", "unstable"), s
     assert bool(s["flag"]) == bool(s["flag_kinds"]), s
     if s["flag"]:
