@@ -116,7 +116,7 @@ COLUMN_BOUNDS = {
     "schema_version": (1, 1e6), "buf_size": (1, 2.0 ** 50), "total_bytes": _COUNT,
     "blocks": _COUNT, "page_size": _SIZE, "kbuf_size": _SIZE, "nblocks": (0, 1e9),
     "writer_cpu": (0, 1e6), "reader_cpu": (0, 1e6), "pairs": (1, 1e4), "rep": (0, 1e9), "warmup": (0, 1),
-    "verified": (0, 1), "reps": (0, 1e9), "rounds": (0, 1e9), "round": (0, 1e9),
+    "batch": (1, 65536), "verified": (0, 1), "reps": (0, 1e9), "rounds": (0, 1e9), "round": (0, 1e9),
     "t_start_s": (0, 1e9), "floor_ratio": (0, 1e6), "interval_coverage": (0, 1),
     "rel_halfwidth": (0, 1e6), "steal_pct": (0, 101), "other_busy_pct": (0, 101),
     "steal_pct_max": (0, 101), "other_busy_pct_max": (0, 101),

@@ -65,7 +65,7 @@ enum {
 	O_TOTAL = 256, O_MIN_TIME, O_ACCESS, O_VERIFY, O_POPULATE, O_HUGEPAGES,
 	O_PIN, O_PIPE_SIZE, O_SOCK_BUF, O_BLOCKS, O_MESSAGES, O_TIMEOUT, O_SEED,
 	O_FAIL_FAST, O_NO_FLOOR, O_SHUFFLE, O_QUIET, O_SPIN, O_NAGLE, O_MEM_NODE,
-	O_MAX_ROUNDS, O_BUDGET, O_TARGET, O_PAIRS,
+	O_MAX_ROUNDS, O_BUDGET, O_TARGET, O_PAIRS, O_BATCH,
 };
 
 static int bad(char *why, size_t len, const char *opt, const char *val,
@@ -223,6 +223,7 @@ static void defaults(struct bench_opts *o)
 	o->npairs = 1;
 	o->min_time = DEF_MIN_TIME;
 	o->reps = DEF_REPS;
+	o->batch = 1;
 	o->warmup = DEF_WARMUP;
 	o->target = DEF_TARGET_PCT / 100.0;
 	o->format = FORMAT_TABLE;
@@ -311,6 +312,8 @@ static const struct whole_opt {
 } wholes[] = {
 	{O_MESSAGES, FIELD(messages), 1, 1ull << 40,
 	 "a whole number of round trips from 1"},
+	{O_BATCH, FIELD(batch), 1, 65536,
+	 "a whole number of round trips from 1 to 65536"},
 	{'r', FIELD(reps), 1, 10000, "a whole number from 1 to 10000"},
 	{'w', FIELD(warmup), 0, 10000, "a whole number from 0 to 10000"},
 	{O_MAX_ROUNDS, FIELD(max_rounds), 1, 10000,
@@ -502,6 +505,7 @@ static const struct opt_doc docs[] = {
 	{"buf-size", 'b', 1, K_BOTH | K_LIST, "SIZE", "BUF_SIZE: bytes per handoff (10, 4K, 64KiB, 1M); sweep: a list 16,64,4K or a range 16..1M:x4 (sweep default " DEF_SWEEP_SIZES ")", opt_buf_size},
 	{"total", O_TOTAL, 1, K_BOTH, "BYTES", "bytes per timed repetition (default: chosen by --min-time)", opt_bytes},
 	{"messages", O_MESSAGES, 1, K_BOTH, "N", "ping-pong round trips per repetition (default: by --min-time)", opt_whole},
+	{"batch", O_BATCH, 1, K_BOTH, "K", "ping-pong: read the clock once per K round trips, each batch's mean round trip one sample (default 1: every round trip timed; docs/floor.md)", opt_whole},
 	{"min-time", O_MIN_TIME, 1, K_BOTH, "SEC", "grow each timed repetition to last at least this long (default " STR(DEF_MIN_TIME) "s)", opt_seconds},
 	{"reps", 'r', 1, K_BOTH, "N", "rounds: every point runs once per round, each round in a fresh shuffled order, so its repetitions spread over the whole sweep (default " STR(DEF_REPS) ")", opt_whole},
 	{"rounds", 'r', 1, K_BOTH, "N", "the same as --reps", opt_whole},

@@ -35,6 +35,7 @@ struct bench_opts {
 
 	uint64_t total;       /* 0: chosen by --min-time */
 	uint64_t messages;    /* ping-pong round trips; 0: by --min-time */
+	unsigned batch;       /* ping-pong: round trips per clock reading */
 	double min_time;      /* seconds per timed repetition */
 	unsigned reps, warmup; /* reps: the rounds every point gets */
 	unsigned max_rounds;  /* with extra rounds for wide intervals */

@@ -18,6 +18,7 @@ int plan_make(const struct bench_opts *o, struct plan *plan)
 		.warmup = o->warmup,
 		.total = o->total,
 		.messages = o->messages,
+		.batch = o->batch,
 		.verify = o->verify,
 		.floor = o->floor,
 		.timeout_s = o->timeout_s,

@@ -33,6 +33,7 @@ int point_config(const struct point *p, struct run_config *c, char *why,
 	c->mode = p->mode;
 	c->access = p->access;
 	c->verify = p->effort.verify;
+	c->batch = p->effort.batch;
 	c->pin = p->pin.pin;
 	c->cpu_writer = p->pin.cpu_writer;
 	c->cpu_reader = p->pin.cpu_reader;
@@ -117,6 +118,8 @@ void point_record(const struct point *p, const char *run_id,
 	snprintf(rec->pin, sizeof(rec->pin), "%s",
 		 run_pin_name(&p->pin, buf, sizeof(buf)));
 	rec->pairs = p->pairs > 1 ? (uint64_t)p->pairs : 1;
+	rec->batch = p->mode == MODE_PINGPONG && p->effort.batch > 1
+		     ? p->effort.batch : 1;
 }
 
 /* Append one space-separated item to a list cell. */

@@ -26,6 +26,7 @@ struct point_effort {
 	unsigned warmup;      /* verified repetitions before the rounds */
 	uint64_t total;       /* stream: bytes per repetition; 0: by min_time */
 	uint64_t messages;    /* ping-pong: round trips; 0: by min_time */
+	unsigned batch;       /* ping-pong: round trips per clock reading */
 	int verify;           /* timed repetitions check the data too */
 	int floor;            /* measure the memcpy floor beside a stream */
 	double timeout_s;     /* a repetition's deadline */

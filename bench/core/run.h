@@ -28,6 +28,8 @@ struct run_config {
 	enum run_access access;
 	uint64_t total_bytes;  /* stream: bytes to move */
 	uint64_t messages;     /* ping-pong: round trips */
+	unsigned batch;        /* ping-pong: round trips per clock reading;
+				* 0 or 1: every one timed */
 	int verify;            /* the reader checks every byte */
 	enum run_pin pin;
 	int cpu_writer, cpu_reader; /* resolved CPUs when pin != PIN_NONE */

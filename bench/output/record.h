@@ -40,6 +40,7 @@ struct record {
 	char mem_node[12];     /* --mem-node: local, remote, N; "" none */
 	int64_t writer_cpu, reader_cpu; /* -1: not observed / moved */
 	uint64_t pairs;        /* --pairs: writer/reader pairs at once */
+	uint64_t batch;        /* ping-pong: round trips per clock reading */
 	/* Each pair, space-separated in pair order ("" when the run failed):
 	 * its CPUs "W:R" (-1: moved), bytes received, own throughput, and
 	 * median round trip (ping-pong). */

@@ -5,7 +5,8 @@
 # - --min-time chooses the amount: calibration rows grow, the timed rows move
 #   more than the first calibration row, and a longer --min-time chooses more;
 # - --total and --messages fix the amount; the floor and the clock overhead
-#   are recorded.
+#   are recorded;
+# - --batch K takes one sample per K round trips.
 set -euo pipefail
 bin=$1
 tmp=$(mktemp -d /tmp/ipclab-measuretest-XXXXXX)
@@ -34,6 +35,30 @@ PY
     echo "FAIL: ping-pong through $t:"; cat "$tmp/$t.err"; fails=$((fails + 1))
   fi
 done
+
+# --batch K: one clock pair per K round trips, each batch's mean one sample.
+# 300 round trips in batches of 100 are three samples: the percentiles come
+# from those three; a batch of all 300 is one sample, so they are all equal.
+"$bin" run -t shm-spin -b 64 -m pingpong --messages 300 --batch 100 \
+  --reps 2 --warmup 1 --verify on --format csv --quiet > "$tmp/b100.csv"
+"$bin" run -t pipe -b 64 -m pingpong --messages 300 --batch 300 --reps 1 \
+  --warmup 0 --verify on --format csv --quiet > "$tmp/b300.csv"
+ok "$py" - "$tmp/b100.csv" "$tmp/b300.csv" <<'PY'
+import csv, sys
+keys = ("rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_max_ns")
+for path, batch in ((sys.argv[1], 100), (sys.argv[2], 300)):
+    rows = list(csv.DictReader(open(path)))
+    assert rows and all(r["status"] == "ok" and r["verified"] == "1" for r in rows), rows
+    for r in rows:
+        assert int(r["batch"]) == batch and int(r["blocks"]) == 300, r
+        v = [int(r[k]) for k in keys]
+        assert 0 < v[0] and v == sorted(v), v
+        if batch == 300:
+            assert len(set(v)) == 1, v            # one sample
+        assert float(r["one_way_p50_ns"]) == v[1] / 2
+PY
+"$bin" run -t pipe -b 64 --batch 0 > /dev/null 2> "$tmp/b0.err" && fails=$((fails + 1)) \
+  || ok grep -q "^ipclab: run: --batch 0: a whole number of round trips from 1 to 65536" "$tmp/b0.err"
 
 # --min-time: the amount grows with the time asked for.
 for mt in 0.02 0.2; do

@@ -46,6 +46,7 @@ static void test_run_defaults(void)
 	CHECK(o.npins == 1 && o.pins[0].pin == PIN_NONE);
 	CHECK_EQ_U(o.total, 0);
 	CHECK_EQ_U(o.messages, 0);
+	CHECK_EQ_U(o.batch, 1);
 	CHECK_NEAR(o.min_time, 0.05, 1e-12);
 	CHECK_EQ_U(o.reps, 9);
 	CHECK_EQ_U(o.max_rounds, 9); /* a run: --reps */
@@ -70,7 +71,7 @@ static void test_run_all_options(void)
 	struct bench_opts o;
 	char why[768];
 	int rc = parse_line(OPTS_RUN,
-		"--transport fifo --buf-size 64KiB --total 1M --messages 5 "
+		"--transport fifo --buf-size 64KiB --total 1M --messages 5 --batch 16 "
 		"--min-time 200ms --rounds 5 -w 0 --max-rounds 7 --budget 2m "
 		"--target 2.5% -m pingpong --access inplace --verify on "
 		"--populate on --hugepages try --pin 0:1 --pipe-size 1M "
@@ -82,6 +83,7 @@ static void test_run_all_options(void)
 	CHECK_EQ_U(o.buf_sizes[0], 65536);
 	CHECK_EQ_U(o.total, 1u << 20);
 	CHECK_EQ_U(o.messages, 5);
+	CHECK_EQ_U(o.batch, 16);
 	CHECK_NEAR(o.min_time, 0.2, 1e-12);
 	CHECK_EQ_U(o.reps, 5);
 	CHECK_EQ_U(o.warmup, 0);
@@ -202,6 +204,10 @@ static const struct bad_line {
 	 "--sock-buf -1: '-1' is not a size (a whole number of bytes, optionally with k, M, G: 4K = 4096)"},
 	{OPTS_RUN, "-t pipe -b 4K --messages 0", 2,
 	 "--messages 0: a whole number of round trips from 1"},
+	{OPTS_RUN, "-t pipe -b 4K --batch 0", 2,
+	 "--batch 0: a whole number of round trips from 1 to 65536"},
+	{OPTS_SWEEP, "-t pipe -b 4K --batch 65537", 2,
+	 "--batch 65537: a whole number of round trips from 1 to 65536"},
 	{OPTS_RUN, "-t pipe -b 4K --min-time 0", 2,
 	 "--min-time 0: '0' is not a duration between 1us and 24h (e.g. 0.5, 0.5s, 200ms)"},
 	{OPTS_RUN, "-t pipe -b 4K --min-time abc", 2,
