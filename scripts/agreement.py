@@ -45,7 +45,7 @@ def load(folder):
         if r.get("status") != "ok":
             continue
         try:
-            key = tuple(r[k] for k in KEY) + (r.get("pairs") or "1",)
+            key = tuple(r[k] for k in KEY) + (r.get("pairs") or "1", r.get("batch") or "1")
         except KeyError as e:
             die("%s: no column %s" % (path, e))
         pp = r["mode"] == "pingpong"

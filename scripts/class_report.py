@@ -387,7 +387,7 @@ def build(students, rejected, spread, rows, png):
 def write_csv(rows, spread, path):
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(("student",) + compare.KEY + ("pairs", "figure", "value", "class_median",
+        w.writerow(("student",) + compare.KEY + ("pairs", "batch", "figure", "value", "class_median",
                                                   "class_q1", "class_q3", "ratio", "outlier",
                                                   "flag"))
         for s, k, v, ratio, out, flag in rows:

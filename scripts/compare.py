@@ -172,9 +172,11 @@ def pin_label(k):
 
 def point_key(row):
     """The point's identity: the KEY columns, then its pairs at once (1 in
-    folders made before --pairs)."""
+    folders made before --pairs) and its ping-pong batch (1 before --batch:
+    a batched round trip is timed another way, so never matched with one
+    timed by itself)."""
     return tuple(row.get(k, "") if k != "buf_size" else ir.num(row, k)
-                 for k in KEY) + (ir.pairs_of(row),)
+                 for k in KEY) + (ir.pairs_of(row), ir.batch_of(row))
 
 
 def folder_rounds(res):
@@ -325,7 +327,7 @@ def differing(base, other):
     """': the baseline has pin split, this folder none' for the key columns
     whose values the two folders do not share ('' when none)."""
     out = []
-    for i, name in enumerate(KEY + ("pairs",)):
+    for i, name in enumerate(KEY + ("pairs", "batch")):
         a = sorted(set(k[i] for k in base.rounds), key=str)
         b = sorted(set(k[i] for k in other.rounds), key=str)
         if not set(a) & set(b):
@@ -410,7 +412,7 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
 CSV_COLUMNS = ("baseline", "folder", "transport", "mode", "access", "buf_size", "populate",
                "hugepages", "pin", "figure", "baseline_rounds", "rounds", "baseline_median",
                "median", "ratio", "ratio_lo", "ratio_hi", "p_value", "verdict",
-               "baseline_flag", "flag", "host_state", "pairs")
+               "baseline_flag", "flag", "host_state", "pairs", "batch")
 
 
 def write_csv(base, others, results, path):
@@ -424,7 +426,7 @@ def write_csv(base, others, results, path):
                             k[6], ir.FIGURE[e.mode][0], e.n_a, e.n_b]
                            + ["%.6g" % v for v in (e.med_a, e.med_b, e.ratio, e.lo, e.hi)]
                            + ["%.4g" % e.p, e.verdict, e.flag_a, e.flag_b,
-                              getattr(e, "moved", ""), k[7]])
+                              getattr(e, "moved", ""), k[7], k[8]])
 
 
 def _ratio_axis(ax, values, threshold):

@@ -289,7 +289,7 @@ META_TYPES = {
     "cpu_model": str, "cpus_online": int, "start_time": str, "end_time": str,
     "command_line": str, "git_rev": str, "options": dict, "thp": dict,
     "hugepages": dict, "limits": dict, "complete": bool, "rounds": dict,
-    "environment": dict, "level": (dict, type(None)),
+    "environment": dict, "level": dict,
 }
 
 
@@ -476,6 +476,13 @@ def pairs_of(row):
     """The writer/reader pairs a row ran at once (1 in folders made before
     --pairs)."""
     v = row.get("pairs", "")
+    return int(v) if v else 1
+
+
+def batch_of(row):
+    """Round trips per clock reading (ping-pong --batch; 1 in folders made
+    before it, and for streams)."""
+    v = row.get("batch", "")
     return int(v) if v else 1
 
 

@@ -413,10 +413,10 @@ int matrix_main(int argc, char **argv)
 		shape, k, ncells, fake ? " (IPCLAB_MATRIX_FAKE: no runs)" : "",
 		dir);
 	int rrc = 0;
+	struct rounds_report rep = {.drift = NAN};
 	if (!fake) {
 		run_catch_signals();
 		struct rounds_hooks hooks = {emit_run, progress, NULL, &sink};
-		struct rounds_report rep;
 		rrc = rounds_run(plan, ncells, &one.rounds, run_id, &hooks,
 				 sums, &rep);
 		if (sink.tty)
@@ -454,9 +454,11 @@ int matrix_main(int argc, char **argv)
 				reason);
 	}
 	sysinfo_now(end, sizeof(end));
-	char extra[160];
+	char extra[320], level[160];
+	rounds_level_json(&rep, level, sizeof(level));
 	snprintf(extra, sizeof(extra), "\"matrix\": {\"cpus\": %zu, \"cells\": "
-		 "%zu, \"fake\": %s}", k, ncells, fake ? "true" : "false");
+		 "%zu, \"fake\": %s}, \"level\": %s", k, ncells,
+		 fake ? "true" : "false", level);
 	sysinfo_write_json(meta, run_id, start, end, &o, extra);
 	if (k <= 16)
 		print_grid(cells, vals, ncells, cpus, k, pp);

@@ -283,11 +283,8 @@ int sweep_main(int argc, char **argv)
 	}
 
 	sysinfo_now(end, sizeof(end));
-	char extra[768], level[160] = "null";
-	if (isfinite(rep.drift))
-		snprintf(level, sizeof(level), "{\"drift\": %.4f, \"min\": "
-			 "%.4f, \"max\": %.4f, \"rounds\": %u}", rep.drift,
-			 rep.level_min, rep.level_max, rep.level_rounds);
+	char extra[768], level[160];
+	rounds_level_json(&rep, level, sizeof(level));
 	const char *sig = run_stop && sigabbrev_np(run_stop)
 			  ? sigabbrev_np(run_stop) : NULL;
 	snprintf(extra, sizeof(extra), "\"complete\": %s, \"stopped_by\": %s%s%s, "

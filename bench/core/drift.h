@@ -26,8 +26,8 @@
 #define DRIFT_MIN_ROUNDS 3
 
 /*
- * fig[p * nrounds + r]: point p's figure in round r (NAN where it did not
- * run or failed).  levels[r] (may be NULL) receives each round's level,
+ * fig[p * nrounds + r]: point p's figure in round r as a speed (higher is
+ * faster: throughput, or 1 / latency), NAN where it did not run or failed.  levels[r] (may be NULL) receives each round's level,
  * NAN where fewer than DRIFT_MIN_POINTS points ran.  Returns the drift
  * (relative half-range of the levels, >= 0), or NAN when fewer than
  * DRIFT_MIN_ROUNDS rounds have a level.

@@ -505,7 +505,7 @@ static const struct opt_doc docs[] = {
 	{"buf-size", 'b', 1, K_BOTH | K_LIST, "SIZE", "BUF_SIZE: bytes per handoff (10, 4K, 64KiB, 1M); sweep: a list 16,64,4K or a range 16..1M:x4 (sweep default " DEF_SWEEP_SIZES ")", opt_buf_size},
 	{"total", O_TOTAL, 1, K_BOTH, "BYTES", "bytes per timed repetition (default: chosen by --min-time)", opt_bytes},
 	{"messages", O_MESSAGES, 1, K_BOTH, "N", "ping-pong round trips per repetition (default: by --min-time)", opt_whole},
-	{"batch", O_BATCH, 1, K_BOTH, "K", "ping-pong: read the clock once per K round trips, each batch's mean round trip one sample (default 1: every round trip timed; docs/floor.md)", opt_whole},
+	{"batch", O_BATCH, 1, K_BOTH, "N", "ping-pong: read the clock once per N round trips, each batch's mean round trip one sample (default 1: every round trip timed; docs/floor.md)", opt_whole},
 	{"min-time", O_MIN_TIME, 1, K_BOTH, "SEC", "grow each timed repetition to last at least this long (default " STR(DEF_MIN_TIME) "s)", opt_seconds},
 	{"reps", 'r', 1, K_BOTH, "N", "rounds: every point runs once per round, each round in a fresh shuffled order, so its repetitions spread over the whole sweep (default " STR(DEF_REPS) ")", opt_whole},
 	{"rounds", 'r', 1, K_BOTH, "N", "the same as --reps", opt_whole},
@@ -643,6 +643,17 @@ static int finish(struct parse_ctx *p, int argc, char **argv)
 		snprintf(p->why, p->whylen, "--max-rounds %u: fewer than the %u "
 			 "rounds of --reps", o->max_rounds, o->reps);
 		return 2;
+	}
+	if (o->batch > 1) { /* it times round trips: refused where none run */
+		int pp = 0;
+		for (size_t m = 0; m < o->nmodes; m++)
+			pp |= o->modes[m] == MODE_PINGPONG;
+		if (!pp) {
+			snprintf(p->why, p->whylen, "--batch %u: it batches "
+				 "ping-pong round trips; add -m pingpong",
+				 o->batch);
+			return 2;
+		}
 	}
 	if (p->kind == OPTS_SWEEP && !p->have_t)
 		parse_transports("all", o, 1, p->why, p->whylen);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,7 +153,11 @@ static double campaign_drift(const struct campaign *cp,
 			const struct record *r = &cp->ps[i].recs[j];
 			if (!r->warmup && r->round >= 1 && r->round <= nr &&
 			    strcmp(r->status, "ok") == 0)
-				fig[i * nr + r->round - 1] = record_figure(r);
+				/* a speed: ping-pong's latency inverted */
+				fig[i * nr + r->round - 1] =
+					record_is_pingpong(r)
+					? 1 / record_figure(r)
+					: record_figure(r);
 		}
 	double d = drift_of_rounds(fig, cp->n, nr, levels);
 	for (size_t r = 0; r < nr; r++) {
@@ -165,6 +170,16 @@ static double campaign_drift(const struct campaign *cp,
 	free(fig);
 	free(levels);
 	return d;
+}
+
+void rounds_level_json(const struct rounds_report *rep, char *buf, size_t n)
+{
+	if (isfinite(rep->drift))
+		snprintf(buf, n, "{\"drift\": %.6f, \"min\": %.6f, \"max\": "
+			 "%.6f, \"rounds\": %u}", rep->drift, rep->level_min,
+			 rep->level_max, rep->level_rounds);
+	else
+		snprintf(buf, n, "null");
 }
 
 static int prepare_all(struct campaign *cp, struct rounds_report *rep)

@@ -61,6 +61,9 @@ struct rounds_report {
 	unsigned level_rounds;
 };
 
+/* meta.json's `level` of a campaign: an object, or null when unknown. */
+void rounds_level_json(const struct rounds_report *rep, char *buf, size_t n);
+
 /*
  * The order of round `round` over n points: a permutation of 0..n-1 into
  * idx, from the seed and the round alone.

@@ -358,9 +358,11 @@ static int pp_initiator(const struct run_config *c, struct ipc_channel *fwd,
 	sh->t_start = run_now_ns();
 	/* --batch K: one pair of clock readings per K round trips, the
 	 * batch's mean round trip one sample (the checks below then fall
-	 * inside the batch). */
+	 * inside the batch); a short last batch is a sample only when there
+	 * is no other. */
 	const unsigned batch = c->batch > 1 ? c->batch : 1;
 	unsigned in_batch = 0;
+	uint64_t samples = 0;
 	uint64_t pos = 0, i, t0 = 0;
 	for (i = 0; i < c->messages; i++) {
 		const unsigned char *msg = pattern_at(&pat, pos);
@@ -372,9 +374,11 @@ static int pp_initiator(const struct run_config *c, struct ipc_channel *fwd,
 			rc = recv_msg(t, back, in, bs, &got, e);
 		if (++in_batch == batch || i + 1 == c->messages || rc < 0) {
 			uint64_t t1 = run_now_ns();
-			if (rc == 0)
+			if (rc == 0 && (in_batch == batch || !samples)) {
 				hist_record(&sh->rtt, (t1 - t0 + in_batch / 2) /
 						      in_batch);
+				samples++;
+			}
 			in_batch = 0;
 		}
 		if (rc < 0)

@@ -219,7 +219,9 @@ void trust_judge(const struct trust_in *in, struct trust_out *out)
 		char drift[48] = "";
 		if (isfinite(in->drift) && in->drift > 0)
 			snprintf(drift, sizeof(drift), ", the machine's drift "
-				 "+-%.1f%% included", 100 * in->drift);
+				 "+-%.1f%% %s", 100 * in->drift,
+				 in->drift > 2 * in->target ? "alone beyond it"
+							    : "included");
 		add(out, TRUST_WIDE, "wide", "Interval +-%.0f%% after %zu rounds "
 		    "(flagged beyond +-%.0f%%%s): a rerun's median is expected "
 		    "within %s .. %s.", 100 * out->rel_halfwidth, k,

@@ -7,8 +7,10 @@
  * flagged, with a kind and a sentence for each rule that fires:
  *
  *   wide    the interval (the rounds' own, widened by the sweep's drift)
- *           is still wider than twice the target (+-10 % of the median by
- *           default) after every round the budget allowed;
+ *           is wider than twice the target (+-10 % of the median by
+ *           default) after the rounds it got (extra rounds narrow only
+ *           the rounds' own part: a drift beyond the limit flags every
+ *           point, and says so);
  *   spread  the rounds fall into two groups with a gap between them larger
  *           than the target allows: the machine flipped between two states
  *           and a rerun's median may land in either;

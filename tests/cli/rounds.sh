@@ -37,6 +37,15 @@ assert meta["rounds"]["seed"] == 12345 and meta["rounds"]["planned"] == 3, meta
 lv = meta["level"]                   # the machine's drift over the 3 rounds
 assert lv["rounds"] == 3 and 0 <= lv["drift"] and lv["min"] <= lv["max"], lv
 assert abs(lv["drift"] - (lv["max"] - lv["min"]) / 2) < 1e-3, lv
+# The levels again from runs.csv: each round's median of figure / median.
+import math, statistics
+per = {}
+for r in csv.DictReader(open(sys.argv[1] + "/runs.csv")):
+    if r["warmup"] == "0" and r["status"] == "ok":
+        per.setdefault((r["transport"], r["buf_size"]), {})[int(r["round"])] = float(r["bytes_per_s"])
+levels = [statistics.median(v[k] / statistics.median(v.values()) for v in per.values())
+          for k in (1, 2, 3)]
+assert abs(min(levels) - lv["min"]) < 1e-3 and abs(max(levels) - lv["max"]) < 1e-3, (levels, lv)
 env = meta["environment"]
 for k in ("clocksource", "hypervisor", "smt", "mitigations", "cgroup_cpu_max", "dev_shm_bytes"):
     assert k in env, k
@@ -47,8 +56,12 @@ for s in summ:
     lo, med, hi = float(s["bytes_per_s_ci_lo"]), float(s["bytes_per_s_median"]), float(s["bytes_per_s_ci_hi"])
     assert lo <= med <= hi, s
     assert 0 < float(s["interval_coverage"]) < 1, s
-    # every interval holds the drift on each side (widened in quadrature)
-    assert float(s["rel_halfwidth"]) >= lv["drift"] - 1e-4, (s, lv)
+    # the interval is the rounds' own (3 rounds: min..max) widened by the
+    # drift in quadrature on each side
+    v = per[(s["transport"], s["buf_size"])].values()
+    d = lv["drift"] * med
+    assert math.isclose(lo, med - math.hypot(med - min(v), d), rel_tol=1e-4), (s, lv)
+    assert math.isclose(hi, med + math.hypot(max(v) - med, d), rel_tol=1e-4), (s, lv)
     assert s["flag"] in ("", "unstable"), s
     assert bool(s["flag"]) == bool(s["flag_kinds"]), s
     if s["flag"]:

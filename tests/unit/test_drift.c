@@ -146,7 +146,19 @@ static void test_trust_uses_drift(void)
 	CHECK(wide.rel_halfwidth > 0.12);
 	CHECK(wide.lo < plain.lo && wide.hi > plain.hi);
 	CHECK(wide.kinds & TRUST_WIDE);
-	CHECK(strstr(wide.reason, "drift +-12.0% included") != NULL);
+	CHECK(strstr(wide.reason, "drift +-12.0% alone beyond it") != NULL);
+
+	/* +-7 % of its own and +-8 % of drift: wide together (+-10.6 %). */
+	for (int i = 0; i < 9; i++)
+		fig[i] = 1e9 * (1 + 0.0175 * (i - 4));
+	in.drift = 0;
+	trust_judge(&in, &plain);
+	CHECK(!(plain.kinds & TRUST_WIDE));
+	in.drift = 0.08;
+	trust_judge(&in, &wide);
+	CHECK_NEAR(wide.rel_halfwidth, hypot(0.07, 0.08), 1e-9);
+	CHECK(wide.kinds & TRUST_WIDE);
+	CHECK(strstr(wide.reason, "drift +-8.0% included") != NULL);
 }
 
 static const struct test_case cases[] = {

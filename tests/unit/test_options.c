@@ -208,6 +208,8 @@ static const struct bad_line {
 	 "--batch 0: a whole number of round trips from 1 to 65536"},
 	{OPTS_SWEEP, "-t pipe -b 4K --batch 65537", 2,
 	 "--batch 65537: a whole number of round trips from 1 to 65536"},
+	{OPTS_SWEEP, "-t pipe -b 4K --batch 8", 2,
+	 "--batch 8: it batches ping-pong round trips; add -m pingpong"},
 	{OPTS_RUN, "-t pipe -b 4K --min-time 0", 2,
 	 "--min-time 0: '0' is not a duration between 1us and 24h (e.g. 0.5, 0.5s, 200ms)"},
 	{OPTS_RUN, "-t pipe -b 4K --min-time abc", 2,

@@ -187,7 +187,7 @@ static void test_carries(void)
 	struct plan plan;
 	CHECK(sweep_opts("-t pipe,fifo -b 1,2,3 --blocks 4 --spin 7 "
 			 "--min-time 0.25 --warmup 2 --total 1M --timeout 9 "
-			 "--seed 5 --reps 4 --batch 8", &o) == 0);
+			 "--seed 5 --reps 4 --batch 8 -m pingpong", &o) == 0);
 	CHECK(plan_make(&o, &plan) == 0);
 	CHECK_EQ_U(plan.n, 6);
 	for (size_t i = 0; i < plan.n; i++) {
