@@ -115,7 +115,9 @@ p=$!
 killed=
 for i in $(seq 600); do
   if [ -s "$work/r.csv" ] && grep -q ',1,[0-9.e+-]*,0,' "$work/r.csv"; then
-    kids=$(pgrep -P "$p" || true)
+    # live sides only: a zombie of a finished round takes the signal
+    # without effect (seen under load)
+    kids=$(pgrep -r R,S,D -P "$p" || true)
     if [ -n "$kids" ]; then
       kill -KILL $kids 2>/dev/null && killed=1 && break
     fi
