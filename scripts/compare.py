@@ -276,6 +276,34 @@ class Entry:
         return "unstable" in (self.flag_a, self.flag_b)
 
 
+# A shift of the whole machine: at least this share of a mode's points (and
+# at least MACHINE_SHIFT_MIN of them) moved the same way, the median by more
+# than the threshold.
+MACHINE_SHIFT_SHARE = 0.8
+MACHINE_SHIFT_MIN = 5
+
+
+def machine_shift(entries, threshold=THRESHOLD):
+    """[(mode, median speed ratio, points the same way, points)] for each
+    mode whose points nearly all moved together: every point faster (or
+    slower) by about the same factor is more likely the host than the software
+    (a faster CPU, a quieter neighbour, wake-ups served faster).  Speed ratio:
+    this folder over the baseline, latency inverted, so > 1 is faster."""
+    out = []
+    for mode in ("stream", "pingpong"):
+        r = [e.ratio if mode == "stream" else 1 / e.ratio
+             for e in entries if e.mode == mode and e.ratio > 0]
+        if len(r) < MACHINE_SHIFT_MIN:
+            continue
+        med = float(np.median(r))
+        if abs(math.log(med)) < math.log1p(threshold):
+            continue
+        same = sum((x > 1) == (med > 1) for x in r)
+        if same >= MACHINE_SHIFT_SHARE * len(r):
+            out.append((mode, med, same, len(r)))
+    return out
+
+
 def point_order(k):
     """Sort key of a point: streams first, transports in the colour table's
     order, then access, pin, memory options and BUF_SIZE."""
@@ -392,6 +420,12 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
             print("  %d points (^) ran with the host in another state: %s; their "
                   "change may be the host's, not the software's"
                   % (len(moved), "; ".join(what)), file=f)
+        for mode, med, same, total in machine_shift(entries, threshold):
+            print("  note: the whole machine moved: %d of %d %s points are %s here (median "
+                  "speed ratio %.3g); a change that uniform is more likely the host's (CPU "
+                  "speed, neighbours, how fast it serves wake-ups) than the software's: "
+                  "compare transports within one folder, or rerun both"
+                  % (same, total, mode, "faster" if med > 1 else "slower", med), file=f)
         weak = [e for e in entries if e.min_p >= alpha]
         if weak:
             w = weak[0]

@@ -164,6 +164,30 @@ def test_real_2x_difference_is_significant_and_noise_is_tilde(tmp_path):
     assert (out / "c.csv").read_text() == first
 
 
+def test_a_shift_of_the_whole_machine_is_named(tmp_path):
+    # Every ping-pong point 15 % faster, the streams unchanged: the note names
+    # the ping-pong pass only; one point 2x faster among steady ones is no
+    # machine shift.
+    sizes = (64, 256, 1024, 4096, 16384, 65536)
+    pts_a, pts_b = {}, {}
+    for i, s in enumerate(sizes):
+        pts_a[("pipe", "pingpong", s)] = noisy(10000 + s, 8, 0.01, i)
+        pts_b[("pipe", "pingpong", s)] = noisy((10000 + s) / 1.15, 8, 0.01, 50 + i)
+        pts_a[("pipe", "stream", s)] = noisy(1e9, 8, 0.01, 100 + i)
+        pts_b[("pipe", "stream", s)] = noisy(2e9 if s == 64 else 1e9, 8, 0.01, 150 + i)
+    a = make_folder(str(tmp_path / "a"), pts_a, "ra")
+    b = make_folder(str(tmp_path / "b"), pts_b, "rb")
+    p, rows, _ = cmp_run(tmp_path, a, b)
+    notes = [line for line in p.stdout.splitlines() if "whole machine moved" in line]
+    assert len(notes) == 1, p.stdout
+    assert "6 of 6 pingpong points are faster here" in notes[0]
+    assert "median speed ratio 1.1" in notes[0]
+    shifts = compare.machine_shift(compare.compare(
+        compare.load_folders([a])[0], compare.load_folders([b])[0]))
+    assert [s[0] for s in shifts] == ["pingpong"]
+    assert shifts[0][1] == pytest.approx(1.15, rel=0.03)
+
+
 def test_small_but_significant_difference_stays_below_the_threshold(tmp_path):
     pts_a = {("pipe", "stream", 4096): noisy(1e9, 10, 0.002, 1)}
     pts_b = {("pipe", "stream", 4096): noisy(1.03e9, 10, 0.002, 2)}
