@@ -4,6 +4,8 @@
  * widened interval holds a rerun that ran at another level the sweep saw.
  */
 #include "check.h"
+#define RNG_SEED 0x9e3779b97f4a7c15ull
+#include "rng.h"
 #include "drift.h"
 #include "stats.h"
 #include "trust.h"
@@ -13,21 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static double uniform(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return ((double)(rng >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double normal(void)
-{
-	return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
-}
 
 #define NP 30
 #define NR 9

@@ -4,6 +4,7 @@
  * order, and the flag rules fire (and stay quiet) as documented in trust.h.
  */
 #include "check.h"
+#include "rng.h"
 #include "rounds.h"
 #include "stats.h"
 #include "trust.h"
@@ -14,20 +15,6 @@
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-static uint64_t rng = 88172645463325252ull;
-
-static double uniform(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return ((double)(rng >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double normal(void)
-{
-	return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
-}
 
 enum dist { D_UNIFORM, D_EXP, D_LOGNORMAL, D_BIMODAL };
 
