@@ -155,6 +155,14 @@ def main():
         sb = sorted(y for _, y in speeds)[len(speeds) // 2]
         print("speed probe, median over the points: A %.0f ns, B %.0f ns (B/A %.3f)"
               % (sa, sb, sb / sa))
+    for mode in sorted({k[1] for k in keys}):
+        shift = ir.machine_shift([(b[k]["median"] / a[k]["median"]) ** (1 if mode == "stream" else -1)
+                                  for k in keys if k[1] == mode],
+                                 0.05)  # compare.py's default threshold
+        if shift:
+            print("the whole machine moved (%s): %d of %d points %s in B, median speed ratio "
+                  "B/A %.3f" % (mode, shift[1], shift[2],
+                                "faster" if shift[0] > 1 else "slower", shift[0]))
     dis.sort(reverse=True)
     for _, k, ratio, x, y in dis[:args.worst]:
         print("  %-14s %-8s %8s  B/A %.2f  flags A:%s B:%s  line A %.0f B %.0f ns"

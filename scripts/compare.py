@@ -276,31 +276,16 @@ class Entry:
         return "unstable" in (self.flag_a, self.flag_b)
 
 
-# A shift of the whole machine: at least this share of a mode's points (and
-# at least MACHINE_SHIFT_MIN of them) moved the same way, the median by more
-# than the threshold.
-MACHINE_SHIFT_SHARE = 0.8
-MACHINE_SHIFT_MIN = 5
-
-
 def machine_shift(entries, threshold=THRESHOLD):
-    """[(mode, median speed ratio, points the same way, points)] for each
-    mode whose points nearly all moved together: every point faster (or
-    slower) by about the same factor is more likely the host than the software
-    (a faster CPU, a quieter neighbour, wake-ups served faster).  Speed ratio:
-    this folder over the baseline, latency inverted, so > 1 is faster."""
+    """[(mode, median speed ratio, points the same way, points)] for each mode
+    whose points nearly all moved together (ipclab_results.machine_shift)."""
     out = []
     for mode in ("stream", "pingpong"):
-        r = [e.ratio if mode == "stream" else 1 / e.ratio
-             for e in entries if e.mode == mode and e.ratio > 0]
-        if len(r) < MACHINE_SHIFT_MIN:
-            continue
-        med = float(np.median(r))
-        if abs(math.log(med)) < math.log1p(threshold):
-            continue
-        same = sum((x > 1) == (med > 1) for x in r)
-        if same >= MACHINE_SHIFT_SHARE * len(r):
-            out.append((mode, med, same, len(r)))
+        shift = ir.machine_shift([e.ratio if mode == "stream" else 1 / e.ratio
+                                  for e in entries if e.mode == mode and e.ratio > 0],
+                                 threshold)
+        if shift:
+            out.append((mode,) + shift)
     return out
 
 

@@ -479,6 +479,29 @@ def pairs_of(row):
     return int(v) if v else 1
 
 
+# A shift of the whole machine between two folders: at least this share of a
+# mode's points (and at least MACHINE_SHIFT_MIN of them) moved the same way,
+# their median by more than the threshold.
+MACHINE_SHIFT_SHARE = 0.8
+MACHINE_SHIFT_MIN = 5
+
+
+def machine_shift(speed_ratios, threshold):
+    """(median, points the same way, points) when nearly every point of one
+    mode moved the same way by about the same factor - more likely the host
+    (a faster CPU, a quieter neighbour, wake-ups served faster) than the
+    software; None otherwise.  speed_ratios: this folder over the baseline,
+    latency inverted, so > 1 is faster."""
+    r = [x for x in speed_ratios if x > 0 and math.isfinite(x)]
+    if len(r) < MACHINE_SHIFT_MIN:
+        return None
+    med = float(np.median(r))
+    if abs(math.log(med)) < math.log1p(threshold):
+        return None
+    same = sum((x > 1) == (med > 1) for x in r)
+    return (med, same, len(r)) if same >= MACHINE_SHIFT_SHARE * len(r) else None
+
+
 def batch_of(row):
     """Round trips per clock reading (ping-pong --batch; 1 in folders made
     before it, and for streams)."""
