@@ -548,8 +548,8 @@ def drift_note(meta):
     if not isinstance(lv, dict) or not isinstance(lv.get("drift"), (int, float)):
         return []
     return ["While the sweep ran, the machine as a whole moved by ±%.1f %% from round to "
-            "round (the rounds' levels, each point's figure over its median, from %.3f to %.3f, "
-            "over %s rounds): every interval includes that drift, so a rerun on this machine in the "
+            "round (the rounds' levels, each point's speed over its median speed, from %.3f to "
+            "%.3f, over %s rounds): every interval includes that drift, so a rerun on this machine in the "
             "same state should land inside it; a rerun after a larger change of the host "
             "may not." % (100 * lv["drift"], lv.get("min", float("nan")),
                           lv.get("max", float("nan")), lv.get("rounds", "?"))]
