@@ -9,8 +9,8 @@ double drift_of_rounds(const double *fig, size_t npoints, size_t nrounds,
 		       double *levels)
 {
 	double *med = malloc((npoints ? npoints : 1) * sizeof(*med));
-	double *buf = malloc((npoints > nrounds ? npoints : nrounds) *
-			     sizeof(*buf) + sizeof(*buf));
+	/* one point's rounds, or one round's points */
+	double *buf = malloc((npoints + nrounds + 1) * sizeof(*buf));
 	double lo = INFINITY, hi = -INFINITY;
 	size_t counted = 0;
 	if (!med || !buf || !fig) {
