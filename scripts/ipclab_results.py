@@ -289,7 +289,7 @@ META_TYPES = {
     "cpu_model": str, "cpus_online": int, "start_time": str, "end_time": str,
     "command_line": str, "git_rev": str, "options": dict, "thp": dict,
     "hugepages": dict, "limits": dict, "complete": bool, "rounds": dict,
-    "environment": dict, "level": dict,
+    "environment": dict, "level": dict, "passes": dict,
 }
 
 

@@ -541,11 +541,35 @@ def summary(res):
     return out[:5]
 
 
+def _drift_known(lv):
+    return isinstance(lv, dict) and isinstance(lv.get("drift"), (int, float))
+
+
 def drift_note(meta):
     """A sentence on how far the whole machine moved during the sweep (meta.json
-    `level`), which every interval includes; [] when not recorded."""
-    lv = meta.get("level") if isinstance(meta, dict) else None
-    if not isinstance(lv, dict) or not isinstance(lv.get("drift"), (int, float)):
+    `level`), which every interval includes; [] when not recorded.  A folder
+    merged from passes (`passes`, scripts/merge_passes.py) names each pass's."""
+    meta = meta if isinstance(meta, dict) else {}
+    passes = meta.get("passes")
+    if isinstance(passes, dict) and len(passes) > 1:
+        known = [(name, p["level"]) for name, p in passes.items()
+                 if isinstance(p, dict) and _drift_known(p.get("level"))]
+        if not known:
+            return []
+        parts = ["±%.1f %% in the %s pass (levels %.3f to %.3f over %s rounds)"
+                 % (100 * lv["drift"], name, lv.get("min", float("nan")),
+                    lv.get("max", float("nan")), lv.get("rounds", "?"))
+                 for name, lv in known]
+        unknown = [name for name in passes if name not in dict(known)]
+        return ["While the sweep ran, the machine as a whole moved from round to round by "
+                + ", ".join(parts)
+                + (" (too few points or rounds to tell in the %s pass)" % ", ".join(unknown)
+                   if unknown else "")
+                + ": each pass's intervals include its own drift, so a rerun on this machine "
+                "in the same state should land inside them; a rerun after a larger change of "
+                "the host may not."]
+    lv = meta.get("level")
+    if not _drift_known(lv):
         return []
     return ["While the sweep ran, the machine as a whole moved by ±%.1f %% from round to "
             "round (the rounds' levels, each point's speed over its median speed, from %.3f to "

@@ -95,13 +95,13 @@ static int parse_list(const char *s, const char *const *names, size_t nnames,
 		for (k = 0; k < nnames; k++)
 			if (strcmp(it, names[k]) == 0)
 				break;
-		if (k == nnames || *n >= cap) {
-			rc = -1;
-			break;
-		}
 		int dup = 0;
 		for (size_t j = 0; j < *n; j++)
 			dup |= out[j] == (int)k;
+		if (k == nnames || (!dup && *n >= cap)) {
+			rc = -1;
+			break;
+		}
 		if (!dup)
 			out[(*n)++] = (int)k;
 	}
@@ -147,7 +147,10 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 		if (placement_parse(it, &pc.pin) < 0)
 			rc = bad(why, len, "pin", s, "expected " PLACEMENT_NAMES
 				 " or two CPU numbers W,R (e.g. 0,1)");
-		if (rc == 0 && o->npins < 8)
+		int dup = 0; /* named twice: measured once, as every list */
+		for (size_t j = 0; j < o->npins; j++)
+			dup |= o->pins[j].pin == pc.pin;
+		if (rc == 0 && !dup && o->npins < 8)
 			o->pins[o->npins++] = pc;
 	}
 	free(copy);
@@ -193,7 +196,18 @@ static int parse_transports(const char *s, struct bench_opts *o, int list,
 			rc = 3; /* the caller prints the list */
 			break;
 		}
-		if (o->ntransports < OPT_MAX_LIST)
+		int dup = 0; /* named twice: measured once, as every list */
+		for (size_t j = 0; j < o->ntransports && rc == 0; j++) {
+			dup |= o->transports[j] == t;
+			if (o->transports[j] != t &&
+			    strcmp(o->transports[j]->name, t->name) == 0)
+				rc = bad(why, len, "transport", s, "two transports "
+					 "with one name: their rows could not be "
+					 "told apart");
+		}
+		if (rc)
+			break;
+		if (!dup && o->ntransports < OPT_MAX_LIST)
 			o->transports[o->ntransports++] = t;
 	}
 	if (rc == 0 && (o->ntransports == 0 || s[strlen(s) - 1] == ','))
@@ -262,10 +276,18 @@ static int opt_buf_size(struct parse_ctx *p, const struct opt_doc *d,
 		snprintf(inner, sizeof(inner), "%s", p->why);
 		return bad(p->why, p->whylen, d->name, a, inner);
 	}
-	for (size_t i = 0; i < o->nbuf_sizes; i++)
+	size_t kept = 0; /* named twice: measured once, as every list */
+	for (size_t i = 0; i < o->nbuf_sizes; i++) {
 		if (o->buf_sizes[i] == 0)
 			return bad(p->why, p->whylen, d->name, a,
 				   "BUF_SIZE must be at least 1 byte");
+		size_t j = 0;
+		while (j < kept && o->buf_sizes[j] != o->buf_sizes[i])
+			j++;
+		if (j == kept)
+			o->buf_sizes[kept++] = o->buf_sizes[i];
+	}
+	o->nbuf_sizes = kept;
 	if (!p->list && o->nbuf_sizes != 1)
 		return bad(p->why, p->whylen, d->name, a, "one size per run "
 			   "(use ipclab sweep for several)");

@@ -198,6 +198,14 @@ void record_csv_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A reason in a table row stays on its row: control characters (a
+ * plugin's or the kernel's text may carry newlines) become spaces. */
+static void put_one_line(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+}
+
 static void write_header(FILE *f, const struct column *cols, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -315,10 +323,12 @@ int record_write(FILE *f, enum record_format fmt, const struct record *rec)
 		snprintf(cpus, sizeof(cpus), "%s/%s", wc, rc);
 	else
 		snprintf(cpus, sizeof(cpus), "-");
-	fprintf(f, "%-12s %8s %4llu %-6s %10s %12s %11s %11s %15s %15s %-9s %s%s%s\n",
+	fprintf(f, "%-12s %8s %4llu %-6s %10s %12s %11s %11s %15s %15s %-9s %s%s",
 		rec->transport, size, (unsigned long long)rec->rep,
 		rec->warmup ? "warmup" : "timed", wall, rate, blocks, rtt, wv,
-		rv, cpus, rec->status, rec->reason[0] ? ": " : "", rec->reason);
+		rv, cpus, rec->status, rec->reason[0] ? ": " : "");
+	put_one_line(f, rec->reason);
+	fputc('\n', f);
 	return flushed(f);
 }
 
@@ -383,13 +393,15 @@ int summary_write(FILE *f, enum record_format fmt, const struct summary *s)
 	const char *status = s->flag[0] && strcmp(s->status, "ok") == 0
 			     ? s->flag : s->status;
 	int flagged = s->flag[0] != '\0';
-	fprintf(f, "%-12s %8s %6llu %12s %25s %10s %15s %15s %s%s%s%s%s%s\n",
+	fprintf(f, "%-12s %8s %6llu %12s %25s %10s %15s %15s %s%s%s%s%s",
 		s->first.transport, size, (unsigned long long)s->reps, med,
 		range, per, wv, rv, status, flagged ? " (" : "",
 		s->flag_kinds, flagged ? ")" : "",
-		s->reason[0] && !flagged ? ": " : "", flagged ? "" : s->reason);
-	if (flagged && s->reason[0])
-		fprintf(f, "  %s\n", s->reason);
+		s->reason[0] && !flagged ? ": " : "");
+	if (s->reason[0] && flagged)
+		fputs("\n  ", f);
+	put_one_line(f, s->reason);
+	fputc('\n', f);
 	return flushed(f);
 }
 

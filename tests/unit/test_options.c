@@ -148,6 +148,17 @@ static void test_sweep(void)
 	      o.pins[1].pin == PIN_SPLIT && o.pins[2].pin == PIN_NONE);
 	CHECK_EQ_U(o.shuffle_seed, 5);
 	CHECK(o.fail_fast == 1);
+
+	/* A value named twice in a list is measured once, first place kept. */
+	CHECK_EQ_U(parse_line(OPTS_SWEEP, "-t pipe,fifo,pipe -b 64,4K,64,16..64:x4 "
+			      "--pin split,same,split -m pingpong,stream,pingpong",
+			      &o, why, sizeof(why)), 0);
+	CHECK(o.ntransports == 2 && o.transports[0] == ipc_transport_find("pipe"));
+	CHECK(o.nbuf_sizes == 3 && o.buf_sizes[0] == 64 &&
+	      o.buf_sizes[1] == 4096 && o.buf_sizes[2] == 16);
+	CHECK(o.npins == 2 && o.pins[0].pin == PIN_SPLIT &&
+	      o.pins[1].pin == PIN_SAME);
+	CHECK(o.nmodes == 2);
 }
 
 /* --help prints and returns 1, before any later option is looked at. */

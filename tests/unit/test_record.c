@@ -45,6 +45,44 @@ static void test_cpus_column(void)
 	free(row);
 }
 
+/* A reason with control characters (a plugin's message, say) stays on
+ * its row of the table, as a summary's does on its line. */
+static void test_reason_one_line(void)
+{
+	struct record rec;
+	record_init(&rec);
+	snprintf(rec.transport, sizeof(rec.transport), "pipe");
+	snprintf(rec.status, sizeof(rec.status), "error");
+	snprintf(rec.reason, sizeof(rec.reason), "first\nsecond\r\tthird");
+	char *row = table_row(&rec);
+	CHECK(strstr(row, "error: first second  third\n") != NULL);
+	CHECK(strchr(row, '\n') == row + strlen(row) - 1);
+	free(row);
+
+	struct summary s;
+	memset(&s, 0, sizeof(s));
+	record_init(&s.first);
+	snprintf(s.first.transport, sizeof(s.first.transport), "pipe");
+	snprintf(s.first.mode, sizeof(s.first.mode), "stream");
+	snprintf(s.status, sizeof(s.status), "error");
+	snprintf(s.reason, sizeof(s.reason), "one\ntwo");
+	for (int flagged = 0; flagged < 2; flagged++) {
+		snprintf(s.flag, sizeof(s.flag), "%s", flagged ? "unstable" : "");
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		CHECK(f && summary_write(f, FORMAT_TABLE, &s) == 0);
+		fclose(f);
+		/* the reason on the row, or flagged on one line of its own */
+		CHECK(strstr(buf, "one two\n") != NULL);
+		int lines = 0;
+		for (char *p = buf; *p; p++)
+			lines += *p == '\n';
+		CHECK(lines == 1 + flagged);
+		free(buf);
+	}
+}
+
 /* A row that cannot be written is an error with errno, in every format,
  * and record_close reports an earlier failure. */
 static void test_lost_row(void)
@@ -176,6 +214,7 @@ static void test_golden(void)
 static const struct test_case cases[] = {
 	{"cpus_column", test_cpus_column},
 	{"lost_row", test_lost_row},
+	{"reason_one_line", test_reason_one_line},
 	{"golden", test_golden},
 	{NULL, NULL},
 };
