@@ -9,7 +9,9 @@ bin=$1
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
 dir=${IPCLAB_PLUGIN_DIR:-$(dirname "$bin")/plugins}
 out=$(mktemp)
-trap 'rm -f "$out"; rm -f /dev/shm/ipclab-check-leak-*' EXIT
+# broken_leak's objects carry this run's mark: remove ours, not a parallel run's.
+export IPCLAB_LEAK_TAG=$$
+trap 'rm -f "$out" /dev/shm/ipclab-check-leak-"$IPCLAB_LEAK_TAG"-*' EXIT
 passes=0 fails=0
 ok() { if "$@"; then passes=$((passes + 1)); else echo "FAIL: $*"; sed 's/^/    /' "$out" | tail -20; fails=$((fails + 1)); fi; }
 # verdict WANT_STATUS REGEX PLUGIN [options]
@@ -29,7 +31,7 @@ ok grep -q "^verdict: FAIL (0 of 4" "$out"
 verdict 2 "exports no symbol 'ipclab_transport'" broken_symbol
 verdict 2 "built for transport interface version 10[0-9]" broken_abi
 verdict 1 "the data differs from byte" broken_corrupt
-verdict 1 "leak: /dev/shm/ipclab-check-leak-" broken_leak
+verdict 1 "leak: /dev/shm/ipclab-check-leak-$$-" broken_leak
 verdict 1 "hung: no verdict after 10 s; killed" broken_hang
 verdict 1 "crashed: signal 11 \(SEGV\)" broken_crash
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #define ipclab_transport example_transport
@@ -44,7 +45,11 @@ __attribute__((unused)) static int broken_create(const struct ipc_params *p, str
 #ifdef FAULT_LEAK
 	char name[64];
 	static int n;
-	snprintf(name, sizeof(name), "/ipclab-check-leak-%ld-%d", (long)getpid(), n++);
+	/* IPCLAB_LEAK_TAG: the test run's own mark, so that it removes its
+	 * leaks only, never a parallel run's. */
+	const char *tag = getenv("IPCLAB_LEAK_TAG");
+	snprintf(name, sizeof(name), "/ipclab-check-leak-%.16s-%ld-%d",
+		 tag ? tag : "x", (long)getpid(), n++);
 	int fd = shm_open(name, O_CREAT | O_RDWR, 0600);
 	if (fd >= 0)
 		close(fd); /* and never shm_unlink'd: the leak */
