@@ -300,6 +300,7 @@ def point_order(k):
 def compare(base, other, alpha=ALPHA, threshold=THRESHOLD, seed=SEED):
     """Entries for the points both folders measured, in point_order()."""
     keys = sorted(set(base.rounds) & set(other.rounds), key=point_order)
+    differ = ir.canary_probes_differ(base.res.meta, other.res.meta)
     out = []
     for k in keys:
         e = Entry(k, base.rounds[k], other.rounds[k], base.flags.get(k, ""),
@@ -308,7 +309,12 @@ def compare(base, other, alpha=ALPHA, threshold=THRESHOLD, seed=SEED):
         # be the host's.
         la, lb = base.lines.get(k, math.nan), other.lines.get(k, math.nan)
         sa, sb = base.speeds.get(k, math.nan), other.speeds.get(k, math.nan)
-        e.moved = ir.host_state_change(la, lb, sa, sb)
+        # A canary measured by another version of its probe says nothing.
+        e.moved = ir.host_state_change(
+            math.nan if "line_probe" in differ else la,
+            math.nan if "line_probe" in differ else lb,
+            math.nan if "speed_probe" in differ else sa,
+            math.nan if "speed_probe" in differ else sb)
         e.lines = (la, lb)
         e.speeds = (sa, sb)
         out.append(e)
@@ -422,6 +428,13 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
         if only_a or only_b:
             print("  not compared: %d points only in the baseline, %d only in this folder"
                   % (only_a, only_b), file=f)
+    for fo in others:
+        differ = ir.canary_probes_differ(base.res.meta, fo.res.meta)
+        if differ:
+            print("note: %s: its %s measured by another version of the probe than the "
+                  "baseline's (meta.json canaries): %s not compared"
+                  % (fo.label, " and ".join(differ), "their values" if len(differ) > 1
+                     else "its values"), file=f)
     for fo in [base] + others:
         if not fo.complete():
             print("note: %s: the sweep was interrupted (meta.json complete: false); its "

@@ -289,7 +289,7 @@ META_TYPES = {
     "cpu_model": str, "cpus_online": int, "start_time": str, "end_time": str,
     "command_line": str, "git_rev": str, "options": dict, "thp": dict,
     "hugepages": dict, "limits": dict, "complete": bool, "rounds": dict,
-    "environment": dict, "level": dict, "passes": dict,
+    "environment": dict, "level": dict, "passes": dict, "canaries": dict,
 }
 
 
@@ -500,6 +500,17 @@ def machine_shift(speed_ratios, threshold):
         return None
     same = sum((x > 1) == (med > 1) for x in r)
     return (med, same, len(r)) if same >= MACHINE_SHIFT_SHARE * len(r) else None
+
+
+def canary_probes_differ(meta_a, meta_b):
+    """The canaries ("speed_probe", "line_probe") whose probe versions the two
+    folders' meta.json record differently: their values do not compare.  A
+    folder that records none (written before ipclab recorded them) is taken
+    as comparable, as it was then."""
+    a = (meta_a or {}).get("canaries") or {}
+    b = (meta_b or {}).get("canaries") or {}
+    return [k for k in ("speed_probe", "line_probe")
+            if k in a and k in b and a[k] != b[k]]
 
 
 def batch_of(row):

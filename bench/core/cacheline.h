@@ -16,6 +16,10 @@
 #ifndef IPCLAB_CACHELINE_H
 #define IPCLAB_CACHELINE_H
 
+/* Changed with the way the line is bounced or timed: two runs' line
+ * canaries compare only when equal (meta.json canaries.line_probe). */
+#define CACHELINE_VERSION 1
+
 #include <stddef.h>
 
 /*

@@ -18,6 +18,10 @@
 #ifndef IPCLAB_SPEEDPROBE_H
 #define IPCLAB_SPEEDPROBE_H
 
+/* Changed with the fixed work: two runs' probes compare only when equal
+ * (meta.json canaries.speed_probe; compare.py checks it). */
+#define SPEEDPROBE_VERSION 1
+
 /*
  * Time the work on each of cpus[0..n) (n == 0: where this thread runs now,
  * unpinned) and put the mean over the CPUs of the fastest batch, in ns, into

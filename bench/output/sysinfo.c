@@ -1,7 +1,9 @@
 /* sysinfo.c - the machine and run context (see sysinfo.h). */
 #include "sysinfo.h"
 #include "json.h"
+#include "cacheline.h"
 #include "options.h"
+#include "speedprobe.h"
 #include "topology.h"
 
 #include <dirent.h>
@@ -274,6 +276,8 @@ void sysinfo_write_json(FILE *f, const char *run_id, const char *start,
 	json_write_string(f, IPCLAB_CFLAGS);
 	fputs(",\n  \"build_type\": ", f);
 	json_write_string(f, IPCLAB_BUILD_TYPE);
+	fprintf(f, ",\n  \"canaries\": {\"speed_probe\": %d, \"line_probe\": %d}",
+		SPEEDPROBE_VERSION, CACHELINE_VERSION);
 	fputs(",\n  \"thp\": {\"enabled\": ", f);
 	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", v, sizeof(v));
 	json_write_string(f, v);

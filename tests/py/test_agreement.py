@@ -4,6 +4,7 @@ canaries that differ, interval coverage both ways, a shift of the whole
 machine named, and unreadable input refused with exit 2."""
 
 import csv
+import json
 import os
 
 from conftest import run_script
@@ -52,6 +53,20 @@ def test_counts_agreement_flags_canaries_and_coverage(tmp_path):
     assert "A's interval holds B's median: 2 of 4 (50%); B's holds A's: 2 (50%)" \
         in p.stdout
     assert "whole machine" not in p.stdout
+
+
+def test_a_line_probe_of_another_version_is_not_compared(tmp_path):
+    sizes = (64, 256)
+    a = {("pipe", "stream", s): (1e9, 0.95e9, 1.05e9, 400, "") for s in sizes}
+    b = {k: (0.5e9, 0.45e9, 0.55e9, 60, "") for k in a}  # the line moved
+    fa, fb = folder(str(tmp_path / "a"), a), folder(str(tmp_path / "b"), b)
+    for path, version in ((fa, 1), (fb, 2)):
+        with open(os.path.join(path, "meta.json"), "w") as f:
+            json.dump({"canaries": {"speed_probe": 1, "line_probe": version}}, f)
+    p = run_script("agreement.py", fa, fb)
+    assert p.returncode == 0, p.stderr
+    assert "line probe was measured by another version" in p.stdout
+    assert "the canaries differ (host in another state): 0;" in p.stdout
 
 
 def test_a_shift_of_the_whole_machine_is_named(tmp_path):

@@ -456,6 +456,33 @@ def test_host_in_another_state_is_marked(tmp_path, line_b, speed_b, marked, said
         assert said in p.stdout
 
 
+def set_probe_versions(folder, **versions):
+    path = os.path.join(folder, "meta.json")
+    with open(path) as f:
+        meta = json.load(f)
+    meta["canaries"] = versions
+    with open(path, "w") as f:
+        json.dump(meta, f)
+
+
+@pytest.mark.parametrize("b_versions,marked", [
+    ({"speed_probe": 1, "line_probe": 1}, True),
+    ({"speed_probe": 2, "line_probe": 1}, False),
+])
+def test_canaries_of_another_probe_version_are_not_compared(tmp_path, b_versions, marked):
+    key = ("pipe", "stream", 4096)
+    a = make_folder(str(tmp_path / "a"), {key: noisy(1e9, 8, 0.01, 1)}, "ra")
+    b = make_folder(str(tmp_path / "b"), {key: noisy(0.85e9, 8, 0.01, 2)}, "rb")
+    add_canaries(a, 120, 4700)
+    add_canaries(b, 120, 5300)  # the speed probe moved 13 %
+    set_probe_versions(a, speed_probe=1, line_probe=1)
+    set_probe_versions(b, **b_versions)
+    p, rows, _ = cmp_run(tmp_path, a, b)
+    assert (" ^" in p.stdout) == marked
+    assert rows[0]["host_state"] == ("speed" if marked else "")
+    assert ("speed_probe measured by another version" in p.stdout) == (not marked)
+
+
 def add_pairs(folder):
     """Every row of a made folder again with pairs 2 and twice the figure:
     one point measured at 1 and 2 pairs at once (sweep --pairs 1,2)."""
