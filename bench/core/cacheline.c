@@ -14,19 +14,22 @@
 #define BATCHES 8
 
 struct bounce {
-	_Alignas(64) atomic_ulong line; /* the line that travels */
+	_Alignas(64) atomic_ulong line; /* the line that travels (A to B) */
 	_Alignas(64) atomic_int abort;  /* on a line of its own */
+	_Alignas(128) atomic_ulong back; /* two lines: B to A on this one */
+	atomic_ulong *reply;            /* &line, or &back with two lines */
 	unsigned per_batch;
 	uint64_t deadline_ns;
 	double batch_ns[BATCHES];
 	int timed_out;
 };
 
-/* Wait until the line holds want; 0, or -1 when the probe is abandoned. */
-static int await(struct bounce *b, unsigned long want, int owner)
+/* Wait until *on holds want; 0, or -1 when the probe is abandoned. */
+static int await(struct bounce *b, atomic_ulong *on, unsigned long want,
+		 int owner)
 {
 	unsigned spins = 0;
-	while (atomic_load_explicit(&b->line, memory_order_acquire) != want) {
+	while (atomic_load_explicit(on, memory_order_acquire) != want) {
 		ipc_cpu_relax();
 		if (++spins % 4096)
 			continue;
@@ -50,7 +53,7 @@ static void *side_a(void *arg)
 		uint64_t t0 = run_now_ns();
 		for (unsigned i = 0; i < b->per_batch; i++) {
 			atomic_store_explicit(&b->line, v + 1, memory_order_release);
-			if (await(b, v + 2, 1) < 0)
+			if (await(b, b->reply, v + 2, 1) < 0)
 				return NULL;
 			v += 2;
 		}
@@ -66,9 +69,9 @@ static void *side_b(void *arg)
 	struct bounce *b = arg;
 	unsigned long v = 1;
 	for (;;) {
-		if (await(b, v, 0) < 0)
+		if (await(b, &b->line, v, 0) < 0)
 			return NULL;
-		atomic_store_explicit(&b->line, v + 1, memory_order_release);
+		atomic_store_explicit(b->reply, v + 1, memory_order_release);
 		v += 2;
 	}
 }
@@ -89,17 +92,19 @@ static int start(pthread_t *th, int cpu, void *(*fn)(void *), void *arg)
 	return -rc;
 }
 
-int cacheline_rtt_ns(int cpu_a, int cpu_b, unsigned trips, double max_s,
-		     double *rtt_ns)
+static int bounce_rtt_ns(int lines, int cpu_a, int cpu_b, unsigned trips,
+			 double max_s, double *rtt_ns)
 {
 	if (cpu_a == cpu_b || cpu_a < 0 || cpu_b < 0 || cpu_a >= CPU_SETSIZE ||
 	    cpu_b >= CPU_SETSIZE || trips < BATCHES || !rtt_ns)
 		return -EINVAL;
-	struct bounce *b = aligned_alloc(64, sizeof(*b));
+	struct bounce *b = aligned_alloc(_Alignof(struct bounce), sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	atomic_init(&b->line, 0);
 	atomic_init(&b->abort, 0);
+	atomic_init(&b->back, 0);
+	b->reply = lines == 2 ? &b->back : &b->line;
 	b->per_batch = trips / BATCHES;
 	b->deadline_ns = run_now_ns() + (uint64_t)(max_s * 1e9);
 	b->timed_out = 0;
@@ -119,4 +124,16 @@ int cacheline_rtt_ns(int cpu_a, int cpu_b, unsigned trips, double max_s,
 		*rtt_ns = stats_median(b->batch_ns, BATCHES);
 	free(b);
 	return rc;
+}
+
+int cacheline_rtt_ns(int cpu_a, int cpu_b, unsigned trips, double max_s,
+		     double *rtt_ns)
+{
+	return bounce_rtt_ns(1, cpu_a, cpu_b, trips, max_s, rtt_ns);
+}
+
+int cacheline_pair_rtt_ns(int cpu_a, int cpu_b, unsigned trips, double max_s,
+			  double *rtt_ns)
+{
+	return bounce_rtt_ns(2, cpu_a, cpu_b, trips, max_s, rtt_ns);
 }

@@ -31,4 +31,16 @@
 int cacheline_rtt_ns(int cpu_a, int cpu_b, unsigned trips, double max_s,
 		     double *rtt_ns);
 
+/*
+ * The same with two lines, one each way: A writes the first and waits on
+ * the second, B the reverse - what any ping-pong over two one-way channels
+ * moves at the least.  With one line, the side that reads a value is the
+ * next to write it, and a CPU may hand the line over with the right to
+ * write it (so the bounce above can cost one transfer a way); here each line
+ * is written by one side and read by the other, and a write must first take
+ * the line back from the reader (docs/floor.md).  Same arguments and return.
+ */
+int cacheline_pair_rtt_ns(int cpu_a, int cpu_b, unsigned trips, double max_s,
+			  double *rtt_ns);
+
 #endif

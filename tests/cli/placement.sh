@@ -148,5 +148,27 @@ assert rows and all(r["status"] == "ok" and float(r["one_way_p50_ns"]) > 0 for r
 assert all((r["writer_cpu"] == r["reader_cpu"]) == (r["pin_relation"] == "same") for r in rows), rows
 PY
 
+# `ipclab floor`: the line between two CPUs, one line and two, or why not.
+on 2s-2x16-smt 0-63 floor --pin llc
+[ "$RC" = 77 ] && has "^ipclab: floor: --pin llc: needs two cores in different LLC groups" floor-lacks \
+  || fail "floor --pin llc on 2s: status $RC: $OUT"
+for bad in "--pin same" "--pin 0,0" "--reps 0" "--reps 1001" "--pin" "extra"; do
+  RC=0
+  OUT=$("$BIN" floor $bad 2>&1) || RC=$?
+  [ "$RC" = 2 ] && has "^ipclab: floor: " "floor $bad" || fail "floor $bad: status $RC: $OUT"
+done
+RC=0
+OUT=$(taskset -c 0 "$BIN" floor 2>&1) || RC=$?
+[ "$RC" = 77 ] && has "needs two CPUs, this process may only use CPU 0" floor-taskset \
+  || fail "taskset -c 0 floor: status $RC: $OUT"
+if [ "$(nproc)" -ge 2 ]; then
+  RC=0
+  OUT=$("$BIN" floor --pin 0,1 --reps 2 2>&1) || RC=$?
+  [ "$RC" = 0 ] || fail "floor --pin 0,1: status $RC: $OUT"
+  has "^ipclab floor: CPUs 0 and 1 \(0:1: [a-z]+\), 100000 round trips a measurement, 2 each" floor-head
+  has "^one line, both ways +[0-9.]+ [nu]s +[0-9.]+ [nu]s  \(round trips " floor-one
+  has "^two lines, one each way +[0-9.]+ [nu]s +[0-9.]+ [nu]s  \(round trips .*\)  [0-9.]+x the line$" floor-two
+fi
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)" >&2; exit 1; }
 echo "placement: ok"

@@ -1,0 +1,152 @@
+/*
+ * floor.c - `ipclab floor [--pin P] [--reps N]`: the physical floor of a
+ * handoff between two CPUs, two ways (bench/core/cacheline.h):
+ *   one line    bounced both ways - the line canary every pinned ping-pong
+ *               record carries (line_rtt_ns);
+ *   two lines   one each way - what any ping-pong over two one-way channels
+ *               (every transport of ipclab) moves at the least.
+ * Each repetition measures both, one after the other; the medians and the
+ * ranges are printed, with the one-way halves and their ratio
+ * (docs/floor.md).  Exit status: 0, 1 a probe failed, 2 bad usage, 77 fewer
+ * than two CPUs to use.
+ */
+#include "cacheline.h"
+#include "commands.h"
+#include "placement.h"
+#include "stats.h"
+#include "units.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TRIPS 100000u  /* round trips per measurement */
+#define MAX_S 5.0      /* a measurement abandoned after this long */
+#define MAX_REPS 1000u
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ipclab floor [--pin P] [--reps N]\n"
+		"The physical floor of a handoff between two CPUs: one cache "
+		"line bounced both\nways (the line canary of ping-pong records), "
+		"and two lines, one each way (what\nany ping-pong over two "
+		"one-way channels moves at the least).\n"
+		"  --pin P    split (default), smt, core, llc, socket, numa or "
+		"W,R (two CPUs)\n"
+		"  --reps N   measurements of each, alternating (default 5, at "
+		"most %u)\n", MAX_REPS);
+}
+
+/* "median (min .. max)" of n round trips, as round trip and one way. */
+static void row(const char *what, const double *rtt, unsigned n,
+		double base_one_way)
+{
+	double med = stats_median(rtt, n), lo = rtt[0], hi = rtt[0];
+	for (unsigned i = 1; i < n; i++) {
+		lo = rtt[i] < lo ? rtt[i] : lo;
+		hi = rtt[i] > hi ? rtt[i] : hi;
+	}
+	char m[24], a[24], b[24], ow[24];
+	units_format_ns(med, m, sizeof(m));
+	units_format_ns(lo, a, sizeof(a));
+	units_format_ns(hi, b, sizeof(b));
+	units_format_ns(med / 2, ow, sizeof(ow));
+	printf("%-24s %10s %10s  (round trips %s .. %s)", what, m, ow, a, b);
+	if (base_one_way > 0)
+		printf("  %.2fx the line", med / 2 / base_one_way);
+	putchar('\n');
+}
+
+int floor_main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"pin", required_argument, NULL, 'p'},
+		{"reps", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct run_config c = {.pin = PIN_SPLIT};
+	uint64_t reps = 5;
+	char why[512];
+	int opt;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		switch (opt) {
+		case 'p': {
+			int w, r;
+			char end;
+			if (sscanf(optarg, "%d%*[,:]%d%c", &w, &r, &end) == 2 &&
+			    w >= 0 && r >= 0) {
+				c.pin = PIN_CPUS;
+				c.cpu_writer = w;
+				c.cpu_reader = r;
+			} else if (placement_parse(optarg, &c.pin) < 0 ||
+				   c.pin == PIN_NONE || c.pin == PIN_SAME) {
+				fprintf(stderr, "ipclab: floor: --pin %s: expected "
+					"split, smt, core, llc, socket, numa or two "
+					"CPUs W,R (a line between two CPUs)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'r':
+			if (units_parse_uint(optarg, 1, MAX_REPS, &reps, why,
+					     sizeof(why)) < 0) {
+				fprintf(stderr, "ipclab: floor: --reps %s: %s\n",
+					optarg, why);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "ipclab: floor: %s: unknown option or "
+				"missing value (see --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ipclab: floor: %s: unexpected argument (see "
+			"--help)\n", argv[optind]);
+		return 2;
+	}
+	if (placement_resolve(&c, why, sizeof(why)) < 0) {
+		fprintf(stderr, "ipclab: floor: %s\n", why);
+		return c.pin == PIN_CPUS ? 2 : 77;
+	}
+	if (c.cpu_writer == c.cpu_reader) {
+		fprintf(stderr, "ipclab: floor: --pin %d,%d: one CPU; a line "
+			"moves between two\n", c.cpu_writer, c.cpu_reader);
+		return 2;
+	}
+	char name[24];
+	printf("ipclab floor: CPUs %d and %d (%s: %s), %u round trips a "
+	       "measurement, %llu each\n", c.cpu_writer, c.cpu_reader,
+	       placement_name(&c, name, sizeof(name)), c.relation, TRIPS,
+	       (unsigned long long)reps);
+	double one[MAX_REPS], two[MAX_REPS];
+	for (unsigned i = 0; i < reps; i++) {
+		int rc = cacheline_rtt_ns(c.cpu_writer, c.cpu_reader, TRIPS,
+					  MAX_S, &one[i]);
+		if (rc == 0)
+			rc = cacheline_pair_rtt_ns(c.cpu_writer, c.cpu_reader,
+						   TRIPS, MAX_S, &two[i]);
+		if (rc < 0) {
+			fprintf(stderr, "ipclab: floor: CPUs %d and %d: %s\n",
+				c.cpu_writer, c.cpu_reader, rc == -ETIMEDOUT
+				? "no answer within 5 s (is the other CPU "
+				  "running something else?)" : strerror(-rc));
+			return 1;
+		}
+	}
+	printf("%-24s %10s %10s\n", "", "round trip", "one way");
+	row("one line, both ways", one, (unsigned)reps, 0);
+	row("two lines, one each way", two, (unsigned)reps,
+	    stats_median(one, (unsigned)reps) / 2);
+	return 0;
+}
