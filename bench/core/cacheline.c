@@ -17,7 +17,9 @@ struct bounce {
 	_Alignas(64) atomic_ulong line; /* the line that travels (A to B) */
 	_Alignas(64) atomic_int abort;  /* on a line of its own */
 	_Alignas(128) atomic_ulong back; /* two lines: B to A on this one */
-	atomic_ulong *reply;            /* &line, or &back with two lines */
+	/* Read by both sides, written before they start: on lines of their
+	 * own, away from the two that travel. */
+	_Alignas(128) atomic_ulong *reply; /* &line, or &back with two lines */
 	unsigned per_batch;
 	uint64_t deadline_ns;
 	double batch_ns[BATCHES];
