@@ -13,6 +13,7 @@
 #include "cacheline.h"
 #include "commands.h"
 #include "placement.h"
+#include "say.h"
 #include "stats.h"
 #include "units.h"
 
@@ -69,11 +70,12 @@ int floor_main(int argc, char **argv)
 	};
 	struct run_config c = {.pin = PIN_SPLIT};
 	uint64_t reps = 5;
+	const char *reps_arg = NULL;
 	char why[512];
 	int opt;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'p': {
 			int w, r;
@@ -85,43 +87,42 @@ int floor_main(int argc, char **argv)
 				c.cpu_reader = r;
 			} else if (placement_parse(optarg, &c.pin) < 0 ||
 				   c.pin == PIN_NONE || c.pin == PIN_SAME) {
-				fprintf(stderr, "ipclab: floor: --pin %s: expected "
-					"split, smt, core, llc, socket, numa or two "
-					"CPUs W,R (a line between two CPUs)\n",
-					optarg);
+				say_err("floor", "--pin %s: expected split, smt, "
+					"core, llc, socket, numa or two CPUs W,R (a "
+					"line between two CPUs)", optarg);
 				return 2;
 			}
 			break;
 		}
 		case 'r':
-			if (units_parse_uint(optarg, 1, MAX_REPS, &reps, why,
-					     sizeof(why)) < 0) {
-				fprintf(stderr, "ipclab: floor: --reps %s: %s\n",
-					optarg, why);
-				return 2;
-			}
+			reps_arg = optarg;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "ipclab: floor: %s: unknown option or "
-				"missing value (see --help)\n", argv[optind - 1]);
+			say_err("floor", "%s: %s (see --help)", argv[optind - 1],
+				opt == ':' ? "needs a value" : "unknown option");
 			return 2;
 		}
 	}
+	if (reps_arg && units_parse_uint(reps_arg, 1, MAX_REPS, &reps, why,
+					 sizeof(why)) < 0) {
+		say_err("floor", "--reps %s: %s", reps_arg, why);
+		return 2;
+	}
 	if (optind < argc) {
-		fprintf(stderr, "ipclab: floor: %s: unexpected argument (see "
-			"--help)\n", argv[optind]);
+		say_err("floor", "%s: unexpected argument (see --help)",
+			argv[optind]);
 		return 2;
 	}
 	if (placement_resolve(&c, why, sizeof(why)) < 0) {
-		fprintf(stderr, "ipclab: floor: %s\n", why);
+		say_err("floor", "%s", why);
 		return c.pin == PIN_CPUS ? 2 : 77;
 	}
 	if (c.cpu_writer == c.cpu_reader) {
-		fprintf(stderr, "ipclab: floor: --pin %d,%d: one CPU; a line "
-			"moves between two\n", c.cpu_writer, c.cpu_reader);
+		say_err("floor", "--pin %d,%d: one CPU; a line moves between "
+			"two", c.cpu_writer, c.cpu_reader);
 		return 2;
 	}
 	char name[24];
@@ -137,8 +138,8 @@ int floor_main(int argc, char **argv)
 			rc = cacheline_pair_rtt_ns(c.cpu_writer, c.cpu_reader,
 						   TRIPS, MAX_S, &two[i]);
 		if (rc < 0) {
-			fprintf(stderr, "ipclab: floor: CPUs %d and %d: %s\n",
-				c.cpu_writer, c.cpu_reader, rc == -ETIMEDOUT
+			say_err("floor", "CPUs %d and %d: %s", c.cpu_writer,
+				c.cpu_reader, rc == -ETIMEDOUT
 				? "no answer within 5 s (is the other CPU "
 				  "running something else?)" : strerror(-rc));
 			return 1;
