@@ -104,8 +104,8 @@ def main():
     differ = ir.canary_probes_differ(meta_a, meta_b)
     for name, probe in (("line", "line_probe"), ("speed", "speed_probe")):
         if probe in differ:
-            print("note: the %s was measured by another version of its probe in A and B "
-                  "(meta.json canaries): not compared" % probe.replace("_", " "))
+            print("note: A and B measured the %s with different versions (meta.json "
+                  "canaries): its values are not compared" % ir.CANARY_PROBE_NAMES[probe])
             for k in keys:
                 a[k][name] = b[k][name] = float("nan")
     agree = flagged_dis = state_dis = cover_ab = cover_ba = n_int = 0
@@ -143,9 +143,9 @@ def main():
     print("medians within +-%.0f%%: %d (%.0f%%)" % (100 * args.tolerance, agree,
                                                    pct(agree, n)))
     print("disagreements: %d; flagged unstable in A or B: %d; not flagged but "
-          "the canaries differ (host in another state): %d; accounted for: %.0f%%"
-          % (n - agree, flagged_dis, state_dis,
-             pct(flagged_dis + state_dis, n - agree)))
+          "the canaries differ (host in another state): %s; accounted for: %.0f%%"
+          % (n - agree, flagged_dis, "%d" % state_dis if len(differ) < 2
+             else "not compared", pct(flagged_dis + state_dis, n - agree)))
     print("points flagged in A or B: %d (%.0f%%); points whose canaries differ: %d"
           % (flagged_any, pct(flagged_any, n), moved))
     if n_int:

@@ -431,10 +431,11 @@ def print_table(base, others, results, alpha, threshold, f=sys.stdout):
     for fo in others:
         differ = ir.canary_probes_differ(base.res.meta, fo.res.meta)
         if differ:
-            print("note: %s: its %s measured by another version of the probe than the "
-                  "baseline's (meta.json canaries): %s not compared"
-                  % (fo.label, " and ".join(differ), "their values" if len(differ) > 1
-                     else "its values"), file=f)
+            print("note: %s: its %s measured by another version than the baseline's "
+                  "(meta.json canaries): not compared, no point marked for %s"
+                  % (fo.label, " and ".join("%s was" % ir.CANARY_PROBE_NAMES[k]
+                                            for k in differ),
+                     "them" if len(differ) > 1 else "it"), file=f)
     for fo in [base] + others:
         if not fo.complete():
             print("note: %s: the sweep was interrupted (meta.json complete: false); its "

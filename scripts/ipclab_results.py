@@ -502,6 +502,9 @@ def machine_shift(speed_ratios, threshold):
     return (med, same, len(r)) if same >= MACHINE_SHIFT_SHARE * len(r) else None
 
 
+CANARY_PROBE_NAMES = {"speed_probe": "speed probe", "line_probe": "cache-line probe"}
+
+
 def canary_probes_differ(meta_a, meta_b):
     """The canaries ("speed_probe", "line_probe") whose probe versions the two
     folders' meta.json record differently: their values do not compare.  A

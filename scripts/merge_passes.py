@@ -6,11 +6,13 @@
 Reads DIR/PASS/{runs.csv,summary.csv,meta.json,log.txt} for each PASS and
 writes DIR/runs.csv and DIR/summary.csv (the passes' rows under one header),
 DIR/log.txt (the logs one after the other) and DIR/meta.json: the first
-pass's, with `complete` true only when every pass completed and `passes`
-holding each pass's drift (`level`), rounds, command line and completeness -
+pass's (its `level`, `rounds` and command line), with `end_time` the last
+pass's, `complete` true only when every pass completed, and `passes` holding
+each pass's drift (`level`), rounds, command line, times and completeness -
 so the report can say how far the machine moved in each pass, whose
 intervals were widened by their own drift.  Exit 2, writing nothing, when a
-pass is missing a file or the passes' CSV headers differ.
+pass is missing a file or the passes' CSV headers differ; exit 1, leaving
+none of the four files half written, when they cannot be written.
 """
 
 import json
@@ -51,6 +53,7 @@ def merged_meta(metas):
     out = dict(metas[0][1])
     out["passes"] = {name: {k: m.get(k) for k in PASS_KEYS} for name, m in metas}
     out["complete"] = all(m.get("complete") is True for _, m in metas)
+    out["end_time"] = metas[-1][1].get("end_time")
     return out
 
 
@@ -66,9 +69,20 @@ def merge(folder, passes):
         metas.append((p, ir.load_meta(path)))
     texts["log.txt"] = "".join(read_text(os.path.join(d, "log.txt")) for d in dirs)
     texts["meta.json"] = json.dumps(merged_meta(metas), indent=2) + "\n"
-    for name, text in texts.items():
-        with open(os.path.join(folder, name), "w") as f:
-            f.write(text)
+    # Each file in full beside its place, then all four moved into place.
+    tmp = {name: os.path.join(folder, ".%s.merging" % name) for name in texts}
+    made = []
+    try:
+        for name, text in texts.items():
+            with open(tmp[name], "x") as f:
+                made.append(tmp[name])
+                f.write(text)
+        for name in texts:
+            os.replace(tmp[name], os.path.join(folder, name))
+    finally:
+        for path in made:
+            if os.path.isfile(path):
+                os.remove(path)
 
 
 def main(argv):
@@ -80,6 +94,10 @@ def main(argv):
     except ir.ResultsError as e:
         sys.stderr.write("merge_passes.py: %s\n" % e)
         return 2
+    except OSError as e:
+        sys.stderr.write("merge_passes.py: %s: %s\n" % (e.filename or argv[1],
+                                                         e.strerror or e))
+        return 1
     return 0
 
 

@@ -7,8 +7,9 @@
  *               (every transport of ipclab) moves at the least.
  * Each repetition measures both, one after the other; the medians and the
  * ranges are printed, with the one-way halves and their ratio
- * (docs/floor.md).  Exit status: 0, 1 a probe failed, 2 bad usage, 77 fewer
- * than two CPUs to use.
+ * (docs/floor.md).  Exit status: 0; 1 the topology unreadable or a probe
+ * failed; 2 bad usage (a CPU given that this process may not use
+ * included); 77 a named placement this machine or the allowed set lacks.
  */
 #include "cacheline.h"
 #include "commands.h"
@@ -37,7 +38,12 @@ static void usage(FILE *f)
 		"  --pin P    split (default), smt, core, llc, socket, numa or "
 		"W,R (two CPUs)\n"
 		"  --reps N   measurements of each, alternating (default 5, at "
-		"most %u)\n", MAX_REPS);
+		"most %u)\n"
+		"  --help     this text\n"
+		"Not the memcpy floor of stream records (--no-floor).\n"
+		"Exit status: 0; 1 the topology unreadable or a probe failed; "
+		"2 bad usage;\n77 a named placement this machine (or the CPUs "
+		"allowed) lacks.\n", MAX_REPS);
 }
 
 /* "median (min .. max)" of n round trips, as round trip and one way. */
@@ -60,6 +66,32 @@ static void row(const char *what, const double *rtt, unsigned n,
 	putchar('\n');
 }
 
+/* --pin: a name with two CPUs, or "W,R" (or W:R); 0, or 2 with a message. */
+static int parse_pin(const char *a, struct run_config *c)
+{
+	char w[16], why[256];
+	uint64_t cw, cr;
+	size_t n = strcspn(a, ",:");
+	if (a[n] && n < sizeof(w)) {
+		memcpy(w, a, n);
+		w[n] = '\0';
+		if (units_parse_uint(w, 0, 4095, &cw, why, sizeof(why)) == 0 &&
+		    units_parse_uint(a + n + 1, 0, 4095, &cr, why,
+				     sizeof(why)) == 0) {
+			c->pin = PIN_CPUS;
+			c->cpu_writer = (int)cw;
+			c->cpu_reader = (int)cr;
+			return 0;
+		}
+	} else if (!a[n] && placement_parse(a, &c->pin) == 0 &&
+		   c->pin != PIN_NONE && c->pin != PIN_SAME) {
+		return 0;
+	}
+	say_err("floor", "--pin %s: expected split, smt, core, llc, socket, "
+		"numa or two CPUs W,R (a line between two CPUs)", a);
+	return 2;
+}
+
 int floor_main(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -68,47 +100,35 @@ int floor_main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *given[2] = {NULL, NULL}; /* --pin, --reps: once each */
 	struct run_config c = {.pin = PIN_SPLIT};
 	uint64_t reps = 5;
-	const char *reps_arg = NULL;
 	char why[512];
 	int opt;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-		switch (opt) {
-		case 'p': {
-			int w, r;
-			char end;
-			if (sscanf(optarg, "%d%*[,:]%d%c", &w, &r, &end) == 2 &&
-			    w >= 0 && r >= 0) {
-				c.pin = PIN_CPUS;
-				c.cpu_writer = w;
-				c.cpu_reader = r;
-			} else if (placement_parse(optarg, &c.pin) < 0 ||
-				   c.pin == PIN_NONE || c.pin == PIN_SAME) {
-				say_err("floor", "--pin %s: expected split, smt, "
-					"core, llc, socket, numa or two CPUs W,R (a "
-					"line between two CPUs)", optarg);
-				return 2;
-			}
-			break;
-		}
-		case 'r':
-			reps_arg = optarg;
-			break;
-		case 'h':
+		if (opt == 'h') {
 			usage(stdout);
 			return 0;
-		default:
+		}
+		int k = opt == 'p' ? 0 : opt == 'r' ? 1 : -1;
+		if (k >= 0 && given[k]) {
+			say_err("floor", "--%s: given twice", longs[k].name);
+			return 2;
+		}
+		if (k < 0) {
 			say_err("floor", "%s: %s (see --help)", argv[optind - 1],
 				opt == ':' ? "needs a value" : "unknown option");
 			return 2;
 		}
+		given[k] = optarg;
 	}
-	if (reps_arg && units_parse_uint(reps_arg, 1, MAX_REPS, &reps, why,
+	if (given[0] && parse_pin(given[0], &c))
+		return 2;
+	if (given[1] && units_parse_uint(given[1], 1, MAX_REPS, &reps, why,
 					 sizeof(why)) < 0) {
-		say_err("floor", "--reps %s: %s", reps_arg, why);
+		say_err("floor", "--reps %s: %s", given[1], why);
 		return 2;
 	}
 	if (optind < argc) {
@@ -116,9 +136,14 @@ int floor_main(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
-	if (placement_resolve(&c, why, sizeof(why)) < 0) {
+	const struct topology *t = topology_get(why, sizeof(why));
+	if (!t) {
 		say_err("floor", "%s", why);
-		return c.pin == PIN_CPUS ? 2 : 77;
+		return 1;
+	}
+	if (placement_resolve_in(&c, t, why, sizeof(why)) < 0) {
+		say_err("floor", "%s", why);
+		return c.pin == PIN_CPUS ? 2 : 77; /* a CPU not ours: usage */
 	}
 	if (c.cpu_writer == c.cpu_reader) {
 		say_err("floor", "--pin %d,%d: one CPU; a line moves between "

@@ -22,7 +22,8 @@ struct bounce {
 	_Alignas(128) atomic_ulong *reply; /* &line, or &back with two lines */
 	unsigned per_batch;
 	uint64_t deadline_ns;
-	double batch_ns[BATCHES];
+	/* Written by A as it goes: a line of its own too. */
+	_Alignas(64) double batch_ns[BATCHES];
 	int timed_out;
 };
 

@@ -152,7 +152,8 @@ PY
 on 2s-2x16-smt 0-63 floor --pin llc
 [ "$RC" = 77 ] && has "^ipclab: floor: --pin llc: needs two cores in different LLC groups" floor-lacks \
   || fail "floor --pin llc on 2s: status $RC: $OUT"
-for bad in "--pin same" "--pin 0,0" "--reps 0" "--reps 1001" "--pin" "extra"; do
+for bad in "--pin same" "--pin 0,0" "--pin 1,,2" "--pin 0,1x" "--reps 0" "--reps 1001" \
+           "--pin" "extra" "--reps 1 --reps 2"; do
   RC=0
   OUT=$("$BIN" floor $bad 2>&1) || RC=$?
   [ "$RC" = 2 ] && has "^ipclab: floor: " "floor $bad" || fail "floor $bad: status $RC: $OUT"
@@ -161,11 +162,17 @@ RC=0
 OUT=$(taskset -c 0 "$BIN" floor 2>&1) || RC=$?
 [ "$RC" = 77 ] && has "needs two CPUs, this process may only use CPU 0" floor-taskset \
   || fail "taskset -c 0 floor: status $RC: $OUT"
-if [ "$(nproc)" -ge 2 ]; then
+RC=0
+OUT=$(IPCLAB_ALLOWED_CPUS=zz "$BIN" floor 2>&1) || RC=$?
+[ "$RC" = 1 ] && has "^ipclab: floor: IPCLAB_ALLOWED_CPUS=zz: not a CPU list" floor-topology \
+  || fail "floor with an unreadable allowed set: status $RC: $OUT"
+# The first two CPUs this process may use (a cpuset need not start at 0).
+read -r a b < <(python3 -c "import os; print(*sorted(os.sched_getaffinity(0))[:2])")
+if [ -n "${b:-}" ]; then
   RC=0
-  OUT=$("$BIN" floor --pin 0,1 --reps 2 2>&1) || RC=$?
-  [ "$RC" = 0 ] || fail "floor --pin 0,1: status $RC: $OUT"
-  has "^ipclab floor: CPUs 0 and 1 \(0:1: [a-z]+\), 100000 round trips a measurement, 2 each" floor-head
+  OUT=$("$BIN" floor --pin "$a,$b" --reps 2 2>&1) || RC=$?
+  [ "$RC" = 0 ] || fail "floor --pin $a,$b: status $RC: $OUT"
+  has "^ipclab floor: CPUs $a and $b \($a:$b: [a-z]+\), 100000 round trips a measurement, 2 each" floor-head
   has "^one line, both ways +[0-9.]+ [nu]s +[0-9.]+ [nu]s  \(round trips " floor-one
   has "^two lines, one each way +[0-9.]+ [nu]s +[0-9.]+ [nu]s  \(round trips .*\)  [0-9.]+x the line$" floor-two
 fi

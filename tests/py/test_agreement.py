@@ -65,7 +65,7 @@ def test_a_line_probe_of_another_version_is_not_compared(tmp_path):
             json.dump({"canaries": {"speed_probe": 1, "line_probe": version}}, f)
     p = run_script("agreement.py", fa, fb)
     assert p.returncode == 0, p.stderr
-    assert "line probe was measured by another version" in p.stdout
+    assert "measured the cache-line probe with different versions" in p.stdout
     assert "the canaries differ (host in another state): 0;" in p.stdout
 
 

@@ -480,7 +480,7 @@ def test_canaries_of_another_probe_version_are_not_compared(tmp_path, b_versions
     p, rows, _ = cmp_run(tmp_path, a, b)
     assert (" ^" in p.stdout) == marked
     assert rows[0]["host_state"] == ("speed" if marked else "")
-    assert ("speed_probe measured by another version" in p.stdout) == (not marked)
+    assert ("its speed probe was measured by another version" in p.stdout) == (not marked)
 
 
 def add_pairs(folder):

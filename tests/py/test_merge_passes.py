@@ -20,7 +20,9 @@ def pass_folder(path, header, rows, level, complete=True):
         f.write("log of %s\n" % os.path.basename(path))
     with open(os.path.join(path, "meta.json"), "w") as f:
         json.dump({"schema_version": 1, "complete": complete, "level": level,
-                   "command_line": "ipclab sweep -o %s" % path}, f)
+                   "command_line": "ipclab sweep -o %s" % path,
+                   "end_time": "2026-01-01T00:0%d:00" % (9 if path.endswith("pong") else 5)},
+                  f)
 
 
 def test_rows_logs_and_each_pass_drift(tmp_path):
@@ -40,6 +42,7 @@ def test_rows_logs_and_each_pass_drift(tmp_path):
     assert meta["level"]["drift"] == 0.02  # the first pass's, as before
     assert meta["passes"]["pingpong"]["level"]["drift"] == 0.05
     assert meta["passes"]["stream"]["command_line"].endswith("stream")
+    assert meta["end_time"] == "2026-01-01T00:09:00"  # the last pass's
     note = " ".join(report.drift_note(meta))
     assert "±2.0 % in the stream pass" in note and "±5.0 % in the pingpong pass" in note
 
@@ -70,3 +73,14 @@ def test_mismatched_or_missing_input_is_refused(tmp_path):
     assert p.returncode == 2 and "meta.json: missing" in p.stderr
     p = run_script("merge_passes.py", tmp_path)
     assert p.returncode == 2 and "usage" in p.stderr
+
+
+def test_a_file_that_cannot_be_written_leaves_the_folder_as_it_was(tmp_path):
+    h = "transport\n"
+    pass_folder(str(tmp_path / "stream"), h, ["pipe"], None)
+    pass_folder(str(tmp_path / "pingpong"), h, ["fifo"], None)
+    (tmp_path / ".summary.csv.merging").mkdir()  # in the way of one file
+    p = run_script("merge_passes.py", tmp_path, "stream", "pingpong")
+    assert p.returncode == 1 and ".summary.csv.merging" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert sorted(os.listdir(str(tmp_path))) == [".summary.csv.merging", "pingpong", "stream"]
