@@ -541,6 +541,9 @@ def summary(res):
     return out[:5]
 
 
+PASS_WORDS = {"pingpong": "ping-pong"}  # scripts/lab's pass folders, in words
+
+
 def _drift_known(lv):
     return isinstance(lv, dict) and isinstance(lv.get("drift"), (int, float))
 
@@ -557,10 +560,10 @@ def drift_note(meta):
         if not known:
             return []
         parts = ["±%.1f %% in the %s pass (levels %.3f to %.3f over %s rounds)"
-                 % (100 * lv["drift"], name, lv.get("min", float("nan")),
+                 % (100 * lv["drift"], PASS_WORDS.get(name, name), lv.get("min", float("nan")),
                     lv.get("max", float("nan")), lv.get("rounds", "?"))
                  for name, lv in known]
-        unknown = [name for name in passes if name not in dict(known)]
+        unknown = [PASS_WORDS.get(name, name) for name in passes if name not in dict(known)]
         return ["While the sweep ran, the machine as a whole moved from round to round by "
                 + ", ".join(parts)
                 + (" (too few points or rounds to tell in the %s pass)" % ", ".join(unknown)

@@ -44,7 +44,7 @@ def test_rows_logs_and_each_pass_drift(tmp_path):
     assert meta["passes"]["stream"]["command_line"].endswith("stream")
     assert meta["end_time"] == "2026-01-01T00:09:00"  # the last pass's
     note = " ".join(report.drift_note(meta))
-    assert "±2.0 % in the stream pass" in note and "±5.0 % in the pingpong pass" in note
+    assert "±2.0 % in the stream pass" in note and "±5.0 % in the ping-pong pass" in note
 
 
 def test_an_incomplete_pass_and_an_unknown_drift(tmp_path):
@@ -57,7 +57,7 @@ def test_an_incomplete_pass_and_an_unknown_drift(tmp_path):
     meta = json.loads((tmp_path / "meta.json").read_text())
     assert meta["complete"] is False
     note = " ".join(report.drift_note(meta))
-    assert "±1.0 % in the stream pass" in note and "to tell in the pingpong pass" in note
+    assert "±1.0 % in the stream pass" in note and "to tell in the ping-pong pass" in note
 
 
 def test_mismatched_or_missing_input_is_refused(tmp_path):
