@@ -450,8 +450,8 @@ LINE_FLOOR_NOTE = (
     "No cache-line floor: it is measured when the two sides are pinned to two "
     "CPUs (--pin split), in summary.csv schema 2 (line_rtt_ns_median).",
     "Dashed black: the cache-line floor of the same run, one cache line bounced "
-    "between the same two CPUs (line_rtt_ns_median), drawn as its round trip: "
-    "no message gets there faster.")
+    "between the same two CPUs (line_rtt_ns_median), drawn as its round trip; "
+    "a ping-pong over two one-way channels moves two lines (ipclab floor).")
 
 
 def line_floor_label(one_way_ns, pin=None):
