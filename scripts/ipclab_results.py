@@ -535,14 +535,17 @@ def baseline(rows):
     return [r for r in base if pairs_of(r) == fewest]
 
 
-def line_floor_ns(rows):
+def line_floor_ns(rows, pair=False):
     """The cache-line floor of ping-pong rows, one way in ns: half the median
     of their line_rtt_ns_median (summary.csv) or line_rtt_ns (runs.csv), one
     cache line bounced between the same two CPUs just before each point; NaN
-    when none was measured (not pinned to two CPUs, or a schema-1 folder)."""
-    v = column(rows, "line_rtt_ns_median")
+    when none was measured (not pinned to two CPUs, or a schema-1 folder).
+    pair: the two-line floor instead (line_pair_rtt_ns: two lines, one each
+    way, what a ping-pong over two one-way channels moves at the least)."""
+    name = "line_pair_rtt_ns" if pair else "line_rtt_ns"
+    v = column(rows, name + "_median")
     if not np.any(np.isfinite(v)):
-        v = column(rows, "line_rtt_ns")
+        v = column(rows, name)
     v = v[np.isfinite(v) & (v > 0)]
     return float(np.median(v)) / 2 if len(v) else math.nan
 

@@ -445,17 +445,20 @@ def fig_cputime(res, outdir):
 
 
 LINE_FLOOR_STYLE = (0, (4, 2))
+PAIR_FLOOR_STYLE = (0, (1, 1.5))
 # Footnotes of a ping-pong figure, without and with a cache-line floor.
 LINE_FLOOR_NOTE = (
     "No cache-line floor: it is measured when the two sides are pinned to two "
     "CPUs (--pin split), in summary.csv schema 2 (line_rtt_ns_median).",
     "Dashed black: the cache-line floor of the same run, one cache line bounced "
     "between the same two CPUs (line_rtt_ns_median), drawn as its round trip; "
-    "a ping-pong over two one-way channels moves two lines (ipclab floor).")
+    "dotted, where measured: two lines, one each way (line_pair_rtt_ns_median), "
+    "the least a ping-pong over two one-way channels moves (ipclab floor).")
 
 
-def line_floor_label(one_way_ns, pin=None):
-    return "cache-line floor, %s one way%s" % (
+def line_floor_label(one_way_ns, pin=None, pair=False):
+    return "%s, %s one way%s" % (
+        "two lines, one each way" if pair else "cache-line floor",
         ir.fmt_ns(one_way_ns), " (pin %s)" % pin if pin else "")
 
 
@@ -483,6 +486,7 @@ def fig_latency(res, outdir):
     # same order in every panel, so a transport stays on its line.
     keys.sort(key=lambda k: (not math.isfinite(p50_at(k, sizes[0])), p50_at(k, sizes[0])))
     floors = {pin: ir.line_floor_ns(ir.select(rows, pin=pin)) for pin in pins}
+    pair_floors = {pin: ir.line_floor_ns(ir.select(rows, pin=pin), pair=True) for pin in pins}
     fig, axes = new_figure(res, "Ping-pong round-trip time (dot: p50, bar: p99)", 1,
                            len(sizes), panel=(3.3, max(3.0, 1.3 + 0.32 * len(keys))),
                            sharey=True)
@@ -497,9 +501,11 @@ def fig_latency(res, outdir):
                         color="0.5", va="center")
                 continue
             c, mk, _ = ir.transport_style(k[0])
-            if math.isfinite(floors[k[1]]):  # drawn as a round trip, like the axis
-                ax.plot([2 * floors[k[1]]] * 2, [y - 0.42, y + 0.42], color=ir.FLOOR_COLOR,
-                        ls=LINE_FLOOR_STYLE, lw=1.3)
+            for f, ls in ((floors[k[1]], LINE_FLOOR_STYLE),
+                          (pair_floors[k[1]], PAIR_FLOOR_STYLE)):
+                if math.isfinite(f):  # drawn as a round trip, like the axis
+                    ax.plot([2 * f] * 2, [y - 0.42, y + 0.42], color=ir.FLOOR_COLOR,
+                            ls=ls, lw=1.3)
             p50, p99 = ir.num(pts[0], "rtt_p50_ns"), ir.num(pts[0], "rtt_p99_ns")
             if p50 > 0 and p99 > 0:
                 ax.plot([p50, p99], [y, y], color=c, lw=1.2, alpha=0.6)
@@ -528,10 +534,12 @@ def fig_latency(res, outdir):
     axes[0][0].set_ylim(-0.7, len(keys) - 0.3)
     handles = [Line2D([], [], color="0.3", ls="none", marker="o", ms=7, label="p50"),
                Line2D([], [], color="0.3", ls="none", marker="|", ms=10, mew=2, label="p99")]
-    for pin, f in floors.items():
-        if math.isfinite(f):
-            handles.append(Line2D([], [], color=ir.FLOOR_COLOR, ls=LINE_FLOOR_STYLE, lw=1.3,
-                                  label=line_floor_label(f, pin if len(pins) > 1 else None)))
+    for pair, ls, fl in ((False, LINE_FLOOR_STYLE, floors), (True, PAIR_FLOOR_STYLE, pair_floors)):
+        for pin, f in fl.items():
+            if math.isfinite(f):
+                handles.append(Line2D([], [], color=ir.FLOOR_COLOR, ls=ls, lw=1.3,
+                                      label=line_floor_label(f, pin if len(pins) > 1 else None,
+                                                             pair)))
     if marked:
         handles.append(unstable_handle())
     handles += family_handles([k[0] for k in keys])

@@ -448,12 +448,17 @@ def line_floor_note(pp):
     floor = ir.line_floor_ns(ir.select(pp, pin=best.get("pin", "")))
     if not math.isfinite(floor):
         return ""
+    pair = ir.line_floor_ns(ir.select(pp, pin=best.get("pin", "")), pair=True)
     return ("At %s the fastest ping-pong, `%s`, takes %s one way (p50%s): %.2g× the "
             "cache-line floor of the same run, %s one way (one cache line bounced between the "
-            "same two CPUs: what the hardware alone costs)." % (
+            "same two CPUs: what the hardware alone costs)%s." % (
                 ir.fmt_size(s0), best["transport"], ir.fmt_ns(one_way_ns(best)),
                 ", flagged unstable: read with care" if best.get("flag") else "",
-                one_way_ns(best) / floor, ir.fmt_ns(floor)))
+                one_way_ns(best) / floor, ir.fmt_ns(floor),
+                "" if not math.isfinite(pair) else
+                "; two lines, one each way - the least a ping-pong over two one-way channels "
+                "moves - took %s one way, %.2g× the line, so the transport ran at %.2g× them"
+                % (ir.fmt_ns(pair), pair / floor, one_way_ns(best) / pair)))
 
 
 def best_worst(rows, size, key, low_is_best=False):

@@ -293,6 +293,7 @@ struct canary {
 	struct cpu_ticks before;
 	double ours_ns;  /* CPU time of this process and its children so far */
 	double line_rtt_ns;
+	double line_pair_rtt_ns; /* ping-pong only: its floor */
 	double speed_ns;
 };
 
@@ -322,6 +323,11 @@ static void canary_before(struct canary *k, const struct run_config *c)
 	    cacheline_rtt_ns(c->cpu_writer, c->cpu_reader, 2000, 0.02,
 			     &k->line_rtt_ns) < 0)
 		k->line_rtt_ns = NAN;
+	k->line_pair_rtt_ns = NAN;
+	if (k->split && c->mode == MODE_PINGPONG &&
+	    cacheline_pair_rtt_ns(c->cpu_writer, c->cpu_reader, 2000, 0.02,
+				  &k->line_pair_rtt_ns) < 0)
+		k->line_pair_rtt_ns = NAN;
 	if (speedprobe_ns(k->cpus, k->ncpus, &k->speed_ns) < 0)
 		k->speed_ns = NAN;
 	k->have_ticks = canary_read_ticks(k->cpus, k->ncpus, &k->before) == 0;
@@ -333,6 +339,7 @@ static void canary_after(const struct canary *k, const struct run_result *r,
 {
 	struct cpu_ticks after;
 	rec->line_rtt_ns = k->line_rtt_ns;
+	rec->line_pair_rtt_ns = k->line_pair_rtt_ns;
 	rec->speed_ns = k->speed_ns;
 	double ours = our_cpu_ns() - k->ours_ns;
 	if (k->have_ticks && isfinite(ours) &&

@@ -48,7 +48,8 @@ static const struct column record_cols[] = {
 	R(writer_minflt, COL_U64), R(writer_majflt, COL_U64),
 	R(reader_minflt, COL_U64), R(reader_majflt, COL_U64),
 	R(floor_bytes_per_s, COL_DBL), R(floor_ratio, COL_DBL),
-	R(line_rtt_ns, COL_DBL), R(speed_ns, COL_DBL), R(steal_pct, COL_DBL),
+	R(line_rtt_ns, COL_DBL), R(line_pair_rtt_ns, COL_DBL),
+	R(speed_ns, COL_DBL), R(steal_pct, COL_DBL),
 	R(other_busy_pct, COL_DBL), R(writer_runq_wait_ns, COL_U64),
 	R(reader_runq_wait_ns, COL_U64), R(runq_wait_pct, COL_DBL),
 	R(writer_migrations, COL_U64),
@@ -102,7 +103,8 @@ static const struct column summary_cols[] = {
 	S(floor_bytes_per_s, COL_DBL), S(floor_ratio, COL_DBL),
 	S(interval_coverage, COL_DBL), S(rel_halfwidth, COL_DBL),
 	S(line_rtt_ns_median, COL_DBL), S(line_rtt_ns_min, COL_DBL),
-	S(line_rtt_ns_max, COL_DBL), S(speed_ns_median, COL_DBL),
+	S(line_rtt_ns_max, COL_DBL), S(line_pair_rtt_ns_median, COL_DBL),
+	S(speed_ns_median, COL_DBL),
 	S(speed_ns_min, COL_DBL), S(speed_ns_max, COL_DBL),
 	S(steal_pct_max, COL_DBL),
 	S(other_busy_pct_mean, COL_DBL), S(other_busy_pct_max, COL_DBL),
@@ -487,6 +489,7 @@ void summary_from_records(struct summary *s, const struct record *recs,
 	s->floor_bytes_per_s = s->floor_ratio = nan;
 	s->interval_coverage = s->rel_halfwidth = nan;
 	s->line_rtt_ns_median = s->line_rtt_ns_min = s->line_rtt_ns_max = nan;
+	s->line_pair_rtt_ns_median = nan;
 	s->speed_ns_median = s->speed_ns_min = s->speed_ns_max = nan;
 	s->steal_pct_max = s->other_busy_pct_mean = s->other_busy_pct_max = nan;
 	s->runq_wait_pct_max = nan;
@@ -554,6 +557,8 @@ void summary_from_records(struct summary *s, const struct record *recs,
 	range_of(ok, k, offsetof(struct record, line_rtt_ns),
 		 &s->line_rtt_ns_median, &s->line_rtt_ns_min,
 		 &s->line_rtt_ns_max);
+	range_of(ok, k, offsetof(struct record, line_pair_rtt_ns),
+		 &s->line_pair_rtt_ns_median, &med, &min);
 	range_of(ok, k, offsetof(struct record, speed_ns), &s->speed_ns_median,
 		 &s->speed_ns_min, &s->speed_ns_max);
 	range_of(ok, k, offsetof(struct record, steal_pct), &med, &min,

@@ -64,6 +64,7 @@ struct record {
 	double floor_bytes_per_s, floor_ratio;
 	/* canaries: what the machine was doing (canary.h, cacheline.h) */
 	double line_rtt_ns;   /* cache-line round trip between the two CPUs */
+	double line_pair_rtt_ns; /* ping-pong: two lines, one each way */
 	double speed_ns;      /* the fixed work of speedprobe.h, fastest batch */
 	double steal_pct, other_busy_pct;
 	uint64_t writer_runq_wait_ns, reader_runq_wait_ns;
@@ -96,6 +97,7 @@ struct summary {
 	double interval_coverage; /* of the figure's rerun interval */
 	double rel_halfwidth;     /* (hi - lo) / 2 / median of the figure */
 	double line_rtt_ns_median, line_rtt_ns_min, line_rtt_ns_max;
+	double line_pair_rtt_ns_median;
 	double speed_ns_median, speed_ns_min, speed_ns_max;
 	double steal_pct_max, other_busy_pct_mean, other_busy_pct_max;
 	double runq_wait_pct_max; /* either side, % of the timed region */

@@ -62,6 +62,24 @@ PY
 "$bin" run -t pipe -b 64 --batch 0 > /dev/null 2> "$tmp/b0.err" && fails=$((fails + 1)) \
   || ok grep -q "^ipclab: run: --batch 0: a whole number of round trips from 1 to 65536" "$tmp/b0.err"
 
+# The floors before each run pinned to two CPUs: the line for every mode,
+# the two lines (one each way) for ping-pong only; none unpinned.
+if [ "$(nproc)" -ge 2 ]; then
+  "$bin" run -t shm-spin -b 64 -m pingpong --pin split --reps 2 --warmup 1 --min-time 0.01 \
+    --format csv --quiet > "$tmp/fl-pp.csv"
+  "$bin" run -t pipe -b 4K --pin split --reps 1 --warmup 0 --min-time 0.01 \
+    --format csv --quiet > "$tmp/fl-st.csv"
+  "$bin" run -t pipe -b 64 -m pingpong --reps 1 --warmup 0 --min-time 0.01 \
+    --format csv --quiet > "$tmp/fl-none.csv"
+  ok "$py" - "$tmp/fl-pp.csv" "$tmp/fl-st.csv" "$tmp/fl-none.csv" <<'PY'
+import csv, sys
+pp, st, none = ([r for r in csv.DictReader(open(p)) if r["warmup"] == "0"] for p in sys.argv[1:])
+assert pp and all(float(r["line_rtt_ns"]) > 0 and float(r["line_pair_rtt_ns"]) > 0 for r in pp), pp
+assert st and all(float(r["line_rtt_ns"]) > 0 and r["line_pair_rtt_ns"] == "" for r in st), st
+assert none and all(r["line_rtt_ns"] == "" and r["line_pair_rtt_ns"] == "" for r in none), none
+PY
+fi
+
 # --min-time: the amount grows with the time asked for.
 for mt in 0.02 0.2; do
   "$bin" run -t pipe -b 4K --min-time "$mt" --reps 1 --warmup 0 --format csv --quiet > "$tmp/mt$mt.csv"

@@ -15,15 +15,18 @@ import ipclab_results as ir
 import plot
 
 
-def with_canary(tmp_path, rtt_ns="140"):
+def with_canary(tmp_path, rtt_ns="140", pair_ns=None):
     dst = tmp_path / "pp"
     shutil.copytree(FIXTURE, str(dst), ignore=shutil.ignore_patterns("plots", "report.*"))
     path = dst / "summary.csv"
+    extra = ["line_rtt_ns_median"] + (["line_pair_rtt_ns_median"] if pair_ns else [])
     with open(str(path), newline="") as f:
         r = csv.DictReader(f)
-        header, rows = r.fieldnames + ["line_rtt_ns_median"], list(r)
+        header, rows = r.fieldnames + extra, list(r)
     for row in rows:
         row["line_rtt_ns_median"] = rtt_ns if row["mode"] == "pingpong" else ""
+        if pair_ns:
+            row["line_pair_rtt_ns_median"] = pair_ns if row["mode"] == "pingpong" else ""
     with open(str(path), "w", newline="") as f:
         w = csv.DictWriter(f, header, lineterminator="\n")
         w.writeheader()
@@ -56,6 +59,23 @@ def test_latency_figure_draws_the_line_floor(tmp_path, monkeypatch):
     panels = [ax for ax in fig.axes if ax.get_title().startswith("message")]
     assert panels and all(floor_segments(ax) for ax in panels)
     assert "cache-line floor of the same run" in figure_text(fig)
+
+
+def test_latency_figure_and_report_draw_the_two_line_floor(tmp_path, monkeypatch):
+    folder = with_canary(tmp_path, "140", "280")
+    fig = latency_figure(folder, monkeypatch, tmp_path)
+    labels = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert "cache-line floor, 70 ns one way" in labels
+    assert "two lines, one each way, 140 ns one way" in labels
+    panels = [ax for ax in fig.axes if ax.get_title().startswith("message")]
+    for ax in panels:  # every row of every panel: both floors, at their round trips
+        xs = sorted({l.get_xdata()[0] for l in floor_segments(ax)})
+        assert xs == [140.0, 280.0]
+    assert "line_pair_rtt_ns_median" in figure_text(fig)
+    p = run_script("report.py", folder)
+    assert p.returncode == 0, p.stderr
+    md = (folder / "report.md").read_text()
+    assert "two lines, one each way" in md and "took 140 ns one way, 2× the line" in md
 
 
 def test_latency_figure_says_when_there_is_no_floor(tmp_path, monkeypatch):

@@ -312,11 +312,26 @@ def test_transport_table_is_the_only_copy():
         assert "function csv(" not in open(os.path.join(SCRIPTS, "gp", gp)).read()
 
 
+def test_every_built_in_transport_has_its_row(tmp_path):
+    """Each transport `ipclab list` prints has its own row in transports.csv
+    (family, colour, marker), so no built-in is drawn as a plugin."""
+    import conftest
+    b = conftest.ipclab_bin()
+    if not b:
+        pytest.skip("no ipclab binary built")
+    p = conftest.run([b, "list"])
+    names = [ln.split()[0] for ln in p.stdout.splitlines()[1:] if ln.strip()]
+    assert len(names) >= 14, p.stdout
+    with open(os.path.join(SCRIPTS, "transports.csv"), newline="") as f:
+        listed = {r["transport"] for r in csv.DictReader(f)}
+    assert set(names) <= listed, set(names) - listed
+
+
 def test_families_give_markers_and_distinct_colours():
     fam = {}
     for t in ir.TRANSPORTS:
         fam.setdefault(ir.transport_family(t), []).append(t)
-    assert set(fam["ring"]) == {"pshm-pipe", "memfd", "shm-futex", "shm-eventfd"}
+    assert set(fam["ring"]) == {"pshm-pipe", "memfd", "shm-futex", "shm-eventfd", "shm-spin"}
     assert set(fam["alternation"]) == {"pshm-sem", "sysv-shm"}
     assert set(fam["mq"]) == {"posix-mq", "sysv-msg"}
     styles = set()

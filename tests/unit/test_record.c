@@ -152,6 +152,7 @@ static void fixed_record(struct record *rec)
 	rec->floor_bytes_per_s = 16777216000.0;
 	rec->floor_ratio = 0.5;
 	rec->line_rtt_ns = 62.5;
+	rec->line_pair_rtt_ns = 118.25;
 	rec->steal_pct = 0; /* other_busy_pct left empty */
 	rec->writer_runq_wait_ns = 300;
 	rec->reader_runq_wait_ns = 0;
