@@ -69,24 +69,10 @@ static void row(const char *what, const double *rtt, unsigned n,
 /* --pin: a name with two CPUs, or "W,R" (or W:R); 0, or 2 with a message. */
 static int parse_pin(const char *a, struct run_config *c)
 {
-	char w[16], why[256];
-	uint64_t cw, cr;
-	size_t n = strcspn(a, ",:");
-	if (a[n] && n < sizeof(w)) {
-		memcpy(w, a, n);
-		w[n] = '\0';
-		if (units_parse_uint(w, 0, 4095, &cw, why, sizeof(why)) == 0 &&
-		    units_parse_uint(a + n + 1, 0, 4095, &cr, why,
-				     sizeof(why)) == 0) {
-			c->pin = PIN_CPUS;
-			c->cpu_writer = (int)cw;
-			c->cpu_reader = (int)cr;
-			return 0;
-		}
-	} else if (!a[n] && placement_parse(a, &c->pin) == 0 &&
-		   c->pin != PIN_NONE && c->pin != PIN_SAME) {
+	if (placement_parse_cpus(a, c) == 0 ||
+	    (placement_parse(a, &c->pin) == 0 && c->pin != PIN_NONE &&
+	     c->pin != PIN_SAME))
 		return 0;
-	}
 	say_err("floor", "--pin %s: expected split, smt, core, llc, socket, "
 		"numa or two CPUs W,R (a line between two CPUs)", a);
 	return 2;

@@ -27,8 +27,9 @@
 
 /*
  * fig[p * nrounds + r]: point p's figure in round r as a speed (higher is
- * faster: throughput, or 1 / latency), NAN where it did not run or failed.  levels[r] (may be NULL) receives each round's level,
- * NAN where fewer than DRIFT_MIN_POINTS points ran.  Returns the drift
+ * faster: throughput, or 1 / latency), NAN where it did not run or failed.
+ * levels[r] (may be NULL) receives each round's level, NAN where fewer
+ * than DRIFT_MIN_POINTS points ran.  Returns the drift
  * (relative half-range of the levels, >= 0), or NAN when fewer than
  * DRIFT_MIN_ROUNDS rounds have a level.
  */

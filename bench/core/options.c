@@ -123,22 +123,11 @@ static int parse_pins(const char *s, struct bench_opts *o, int list, char *why,
 	 * names: none,same,split. */
 	int explicit = strspn(s, "0123456789,:") == strlen(s);
 	if (explicit) {
-		uint64_t w, r;
-		char *comma = strpbrk(copy, ",:");
-		if (comma)
-			*comma = '\0';
-		if (!comma || strpbrk(comma + 1, ",:") ||
-		    units_parse_uint(copy, 0, 4095, &w, why, len) ||
-		    units_parse_uint(comma + 1, 0, 4095, &r, why, len)) {
-			free(copy);
+		free(copy);
+		if (placement_parse_cpus(s, &o->pins[0]) < 0)
 			return bad(why, len, "pin", s, "expected " PLACEMENT_NAMES
 				   " or two CPU numbers W,R (e.g. 0,1)");
-		}
-		o->pins[0].pin = PIN_CPUS;
-		o->pins[0].cpu_writer = (int)w;
-		o->pins[0].cpu_reader = (int)r;
 		o->npins = 1;
-		free(copy);
 		return 0;
 	}
 	for (char *it = strtok_r(copy, ",/", &save); it && rc == 0;

@@ -2,8 +2,10 @@
 #include "placement.h"
 #include "memnode.h"
 #include "pairs.h"
+#include "units.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +34,24 @@ int placement_parse(const char *name, enum run_pin *pin)
 			return 0;
 		}
 	return -1;
+}
+
+int placement_parse_cpus(const char *s, struct run_config *c)
+{
+	char w[16], why[128];
+	uint64_t cw, cr;
+	size_t n = strcspn(s, ",:");
+	if (!s[n] || n >= sizeof(w))
+		return -1;
+	memcpy(w, s, n);
+	w[n] = '\0';
+	if (units_parse_uint(w, 0, 4095, &cw, why, sizeof(why)) < 0 ||
+	    units_parse_uint(s + n + 1, 0, 4095, &cr, why, sizeof(why)) < 0)
+		return -1;
+	c->pin = PIN_CPUS;
+	c->cpu_writer = (int)cw;
+	c->cpu_reader = (int)cr;
+	return 0;
 }
 
 static size_t index_of(enum run_pin pin)

@@ -30,6 +30,10 @@
 /* One placement name into *pin; 0, or -1 when unknown. */
 int placement_parse(const char *name, enum run_pin *pin);
 
+/* "W,R" (or "W:R"), two CPU numbers 0..4095, into c (PIN_CPUS); 0, or -1
+ * when s is not that. */
+int placement_parse_cpus(const char *s, struct run_config *c);
+
 /* Resolve c->pin against topology t: sets cpu_writer, cpu_reader and
  * relation; 0, or -EINVAL with why set. */
 int placement_resolve_in(struct run_config *c, const struct topology *t,
